@@ -1,0 +1,92 @@
+"""Entry point: parse arguments, run one command, map the outcome to an exit code.
+
+This is the only place that turns exceptions into exit statuses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from deployer import __version__
+from deployer.cli import lab, schema, validate
+from deployer.cli.io import Streams
+from deployer.errors import DeployerError, ExitCode
+from deployer.spec.problems import SpecError
+
+COMMANDS = (validate, schema, lab)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit with our USAGE code through the normal path."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="deployer",
+        description="Install, upgrade and roll back an enterprise "
+        "Java product at customer sites, from one environment spec.",
+    )
+    parser.add_argument("--version", action="version", version=f"deployer {__version__}")
+    volume = parser.add_mutually_exclusive_group()
+    volume.add_argument("-v", "--verbose", action="count", default=0, help="say more")
+    volume.add_argument("-q", "--quiet", action="store_true", help="only errors and data")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for command in COMMANDS:
+        command.register(commands)
+    return parser
+
+
+def run(argv: Sequence[str], streams: Streams | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    if streams is None:
+        streams = Streams()
+    streams.verbosity = -1 if args.quiet else args.verbose
+    _configure_logging(streams.verbosity)
+    if not getattr(args, "handler", None):
+        parser.print_help(streams.err)
+        return ExitCode.USAGE
+    try:
+        return int(args.handler(args, streams))
+    except SpecError as exc:
+        for problem in exc.problems:
+            streams.error(str(problem))
+        return exc.exit_code
+    except DeployerError as exc:
+        streams.error(f"error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        streams.error("interrupted")
+        return ExitCode.INTERRUPTED
+    except Exception:
+        log = _write_debug_log()
+        streams.error(f"internal error: this is a bug in deployer; details in {log}")
+        return ExitCode.INTERNAL_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    sys.exit(run(sys.argv[1:] if argv is None else argv))
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.DEBUG if verbosity > 1 else logging.INFO if verbosity == 1 else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _write_debug_log() -> Path:
+    fd, name = tempfile.mkstemp(prefix="deployer-crash-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"deployer {__version__}\n{traceback.format_exc()}")
+    return Path(name)

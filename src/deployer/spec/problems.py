@@ -1,0 +1,57 @@
+"""A problem found in a spec file, located by file, line, column and field path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from deployer.errors import DeployerError, ExitCode
+
+#: Field path used for problems that concern the file as a whole.
+DOCUMENT = "(document)"
+
+PathElem = str | int
+
+
+def format_path(path: Sequence[PathElem]) -> str:
+    """Render ``("hosts", 2, "os")`` as ``hosts[2].os``."""
+    text = ""
+    for elem in path:
+        if isinstance(elem, int):
+            text += f"[{elem}]"
+        else:
+            text += f".{elem}" if text else str(elem)
+    return text or DOCUMENT
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one file; ``str()`` is the line the user sees."""
+
+    file: str
+    line: int
+    col: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.field}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class SpecError(DeployerError):
+    """One or more problems in a spec file; all of them, not only the first."""
+
+    exit_code = ExitCode.INVALID_SPEC
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(sorted(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def file_problem(path: Path | str, message: str, line: int = 1, col: int = 1) -> SpecError:
+    """A problem with the file itself rather than with one field."""
+    return SpecError([Problem(str(path), line, col, DOCUMENT, message)])

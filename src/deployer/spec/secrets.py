@@ -1,0 +1,123 @@
+"""Secrets in a spec are references (``${env:NAME}``, ``${file:path}``), never values.
+
+A plaintext value is accepted only when the spec sets ``allow_inline_secrets: true``;
+even then ``str()``/``repr()`` never show it, and error messages never echo it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationInfo
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+from deployer.errors import DeployerError, ExitCode
+
+_REFERENCE = re.compile(r"^\$\{(?P<source>[a-z]+):(?P<locator>.*)\}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Keys in free-form config that hold secrets and so must be references too.
+SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|api_?key|private_?key|credential", re.I)
+
+Source = Literal["env", "file", "inline"]
+
+
+class SecretUnavailable(DeployerError):
+    """A referenced secret cannot be read (unset variable, missing file)."""
+
+    exit_code = ExitCode.INVALID_SPEC
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    source: Source
+    locator: str = ""
+    inline: str = field(default="", repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return (
+            "<inline secret>" if self.source == "inline" else f"${{{self.source}:{self.locator}}}"
+        )
+
+    __repr__ = __str__
+
+    def reveal(self, base_dir: Path) -> str:
+        """The secret's value; callers must register it for redaction before logging."""
+        if self.source == "inline":
+            return self.inline
+        if self.source == "env":
+            value = os.environ.get(self.locator)
+            if value is None:
+                raise SecretUnavailable(f"environment variable {self.locator} is not set ({self})")
+            return value
+        path = resolve_file(self.locator, base_dir)
+        try:
+            return path.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise SecretUnavailable(f"cannot read secret file {path}: {exc.strerror}") from None
+
+    @classmethod
+    def parse(cls, text: str, allow_inline: bool) -> SecretRef:
+        match = _REFERENCE.match(text.strip())
+        if match is None:
+            if "${" in text:
+                raise PydanticCustomError(
+                    "secret_reference",
+                    "malformed secret reference; use ${env:NAME} or ${file:path}",
+                )
+            if not allow_inline:
+                raise PydanticCustomError(
+                    "secret_inline",
+                    "plaintext secret is not allowed; use ${env:NAME} or ${file:path} "
+                    "(or set allow_inline_secrets: true)",
+                )
+            return cls("inline", inline=text)
+        source, locator = match["source"], match["locator"].strip()
+        if source == "env" and not _ENV_NAME.match(locator):
+            raise PydanticCustomError(
+                "secret_reference", "${env:NAME} needs a variable name of letters, digits and _"
+            )
+        if source == "file" and not locator:
+            raise PydanticCustomError("secret_reference", "${file:path} needs a path")
+        if source not in ("env", "file"):
+            raise PydanticCustomError(
+                "secret_reference", "unknown secret source; use ${env:NAME} or ${file:path}"
+            )
+        return cls(source, locator)  # type: ignore[arg-type]
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source_type: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def validate(value: Any, info: ValidationInfo) -> SecretRef:
+            if isinstance(value, SecretRef):
+                return value
+            if not isinstance(value, str):
+                raise PydanticCustomError("secret_type", "expected a secret reference string")
+            allow = bool((info.context or {}).get("allow_inline_secrets", False))
+            return cls.parse(value, allow)
+
+        return core_schema.with_info_plain_validator_function(
+            validate, serialization=core_schema.plain_serializer_function_ser_schema(str)
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "type": "string",
+            "description": "A secret reference: ${env:NAME} or ${file:path} "
+            "(plaintext only with allow_inline_secrets: true).",
+            "examples": ["${env:DB_ADMIN_PASSWORD}", "${file:secrets/db_admin}"],
+        }
+
+
+def resolve_file(locator: str, base_dir: Path) -> Path:
+    """A path from a spec: ``~`` expanded, relative paths taken from the spec's folder."""
+    path = Path(locator).expanduser()
+    return path if path.is_absolute() else base_dir / path
