@@ -1,0 +1,1 @@
+"""Stages wired together: set up, connect, prepare (facts, plan), execute."""

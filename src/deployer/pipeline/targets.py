@@ -1,0 +1,41 @@
+"""SSH targets for the hosts of an environment, with host keys pinned where the spec pins them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deployer.spec import LoadedEnvironment
+from deployer.spec.secrets import resolve_file
+from deployer.transport.knownhosts import write_known_hosts
+from deployer.transport.ssh import SshTarget
+
+
+def ssh_targets(
+    loaded: LoadedEnvironment, workdir: Path, names: set[str] | None = None
+) -> list[SshTarget]:
+    """One target per host (or per host in ``names``).
+
+    Hosts with a pinned ``host_key`` are checked against exactly that key (written to a
+    private known_hosts in ``workdir``); the others against the user's own known_hosts.
+    Either way StrictHostKeyChecking stays on.
+    """
+    hosts = [h for h in loaded.env.hosts if names is None or h.name in names]
+    pinned = [(h.address, h.port, h.host_key) for h in hosts if h.host_key]
+    known_hosts = None
+    if pinned:
+        workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        known_hosts = write_known_hosts(workdir / "known_hosts", pinned)
+    targets = []
+    for host in hosts:
+        key_file = getattr(host.auth, "key_file", None)
+        targets.append(
+            SshTarget(
+                name=host.name,
+                address=host.address,
+                port=host.port,
+                user=host.user,
+                key_file=resolve_file(key_file, loaded.base_dir) if key_file else None,
+                known_hosts=known_hosts if host.host_key else None,
+            )
+        )
+    return targets
