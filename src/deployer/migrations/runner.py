@@ -1,0 +1,177 @@
+"""Apply and undo migrations over a DB-API connection, recording each in the history table.
+
+MySQL and MariaDB commit DDL implicitly, so a migration that fails half-way leaves its first
+statements applied: the failure is recorded (success = 0) and further migrations are refused
+until the run is rolled back; the rollback restores from undo scripts or the pre-run dump.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from deployer.errors import DeployerError, ExitCode
+from deployer.migrations.dialects import Dialect
+from deployer.migrations.files import Migration, MigrationError
+from deployer.migrations.history import AppliedMigration, pending
+
+log = logging.getLogger(__name__)
+
+
+class Cursor(Protocol):
+    def execute(self, query: str, args: Any = ..., /) -> Any: ...
+    def fetchall(self) -> Sequence[Sequence[Any]]: ...
+    def fetchone(self) -> Sequence[Any] | None: ...
+
+
+class MigrationFailed(DeployerError):
+    exit_code = ExitCode.APPLY_FAILED
+
+    def __init__(self, migration: Migration, statement: int, error: str) -> None:
+        total = len(migration.statements)
+        super().__init__(f"{migration.name}: statement {statement} of {total} failed: {error}")
+        self.migration = migration
+        self.statement = statement
+
+
+class MigrationLocked(DeployerError):
+    exit_code = ExitCode.LOCKED
+
+
+@dataclass(frozen=True)
+class MigrationOutcome:
+    version: int
+    name: str
+    direction: str  # "up" or "down"
+    milliseconds: int
+
+
+class Runner:
+    """Migrations of one schema, through one open connection (autocommit on)."""
+
+    def __init__(self, cursor: Cursor, dialect: Dialect, schema: str, run_id: str,
+                 installed_by: str) -> None:  # fmt: skip
+        self.cursor = cursor
+        self.dialect = dialect
+        self.lock_name = f"deployer.migrate.{schema}"[:64]
+        self.run_id = run_id
+        self.installed_by = installed_by
+
+    def history(self) -> list[AppliedMigration]:
+        self._ensure_history()
+        self.cursor.execute(self.dialect.select_history())
+        return [
+            AppliedMigration(int(r[0]), str(r[1]), str(r[2]), bool(r[3]), str(r[4]), str(r[5]),
+                             str(r[6]))
+            for r in self.cursor.fetchall()
+        ]  # fmt: skip
+
+    def pending(self, available: Sequence[Migration]) -> list[Migration]:
+        return pending(self.history(), available)
+
+    def migrate(self, available: Sequence[Migration], lock_timeout: int = 10
+                ) -> list[MigrationOutcome]:  # fmt: skip
+        with self._locked(lock_timeout):
+            return [self._apply(m) for m in self.pending(available)]
+
+    def undo(self, available: Sequence[Migration], down_to: int, lock_timeout: int = 10
+             ) -> list[MigrationOutcome]:  # fmt: skip
+        """Undo applied migrations newer than ``down_to``, newest first, with their U scripts."""
+        with self._locked(lock_timeout):
+            by_version = {m.version: m for m in available}
+            done = []
+            for row in reversed(self.history()):
+                if row.version <= down_to:
+                    break
+                migration = by_version.get(row.version)
+                if migration is None or migration.undo is None:
+                    raise MigrationError(f"V{row.version} has no undo script; restore the dump")
+                done.append(self._revert(migration))
+            return done
+
+    def _apply(self, migration: Migration) -> MigrationOutcome:
+        started = time.monotonic()
+        for number, statement in enumerate(migration.statements, start=1):
+            try:
+                self.cursor.execute(statement)
+            except Exception as exc:
+                self._record(migration, success=False, started=started)
+                raise MigrationFailed(migration, number, _driver_message(exc)) from exc
+        self._record(migration, success=True, started=started)
+        log.info("applied %s", migration.name)
+        return MigrationOutcome(migration.version, migration.name, "up", _ms(started))
+
+    def _revert(self, migration: Migration) -> MigrationOutcome:
+        assert migration.undo is not None
+        started = time.monotonic()
+        for number, statement in enumerate(migration.undo.statements, start=1):
+            try:
+                self.cursor.execute(statement)
+            except Exception as exc:
+                raise MigrationFailed(migration.undo, number, _driver_message(exc)) from exc
+        self.cursor.execute(self.dialect.delete_history(), {"version": migration.version})
+        log.info("undid %s with %s", migration.name, migration.undo.name)
+        return MigrationOutcome(migration.version, migration.undo.name, "down", _ms(started))
+
+    def forget_failed(self) -> list[int]:
+        """Drop history rows of failed attempts (after their effects were restored)."""
+        failed = [row.version for row in self.history() if not row.success]
+        for version in failed:
+            self.cursor.execute(self.dialect.delete_history(), {"version": version})
+        return failed
+
+    def _record(self, migration: Migration, success: bool, started: float) -> None:
+        self.cursor.execute(self.dialect.delete_history(), {"version": migration.version})
+        self.cursor.execute(self.dialect.insert_history(), {
+            "version": migration.version, "description": migration.description,
+            "checksum": migration.checksum, "success": int(success),
+            "installed_by": self.installed_by, "run_id": self.run_id,
+            "execution_ms": _ms(started),
+        })  # fmt: skip
+
+    def _ensure_history(self) -> None:
+        if self.dialect.name == "oracle":
+            try:
+                self.cursor.execute(self.dialect.history_ddl())
+            except Exception as exc:
+                if "ORA-00955" not in str(exc):
+                    raise
+        else:
+            self.cursor.execute(self.dialect.history_ddl())
+
+    @contextmanager
+    def _locked(self, timeout: int) -> Iterator[None]:
+        if not self._lock_call(self.dialect.lock(), {"timeout": timeout}):
+            raise MigrationLocked(
+                f"another run is migrating (lock {self.lock_name} busy for {timeout} s)"
+            )
+        try:
+            yield
+        finally:
+            self._lock_call(self.dialect.unlock(), {})
+
+    def _lock_call(self, sql: str, params: dict[str, Any]) -> bool:
+        """MySQL answers GET_LOCK with a row (1 = held); Oracle's DBMS_LOCK with an out bind (0)."""
+        params = {"name": self.lock_name, **params}
+        if self.dialect.name == "oracle":
+            status = self.cursor.var(int)  # type: ignore[attr-defined]
+            self.cursor.execute(sql, {**params, "status": status})
+            return bool(status.getvalue() == 0)
+        self.cursor.execute(sql, params)
+        row = self.cursor.fetchone()
+        return bool(row and row[0] == 1)
+
+
+def _driver_message(exc: Exception) -> str:
+    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
+    if len(args) >= 2 and isinstance(args[0], int):
+        return f"({args[0]}) {args[1]}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
