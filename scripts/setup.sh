@@ -10,6 +10,9 @@ PACKAGES=(
   python3 python3-venv python3-pip python3-dev gcc
   iproute2 debootstrap systemd-container apt-cacher-ng tini
   openssh-client openssh-server curl ca-certificates ruby
+  # The sample product's runtime tests run its pages and migrations on the real programs.
+  default-jre-headless libtomcat10-java libeclipse-jdt-core-java libmariadb-java
+  mariadb-server-core mariadb-client
 )
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

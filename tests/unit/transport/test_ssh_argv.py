@@ -19,7 +19,8 @@ def test_ssh_own_failures_are_classified() -> None:
     assert _classify(255, "Host key verification failed.") is Failure.HOST_KEY
     assert _classify(255, "deploy@h: Permission denied (publickey).") is Failure.AUTH
     assert _classify(255, "ssh: connect to host h port 22: Connection timed out") is Failure.TIMEOUT
-    assert _classify(255, "ssh: connect to host h port 22: Connection refused") is Failure.UNREACHABLE
+    refused = "ssh: connect to host h port 22: Connection refused"
+    assert _classify(255, refused) is Failure.UNREACHABLE
     assert _classify(1, "Permission denied") is None
     assert _classify(255, "") is None
 
