@@ -5,14 +5,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: Python, the lab's building blocks (namespaces, debootstrap, nspawn, an apt
-# cache for lab hosts, sshd/ssh), ruby for checking the Vagrantfile.
+# cache for lab hosts, sshd/ssh, nftables to fence the lab bridge), ruby for checking the
+# Vagrantfile.
 PACKAGES=(
   python3 python3-venv python3-pip python3-dev gcc
-  iproute2 debootstrap systemd-container apt-cacher-ng tini
+  iproute2 debootstrap systemd-container apt-cacher-ng tini nftables
   openssh-client openssh-server curl ca-certificates ruby
   # The sample product's runtime tests run its pages and migrations on the real programs.
   default-jre-headless libtomcat10-java libeclipse-jdt-core-java libmariadb-java
   mariadb-server-core mariadb-client
+  # The probe is tested under the shells customer hosts have; fixup scripts are linted.
+  dash busybox posh shellcheck
+  # The signable HTML report is checked in a real headless browser, with CJK fonts.
+  chromium fonts-noto-cjk
 )
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -20,6 +20,11 @@ from typing import Any
 
 import pymysql
 import pytest
+
+from deployer.migrations.dialects import MYSQL
+from deployer.migrations.files import discover
+from deployer.migrations.runner import Runner
+from deployer.spec import load_environment
 from tests.support.sample_erp import (
     EXAMPLES,
     HOSTILE_PASSWORD,
@@ -30,11 +35,6 @@ from tests.support.sample_erp import (
     render,
     template_variables,
 )
-
-from deployer.migrations.dialects import MYSQL
-from deployer.migrations.files import discover
-from deployer.migrations.runner import Runner
-from deployer.spec import load_environment
 
 # --- the migrations on a real MariaDB server ---------------------------------------------
 

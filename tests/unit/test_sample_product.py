@@ -16,6 +16,9 @@ import jinja2
 import jinja2.meta
 import pytest
 import yaml
+
+from deployer.migrations.files import discover, read_migration
+from deployer.spec import load_environment
 from tests.support.sample_erp import (
     EXAMPLES,
     HOSTILE_PASSWORD,
@@ -29,9 +32,6 @@ from tests.support.sample_erp import (
     render,
     template_variables,
 )
-
-from deployer.migrations.files import discover, read_migration
-from deployer.spec import load_environment
 
 # --- WARs -------------------------------------------------------------------------------
 

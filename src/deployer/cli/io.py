@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -16,23 +17,32 @@ class Streams:
     verbosity: int = 0  # -1 quiet, 0 normal, 1+ verbose
 
     def __post_init__(self) -> None:
-        self.console = Console(file=self.out, highlight=False, soft_wrap=True)
-        self.errors = Console(file=self.err, highlight=False, soft_wrap=True)
+        # Text is printed as given: no markup, no :emoji: codes, no highlighting.
+        self.console = Console(file=self.out, highlight=False, soft_wrap=True, emoji=False)
+        self.errors = Console(file=self.err, highlight=False, soft_wrap=True, emoji=False)
 
     def say(self, text: str, *, style: str | None = None) -> None:
         """Normal output; silenced by -q."""
         if self.verbosity >= 0:
-            self.console.print(text, style=style, markup=False)
+            self.console.print(printable(text), style=style, markup=False)
 
     def error(self, text: str) -> None:
         """One red line on stderr; never silenced."""
-        self.errors.print(text, style="red", markup=False)
+        self.errors.print(printable(text), style="red", markup=False)
 
     def detail(self, text: str) -> None:
         if self.verbosity > 0:
-            self.errors.print(text, style="dim", markup=False)
+            self.errors.print(printable(text), style="dim", markup=False)
 
     def data(self, text: str) -> None:
         """Machine-readable output: plain, unwrapped, never silenced."""
         self.out.write(text if text.endswith("\n") else text + "\n")
         self.out.flush()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Escape control characters: text quoted from a spec must not drive the terminal."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)

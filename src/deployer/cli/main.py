@@ -12,16 +12,17 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import NoReturn
 
 from deployer import __version__
-from deployer.cli import lab, schema, validate
+from deployer.cli import check, lab, schema, validate
 from deployer.cli.io import Streams
 from deployer.errors import DeployerError, ExitCode
 from deployer.spec.problems import SpecError
 
-COMMANDS = (validate, schema, lab)
+COMMANDS = (validate, schema, check, lab)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,15 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str], streams: Streams | None = None) -> int:
+    streams = streams if streams is not None else Streams()
     parser = build_parser()
-    args = parser.parse_args(list(argv))
-    if streams is None:
-        streams = Streams()
+    try:
+        # argparse prints --help, --version and usage errors itself, then exits.
+        with redirect_stdout(streams.out), redirect_stderr(streams.err):
+            args = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
     streams.verbosity = -1 if args.quiet else args.verbose
     _configure_logging(streams.verbosity)
     if not getattr(args, "handler", None):
         parser.print_help(streams.err)
         return ExitCode.USAGE
+    return _dispatch(args, streams)
+
+
+def _dispatch(args: argparse.Namespace, streams: Streams) -> int:
+    """Run the command; the one place where exceptions become exit codes."""
     try:
         return int(args.handler(args, streams))
     except SpecError as exc:

@@ -9,9 +9,8 @@ from typing import Any
 
 from deployer.cli.io import Streams
 from deployer.errors import ExitCode
-from deployer.spec import SpecError, load_environment, load_matrix
-from deployer.spec.loader import read_document
-from deployer.spec.matrix import SupportMatrix
+from deployer.spec import SpecError
+from deployer.spec.loader import load_document, read_document
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,12 +46,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 def _validate_one(spec: str) -> dict[str, Any]:
     kind = None
     try:
-        _, model = read_document(Path(spec), spec)
+        doc, model = read_document(Path(spec), spec)
         kind = model.__name__
-        if model is SupportMatrix:
-            load_matrix(Path(spec), spec)
-        else:
-            load_environment(Path(spec), spec)
+        load_document(doc, model, Path(spec))
     except SpecError as exc:
         problems = [{"text": str(p), **p.as_dict()} for p in exc.problems]
         return {"file": spec, "kind": kind, "valid": False, "problems": problems}

@@ -116,11 +116,20 @@ class Journal:
         run = Run(self.root / new_run_id(), self.redact)
         run.path.mkdir(mode=0o700)
         record = {
-            "id": run.id, "kind": kind, "spec": str(spec), "status": RunStatus.STARTING.value,
-            "started": _now(), "finished": None, "exit_code": None,
-            "user": getpass.getuser(), "host": socket.gethostname(), "pid": os.getpid(),
-            "deployer": __version__, "timeline": [{"status": "starting", "time": _now()}], **meta,
-        }  # fmt: skip
+            "id": run.id,
+            "kind": kind,
+            "spec": str(spec),
+            "status": RunStatus.STARTING.value,
+            "started": _now(),
+            "finished": None,
+            "exit_code": None,
+            "user": getpass.getuser(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "deployer": __version__,
+            "timeline": [{"status": "starting", "time": _now()}],
+            **meta,
+        }
         write_atomic(
             run.path / "meta.json", self.redact(json.dumps(record, ensure_ascii=False, indent=2))
         )

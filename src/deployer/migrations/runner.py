@@ -53,8 +53,9 @@ class MigrationOutcome:
 class Runner:
     """Migrations of one schema, through one open connection (autocommit on)."""
 
-    def __init__(self, cursor: Cursor, dialect: Dialect, schema: str, run_id: str,
-                 installed_by: str) -> None:  # fmt: skip
+    def __init__(
+        self, cursor: Cursor, dialect: Dialect, schema: str, run_id: str, installed_by: str
+    ) -> None:
         self.cursor = cursor
         self.dialect = dialect
         self.lock_name = f"deployer.migrate.{schema}"[:64]
@@ -65,21 +66,24 @@ class Runner:
         self._ensure_history()
         self.cursor.execute(self.dialect.select_history())
         return [
-            AppliedMigration(int(r[0]), str(r[1]), str(r[2]), bool(r[3]), str(r[4]), str(r[5]),
-                             str(r[6]))
+            AppliedMigration(
+                int(r[0]), str(r[1]), str(r[2]), bool(r[3]), str(r[4]), str(r[5]), str(r[6])
+            )
             for r in self.cursor.fetchall()
-        ]  # fmt: skip
+        ]
 
     def pending(self, available: Sequence[Migration]) -> list[Migration]:
         return pending(self.history(), available)
 
-    def migrate(self, available: Sequence[Migration], lock_timeout: int = 10
-                ) -> list[MigrationOutcome]:  # fmt: skip
+    def migrate(
+        self, available: Sequence[Migration], lock_timeout: int = 10
+    ) -> list[MigrationOutcome]:
         with self._locked(lock_timeout):
             return [self._apply(m) for m in self.pending(available)]
 
-    def undo(self, available: Sequence[Migration], down_to: int, lock_timeout: int = 10
-             ) -> list[MigrationOutcome]:  # fmt: skip
+    def undo(
+        self, available: Sequence[Migration], down_to: int, lock_timeout: int = 10
+    ) -> list[MigrationOutcome]:
         """Undo applied migrations newer than ``down_to``, newest first, with their U scripts."""
         with self._locked(lock_timeout):
             by_version = {m.version: m for m in available}
@@ -126,12 +130,18 @@ class Runner:
 
     def _record(self, migration: Migration, success: bool, started: float) -> None:
         self.cursor.execute(self.dialect.delete_history(), {"version": migration.version})
-        self.cursor.execute(self.dialect.insert_history(), {
-            "version": migration.version, "description": migration.description,
-            "checksum": migration.checksum, "success": int(success),
-            "installed_by": self.installed_by, "run_id": self.run_id,
-            "execution_ms": _ms(started),
-        })  # fmt: skip
+        self.cursor.execute(
+            self.dialect.insert_history(),
+            {
+                "version": migration.version,
+                "description": migration.description,
+                "checksum": migration.checksum,
+                "success": int(success),
+                "installed_by": self.installed_by,
+                "run_id": self.run_id,
+                "execution_ms": _ms(started),
+            },
+        )
 
     def _ensure_history(self) -> None:
         if self.dialect.name == "oracle":

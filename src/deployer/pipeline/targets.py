@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from deployer.errors import UsageError
 from deployer.spec import LoadedEnvironment
 from deployer.spec.secrets import resolve_file
 from deployer.transport.knownhosts import write_known_hosts
@@ -39,3 +42,16 @@ def ssh_targets(
             )
         )
     return targets
+
+
+def limit_hosts(loaded: LoadedEnvironment, names: Sequence[str]) -> LoadedEnvironment:
+    """The environment reduced to ``names`` (``--limit``); its database goes with its host."""
+    known = [host.name for host in loaded.env.hosts]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise UsageError(f"--limit: no host '{unknown[0]}' in the spec (hosts: {', '.join(known)})")
+    env = loaded.env
+    update: dict[str, object] = {"hosts": [h for h in env.hosts if h.name in names]}
+    if env.database is not None and env.host(env.database.host) and env.database.host not in names:
+        update["database"] = None
+    return replace(loaded, env=env.model_copy(update=update))

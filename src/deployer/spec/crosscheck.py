@@ -1,44 +1,54 @@
-"""Checks that span fields: uniqueness, references between sections, files that must exist."""
+"""Checks that span fields: uniqueness, references between sections, files that must exist.
+
+They read the raw YAML data rather than the validated model, so they also run when some
+field is invalid and the user sees every problem at once. Values of the wrong shape are
+skipped here: model validation reports those.
+"""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from deployer.spec.environment import Environment, Role
+from deployer.spec.environment import ROLES
 from deployer.spec.problems import Problem
 from deployer.spec.secrets import SECRET_KEY, SecretRef, resolve_file
 from deployer.spec.yamlsource import YamlDocument, YamlPath
 
-
-def cross_check(env: Environment, doc: YamlDocument, base_dir: Path) -> list[Problem]:
-    found: list[Problem] = []
-    for path, message in _all_findings(env, base_dir):
-        found.append(doc.problem(path, message))
-    return found
+Finding = tuple[YamlPath, str]
 
 
-def _all_findings(env: Environment, base_dir: Path) -> Iterator[tuple[YamlPath, str]]:
-    yield from _unique_hosts(env)
-    yield from _database_host(env)
-    yield from _roles_have_middleware(env)
-    yield from _referenced_files(env, base_dir)
-    yield from _config_secrets(env.product.config, ("product", "config"), env.allow_inline_secrets)
-    for index, host in enumerate(env.hosts):
-        yield from _config_secrets(
-            host.overrides.product_config,
-            ("hosts", index, "overrides", "product_config"),
-            env.allow_inline_secrets,
-        )
+def cross_check(doc: YamlDocument, base_dir: Path) -> list[Problem]:
+    """Every cross-field problem of an environment spec (``doc.data`` is any mapping)."""
+    data = _mapping(doc.data)
+    return [doc.problem(path, message) for path, message in _all_findings(data, base_dir)]
 
 
-def _unique_hosts(env: Environment) -> Iterator[tuple[YamlPath, str]]:
+def _all_findings(data: dict[str, Any], base_dir: Path) -> Iterator[Finding]:
+    hosts = [_mapping(host) for host in _list(data.get("hosts"))]
+    allow_inline = data.get("allow_inline_secrets") is True
+    yield from _unique_hosts(hosts)
+    if isinstance(data.get("hosts"), list):
+        yield from _database_host(hosts, data.get("database"))
+    yield from _roles_have_middleware(hosts, _mapping(data.get("middleware")))
+    yield from _referenced_files(data, hosts, base_dir)
+    product = _mapping(data.get("product"))
+    yield from _config_secrets(product.get("config"), ("product", "config"), allow_inline)
+    for index, host in enumerate(hosts):
+        config = _mapping(host.get("overrides")).get("product_config")
+        path: YamlPath = ("hosts", index, "overrides", "product_config")
+        yield from _config_secrets(config, path, allow_inline)
+
+
+def _unique_hosts(hosts: list[dict[str, Any]]) -> Iterator[Finding]:
     for attribute in ("name", "address"):
         first_seen: dict[str, int] = {}
-        for index, host in enumerate(env.hosts):
-            value = getattr(host, attribute).lower()
+        for index, host in enumerate(hosts):
+            value = _text(host.get(attribute)).lower()
+            if not value:
+                continue
             if value in first_seen:
                 yield (
                     ("hosts", index, attribute),
@@ -48,89 +58,123 @@ def _unique_hosts(env: Environment) -> Iterator[tuple[YamlPath, str]]:
                 first_seen[value] = index
 
 
-def _database_host(env: Environment) -> Iterator[tuple[YamlPath, str]]:
-    database = env.database
+def _database_host(hosts: list[dict[str, Any]], database: Any) -> Iterator[Finding]:
     if database is None:
-        if env.hosts_with("db"):
+        if any(_has_role(host, "db") for host in hosts):
             yield (("hosts",), "a host has the db role but there is no database section")
         return
-    host = env.host(database.host)
-    if host is not None:
-        if "db" not in host.roles:
-            yield (("database", "host"), f"host '{host.name}' does not have the db role")
+    wanted = _text(_mapping(database).get("host"))
+    if not wanted:
         return
-    if "." in database.host or ":" in database.host:
+    names = list(dict.fromkeys(name for host in hosts if (name := _text(host.get("name")))))
+    host = next((h for h in hosts if _text(h.get("name")) == wanted), None)
+    if host is not None:
+        if _known_roles(host) is not None and not _has_role(host, "db"):
+            yield (("database", "host"), f"host '{wanted}' does not have the db role")
+        return
+    if "." in wanted or ":" in wanted:
         return  # an external database server, outside the spec's hosts
-    names = [h.name for h in env.hosts]
-    hint = difflib.get_close_matches(database.host, names, n=1)
-    message = f"unknown host '{database.host}'"
-    message += f" (did you mean '{hint[0]}'?)" if hint else f"; known hosts: {', '.join(names)}"
+    hint = difflib.get_close_matches(wanted, names, n=1)
+    message = f"unknown host '{wanted}'"
+    if hint:
+        message += f" (did you mean '{hint[0]}'?)"
+    elif names:
+        message += f"; known hosts: {', '.join(names)}"
     yield (("database", "host"), message)
 
 
-def _roles_have_middleware(env: Environment) -> Iterator[tuple[YamlPath, str]]:
-    needs: dict[Role, str] = {"web": "nginx", "app": "tomcat"}
-    for role, section in needs.items():
-        if env.hosts_with(role) and getattr(env.middleware, section) is None:
+def _roles_have_middleware(
+    hosts: list[dict[str, Any]], middleware: dict[str, Any]
+) -> Iterator[Finding]:
+    needs = (("web", "nginx"), ("app", "tomcat"), ("app", "jdk"))
+    for role, section in needs:
+        if any(_has_role(host, role) for host in hosts) and middleware.get(section) is None:
             yield (
                 ("middleware",),
                 f"a host has the {role} role, so middleware.{section} is required",
             )
-    if env.hosts_with("app") and env.middleware.jdk is None:
-        yield (("middleware",), "a host has the app role, so middleware.jdk is required")
 
 
-def _referenced_files(env: Environment, base_dir: Path) -> Iterator[tuple[YamlPath, str]]:
-    wanted: list[tuple[YamlPath, str, str]] = [
-        (("product", "artifact"), env.product.artifact, "file"),
-        (("matrix",), env.matrix, "file"),
+def _referenced_files(
+    data: dict[str, Any], hosts: list[dict[str, Any]], base_dir: Path
+) -> Iterator[Finding]:
+    product = _mapping(data.get("product"))
+    wanted: list[tuple[YamlPath, Any, str]] = [
+        (("product", "artifact"), product.get("artifact"), "file"),
+        (("product", "templates"), product.get("templates"), "dir"),
+        (("matrix",), data.get("matrix"), "file"),
     ]
-    if env.product.templates:
-        wanted.append((("product", "templates"), env.product.templates, "dir"))
-    for index, host in enumerate(env.hosts):
-        key_file = getattr(host.auth, "key_file", None)
-        if key_file:
-            wanted.append((("hosts", index, "auth", "key_file"), key_file, "file"))
-    if env.database:
-        for index, schema in enumerate(env.database.schemas):
-            if schema.migrations:
-                wanted.append(
-                    (("database", "schemas", index, "migrations"), schema.migrations, "dir")
-                )
-        wanted.extend(_secret_files(env))
+    for index, host in enumerate(hosts):
+        key_file = _mapping(host.get("auth")).get("key_file")
+        wanted.append((("hosts", index, "auth", "key_file"), key_file, "file"))
+    database = _mapping(data.get("database"))
+    wanted.append((("database", "admin", "password"), _secret_file(database.get("admin")), "file"))
+    for index, schema in enumerate(_mapping(s) for s in _list(database.get("schemas"))):
+        prefix = ("database", "schemas", index)
+        wanted.append(((*prefix, "migrations"), schema.get("migrations"), "dir"))
+        owner = _secret_file(schema.get("owner"))
+        wanted.append(((*prefix, "owner", "password"), owner, "file"))
     for path, locator, kind in wanted:
-        target = resolve_file(locator, base_dir)
+        if not _text(locator):
+            continue
+        target = resolve_file(_text(locator), base_dir)
         if kind == "dir" and not target.is_dir():
             yield (path, f"folder not found: {target}")
         elif kind == "file" and not target.is_file():
             yield (path, f"file not found: {target}")
 
 
-def _secret_files(env: Environment) -> Iterator[tuple[YamlPath, str, str]]:
-    assert env.database is not None
-    refs: list[tuple[YamlPath, SecretRef]] = [
-        (("database", "admin", "password"), env.database.admin.password)
-    ]
-    for index, schema in enumerate(env.database.schemas):
-        if schema.owner:
-            refs.append(
-                (("database", "schemas", index, "owner", "password"), schema.owner.password)
-            )
-    for path, ref in refs:
-        if ref.source == "file":
-            yield (path, ref.locator, "file")
+def _secret_file(credentials: Any) -> str:
+    """The path of a ``${file:...}`` password, or '' for any other kind of value."""
+    password = _mapping(credentials).get("password")
+    try:
+        ref = SecretRef.parse(password, allow_inline=True) if isinstance(password, str) else None
+    except ValueError:
+        return ""
+    return ref.locator if ref is not None and ref.source == "file" else ""
 
 
-def _config_secrets(
-    config: Mapping[str, Any], prefix: YamlPath, allow_inline: bool
-) -> Iterator[tuple[YamlPath, str]]:
+def _config_secrets(config: Any, prefix: YamlPath, allow_inline: bool) -> Iterator[Finding]:
     """Free-form config keys named like secrets must hold references too."""
-    for key, value in config.items():
+    if isinstance(config, list):
+        for index, item in enumerate(config):
+            yield from _config_secrets(item, (*prefix, index), allow_inline)
+        return
+    for key, value in _mapping(config).items():
         path = (*prefix, key)
-        if isinstance(value, Mapping):
+        if isinstance(value, dict | list):
             yield from _config_secrets(value, path, allow_inline)
-        elif SECRET_KEY.search(str(key)) and isinstance(value, str | int | float):
+        elif (
+            SECRET_KEY.search(str(key))
+            and isinstance(value, str | int | float)
+            and not isinstance(value, bool)  # feature switches such as csrf_token: true
+        ):
             try:
                 SecretRef.parse(str(value), allow_inline)
             except ValueError as exc:
                 yield (path, str(exc))
+
+
+def _has_role(host: dict[str, Any], role: str) -> bool:
+    roles = _known_roles(host)
+    return roles is not None and role in roles
+
+
+def _known_roles(host: dict[str, Any]) -> list[Any] | None:
+    """The host's roles, or None when one is unknown: what was meant cannot be known
+    (the model reports the unknown role), so checks that depend on roles skip the host."""
+    roles = _list(host.get("roles"))
+    return roles if all(role in ROLES for role in roles) else None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    """Stripped text, or '' for anything else (the model reports wrong types)."""
+    return value.strip() if isinstance(value, str) else ""

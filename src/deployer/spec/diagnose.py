@@ -6,12 +6,15 @@ import difflib
 import types
 import typing
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from deployer.spec.problems import Problem
+from deployer.spec.secrets import SECRET_KEY
+from deployer.spec.types import PATTERN_HINTS
 from deployer.spec.yamlsource import YamlDocument, YamlPath
 
 _MESSAGES = {
@@ -19,62 +22,136 @@ _MESSAGES = {
     "dict_type": "expected a mapping (key: value)",
     "list_type": "expected a list",
     "model_type": "expected a mapping (key: value)",
+    "model_attributes_type": "expected a mapping (key: value)",
     "int_type": "expected a whole number",
     "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
     "bool_type": "expected true or false",
     "bool_parsing": "expected true or false",
     "string_type": "expected text",
     "float_parsing": "expected a number",
     "float_type": "expected a number",
+    "finite_number": "expected a finite number",
+    "string_pattern_mismatch": "invalid format",
 }
+_BOUNDS = {
+    "greater_than_equal": ("ge", "must be at least {}"),
+    "greater_than": ("gt", "must be greater than {}"),
+    "less_than_equal": ("le", "must be at most {}"),
+    "less_than": ("lt", "must be less than {}"),
+    "too_short": ("min_length", "needs at least {} items"),
+    "too_long": ("max_length", "takes at most {} items"),
+}
+#: Known field names are listed when no close match exists and there are at most this many.
+_MAX_LISTED_FIELDS = 8
 
 
 def problems_from(
     error: ValidationError, doc: YamlDocument, model: type[BaseModel]
 ) -> list[Problem]:
-    return [_problem(detail, doc, model) for detail in error.errors(include_url=False)]
+    """One problem per located error; alternatives of a union at one place become one line."""
+    merged: dict[tuple[int, int, str], list[str]] = {}
+    for detail in error.errors(include_url=False):
+        problem = _problem(detail, doc, model)
+        messages = merged.setdefault((problem.line, problem.col, problem.field), [])
+        if problem.message not in messages:
+            messages.append(problem.message)
+    return [
+        Problem(doc.file, line, col, field, _either(messages))
+        for (line, col, field), messages in merged.items()
+    ]
+
+
+def _either(messages: list[str]) -> str:
+    """``expected text`` + ``expected a whole number`` -> ``expected text or a whole number``."""
+    if len(messages) > 1 and all(m.startswith("expected ") for m in messages):
+        return "expected " + " or ".join(m.removeprefix("expected ") for m in messages)
+    return "; ".join(messages)
 
 
 def _problem(detail: ErrorDetails, doc: YamlDocument, model: type[BaseModel]) -> Problem:
-    path = data_path(doc.data, detail["loc"])
     kind = detail["type"]
+    path = data_path(doc.data, detail["loc"], missing=kind == "missing")
     if kind == "extra_forbidden":
-        parent, key = path[:-1], path[-1] if path else ""
-        message = f"unknown field '{key}'"
-        hint = difflib.get_close_matches(str(key), sorted(field_names(model, parent)), n=1)
-        if hint:
-            message += f" (did you mean '{hint[0]}'?)"
-        return doc.problem(path, message, key=True)
-    if kind == "missing":
-        return doc.problem(path, _MESSAGES[kind], key=True)
+        return doc.problem(path, _unknown_field(path, model), key=True)
+    if kind == "missing" or "[key]" in detail["loc"]:
+        return doc.problem(path, _message(detail, doc, path), key=True)
     if kind in {"union_tag_invalid", "union_tag_not_found"}:
         tag = str((detail.get("ctx") or {}).get("discriminator", "")).strip("'")
         path = (*path, tag) if tag and isinstance(doc_value(doc.data, path), dict) else path
-    return doc.problem(path, _message(detail))
+    return doc.problem(path, _message(detail, doc, path))
 
 
-def _message(detail: ErrorDetails) -> str:
+def _unknown_field(path: YamlPath, model: type[BaseModel]) -> str:
+    parent, key = path[:-1], str(path[-1]) if path else ""
+    known = sorted(field_names(model, parent))
+    message = f"unknown field '{key}'"
+    hint = difflib.get_close_matches(key, known, n=1)
+    if hint:
+        return message + f" (did you mean '{hint[0]}'?)"
+    if known and len(known) <= _MAX_LISTED_FIELDS:
+        return message + f"; expected one of {', '.join(known)}"
+    return message
+
+
+def _message(detail: ErrorDetails, doc: YamlDocument, path: YamlPath) -> str:
     kind = detail["type"]
-    if kind in _MESSAGES:
-        return _MESSAGES[kind]
+    # Values are echoed only where they help and never under a secret-looking key.
+    echo = not any(SECRET_KEY.search(str(elem)) for elem in path)
+    if kind == "quote":
+        return _quote_message(detail.get("input"), doc.plain.get(path) if echo else None)
+    if kind in {"literal_error", "union_tag_invalid", "union_tag_not_found"}:
+        return _vocabulary_message(detail, echo)
+    fixed = _constraint_message(kind, detail.get("ctx") or {})
+    if fixed:
+        return fixed
     message = detail["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if kind == "literal_error":
-        # Only fixed vocabularies get here, never secrets: echoing the input helps.
-        got = detail.get("input")
-        expected = str((detail.get("ctx") or {}).get("expected", "")).replace("'", "")
-        message = f"expected one of {expected}"
-        if isinstance(got, str | int) and len(str(got)) <= 40:
-            message += f", got '{got}'"
-    elif kind == "union_tag_invalid":
-        expected = str((detail.get("ctx") or {}).get("expected_tags", "")).replace("'", "")
-        message = f"expected one of {expected}"
-    elif kind == "union_tag_not_found":
-        tag = str((detail.get("ctx") or {}).get("discriminator", "")).strip("'")
-        message = f"'{tag}' is required to tell which kind this is"
-    elif kind == "string_pattern_mismatch":
-        message = "invalid format"
     # pydantic capitalises sentences; ours are clauses after "field:". Keep acronyms (YAML).
     return message if message[1:2].isupper() else message[:1].lower() + message[1:]
+
+
+def _constraint_message(kind: str, ctx: dict[str, Any]) -> str | None:
+    if kind == "string_pattern_mismatch" and str(ctx.get("pattern")) in PATTERN_HINTS:
+        return PATTERN_HINTS[str(ctx["pattern"])]
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind == "string_too_short" or (kind == "too_short" and ctx.get("min_length") == 1):
+        return "must not be empty"
+    if kind in _BOUNDS:
+        name, text = _BOUNDS[kind]
+        return text.format(ctx.get(name))
+    return None
+
+
+def _vocabulary_message(detail: ErrorDetails, echo: bool) -> str:
+    """A value outside a fixed set (role, engine, auth type...)."""
+    kind, ctx = detail["type"], detail.get("ctx") or {}
+    if kind == "union_tag_not_found":
+        tag = str(ctx.get("discriminator", "")).strip("'")
+        return f"'{tag}' is required to tell which kind this is"
+    if kind == "union_tag_invalid":
+        return "expected one of " + str(ctx.get("expected_tags", "")).replace("'", "")
+    expected = str(ctx.get("expected", "")).replace("'", "")
+    got = detail.get("input")
+    # Fixed vocabularies, not secrets: echoing the input helps.
+    if echo and isinstance(got, str | int) and len(str(got)) <= 40:
+        return f"expected one of {expected}, got '{got}'"
+    return f"expected one of {expected}"
+
+
+def _quote_message(value: Any, source: str | None) -> str:
+    """Say what YAML made of an unquoted value and how to write it instead."""
+    if source is None:
+        return "expected text; quote the value"
+    if isinstance(value, bool):
+        read_as = f"as the boolean {str(value).lower()}"
+    elif isinstance(value, date):
+        read_as = "as a date"
+    elif str(value) != source:
+        read_as = f"as the number {value}"
+    else:
+        read_as = "as a number"
+    return f"YAML reads unquoted {source} {read_as}; write it in quotes: '{source}'"
 
 
 def doc_value(data: Any, path: YamlPath) -> Any:
@@ -86,17 +163,21 @@ def doc_value(data: Any, path: YamlPath) -> Any:
     return data
 
 
-def data_path(data: Any, loc: tuple[int | str, ...]) -> YamlPath:
-    """Follow pydantic's location through the data, dropping union tags and validator names."""
+def data_path(data: Any, loc: tuple[int | str, ...], *, missing: bool = False) -> YamlPath:
+    """Follow pydantic's location through the data, dropping union tags and validator names.
+
+    A key absent from the data is kept only as the last element of a ``missing`` error
+    (the missing field itself); elsewhere it is a union tag such as ``kubernetes``.
+    """
     path: list[int | str] = []
     current = data
-    for elem in loc:
+    for index, elem in enumerate(loc):
         if _has(current, elem):
             current = current[elem]
-        elif isinstance(current, dict) or isinstance(elem, int):
-            current = None  # an absent key (missing field): keep it, stop following data
+        elif missing and index == len(loc) - 1 and isinstance(current, dict):
+            pass  # the missing field: point at its parent, name it in the path
         else:
-            continue  # a union tag or validator name: not part of the YAML
+            continue
         path.append(elem)
     return tuple(path)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from deployer.spec.secrets import SecretRef
 from deployer.spec.types import (
@@ -15,90 +16,150 @@ from deployer.spec.types import (
     StrictModel,
     Text,
     Version,
+    matching,
 )
 
 Role = Literal["web", "app", "db"]
+ROLES: tuple[str, ...] = typing.get_args(Role)
 Engine = Literal["mysql", "mariadb", "oracle"]
+
+UnixUser = Annotated[
+    str,
+    matching(
+        r"^[a-z_][a-z0-9_-]{0,31}$",
+        "not a Unix user name (lower-case letters, digits, '_' and '-', at most 32)",
+    ),
+]
+HostKey = Annotated[
+    str,
+    matching(
+        r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$",
+        "expected a public key as in known_hosts: 'ssh-ed25519 AAAA...' (type and base64 only)",
+    ),
+]
+DbUser = Annotated[
+    str,
+    matching(r"^[A-Za-z0-9_$#.-]{1,64}$", "not a database user name (letters, digits, _$#.-)"),
+]
+DnsLabel = Annotated[
+    str,
+    matching(
+        r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+        "not a DNS label (lower-case letters, digits and '-', at most 63), as Kubernetes requires",
+    ),
+]
+SchemaName = Annotated[
+    str,
+    matching(
+        r"^[A-Za-z][A-Za-z0-9_]{0,63}$",
+        "not a schema name (a letter, then letters, digits and '_', at most 64)",
+    ),
+]
 
 
 class Product(StrictModel):
-    name: Name
-    version: Version
+    """The product release to install and the parameters of its configuration."""
+
+    name: Name = Field(description="Product name; must match the support matrix's `product`.")
+    version: Version = Field(description="Release to install, quoted: '1.0'.")
     artifact: Text = Field(description="Path of the release artifact (WAR), relative to the spec.")
     templates: Text | None = Field(
         default=None, description="Folder of config templates rendered with `config`."
     )
     health_path: Text = Field(default="/health", description="URL path of the health page.")
     config: dict[str, Any] = Field(
-        default_factory=dict, description="Parameters passed to the product's config templates."
+        default_factory=dict,
+        description="Parameters passed to the product's config templates; keys named like "
+        "secrets (password, token, ...) must hold secret references.",
     )
 
 
 class KeyAuth(StrictModel):
-    type: Literal["key"] = "key"
+    """Log in with a private key file."""
+
+    type: Literal["key"] = Field(default="key", description="Log in with a key file.")
     key_file: Text = Field(description="Private key file, relative to the spec or ~/...")
 
 
 class AgentAuth(StrictModel):
-    type: Literal["agent"] = "agent"
+    """Log in with the keys of the running ssh-agent."""
+
+    type: Literal["agent"] = Field(default="agent", description="Log in through ssh-agent.")
 
 
-Auth = Annotated[KeyAuth | AgentAuth, Field(discriminator="type")]
+Auth = Annotated[
+    KeyAuth | AgentAuth,
+    Field(discriminator="type", description="How to log in over SSH: key file or agent."),
+]
 
 
 class Nginx(StrictModel):
-    listen_port: Port = 80
-    server_name: Text
+    listen_port: Port = Field(default=80, description="Port nginx listens on.")
+    server_name: Text = Field(description="server_name of the site, e.g. erp.example.cn.")
 
 
 class Tomcat(StrictModel):
-    version: Version
-    port: Port = 8080
-    jvm_options: list[Text] = Field(default_factory=lambda: ["-Xms512m", "-Xmx1024m"])
+    version: Version = Field(description="Tomcat version, quoted: '9.0', '10.1'.")
+    port: Port = Field(default=8080, description="HTTP connector port.")
+    jvm_options: list[Text] = Field(
+        default_factory=lambda: ["-Xms512m", "-Xmx1024m"],
+        description="JVM options (CATALINA_OPTS).",
+    )
 
 
 class Jdk(StrictModel):
-    version: Version
+    version: Version = Field(description="JDK major version, quoted: '8', '11', '17'.")
 
 
 class Middleware(StrictModel):
-    nginx: Nginx | None = None
-    tomcat: Tomcat | None = None
-    jdk: Jdk | None = None
+    """Middleware settings shared by all hosts; hosts may override some of them."""
+
+    nginx: Nginx | None = Field(default=None, description="Required when a host has the web role.")
+    tomcat: Tomcat | None = Field(
+        default=None, description="Required when a host has the app role."
+    )
+    jdk: Jdk | None = Field(default=None, description="Required when a host has the app role.")
 
 
 class NginxOverride(StrictModel):
-    listen_port: Port | None = None
-    server_name: Text | None = None
+    listen_port: Port | None = Field(default=None, description="Port nginx listens on.")
+    server_name: Text | None = Field(default=None, description="server_name on this host.")
 
 
 class TomcatOverride(StrictModel):
-    port: Port | None = None
-    jvm_options: list[Text] | None = None
+    port: Port | None = Field(default=None, description="HTTP connector port on this host.")
+    jvm_options: list[Text] | None = Field(default=None, description="JVM options on this host.")
 
 
 class HostOverrides(StrictModel):
     """Per-host settings that win over the environment-wide ones."""
 
-    nginx: NginxOverride | None = None
-    tomcat: TomcatOverride | None = None
-    product_config: dict[str, Any] = Field(default_factory=dict)
+    nginx: NginxOverride | None = Field(default=None, description="nginx settings on this host.")
+    tomcat: TomcatOverride | None = Field(default=None, description="Tomcat settings here.")
+    product_config: dict[str, Any] = Field(
+        default_factory=dict, description="Product parameters that differ on this host."
+    )
 
 
 class Host(StrictModel):
-    name: Name
+    """A server deployer logs in to over SSH."""
+
+    name: Name = Field(description="Short unique name, used by `database.host` and reports.")
     address: Address
-    port: Port = 22
-    user: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")] = "deploy"
+    port: Port = Field(default=22, description="SSH port.")
+    user: UnixUser = Field(default="deploy", description="SSH login user.")
     auth: Auth = Field(default_factory=AgentAuth)
-    become: bool = True
-    host_key: Text | None = Field(
+    become: bool = Field(default=True, description="Use sudo for tasks that need root.")
+    host_key: HostKey | None = Field(
         default=None,
-        pattern=r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$",
         description="Pinned public host key, as in known_hosts: 'ssh-ed25519 AAAA...'.",
     )
-    roles: Annotated[list[Role], Field(min_length=1)]
-    overrides: HostOverrides = Field(default_factory=HostOverrides)
+    roles: Annotated[list[Role], Field(min_length=1)] = Field(
+        description="What runs there: web (nginx), app (tomcat + JDK), db (database)."
+    )
+    overrides: HostOverrides = Field(
+        default_factory=HostOverrides, description="Settings that differ on this host."
+    )
 
     @field_validator("roles")
     @classmethod
@@ -109,14 +170,18 @@ class Host(StrictModel):
 
 
 class Credentials(StrictModel):
-    user: Annotated[str, Field(pattern=r"^[A-Za-z0-9_$#.-]{1,64}$")]
+    """A database account; the password is a secret reference."""
+
+    user: DbUser = Field(description="Account name.")
     password: SecretRef
 
 
 class Schema(StrictModel):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
-    charset: Text = "utf8mb4"
-    collation: Text = "utf8mb4_unicode_ci"
+    """A database schema (MySQL/MariaDB database, Oracle user) the product uses."""
+
+    name: SchemaName = Field(description="Schema name.")
+    charset: Text = Field(default="utf8mb4", description="Character set.")
+    collation: Text = Field(default="utf8mb4_unicode_ci", description="Collation.")
     migrations: Text | None = Field(
         default=None, description="Folder of V<n>__<desc>.sql migrations, relative to the spec."
     )
@@ -126,12 +191,14 @@ class Schema(StrictModel):
 
 
 class Database(StrictModel):
-    engine: Engine
-    version: Version
+    """The database server and the schemas the product needs."""
+
+    engine: Engine = Field(description="mysql, mariadb or oracle.")
+    version: Version = Field(description="Server version, quoted: '5.7', '10.11', '19'.")
     host: Address = Field(description="A host name from `hosts`, or an external address.")
-    port: Port | None = None
-    admin: Credentials
-    schemas: Annotated[list[Schema], Field(min_length=1)]
+    port: Port | None = Field(default=None, description="Default 3306, or 1521 for Oracle.")
+    admin: Credentials = Field(description="Administrative account used to create schemas.")
+    schemas: Annotated[list[Schema], Field(min_length=1)] = Field(description="Schemas to manage.")
     service_name: Text | None = Field(default=None, description="Oracle service name.")
 
     @property
@@ -140,32 +207,43 @@ class Database(StrictModel):
 
 
 class AnsibleTarget(StrictModel):
-    type: Literal["ansible"] = "ansible"
+    """Deploy to the hosts over SSH with Ansible."""
+
+    type: Literal["ansible"] = Field(default="ansible", description="Deploy with Ansible.")
 
 
 class KubernetesTarget(StrictModel):
-    type: Literal["kubernetes"] = "kubernetes"
-    context: Text
-    namespace: Name
+    """Deploy to a Kubernetes cluster."""
+
+    type: Literal["kubernetes"] = Field(default="kubernetes", description="Deploy to Kubernetes.")
+    context: Text = Field(description="kubeconfig context to use.")
+    namespace: DnsLabel = Field(description="Namespace to deploy into.")
 
 
-Target = Annotated[AnsibleTarget | KubernetesTarget, Field(discriminator="type")]
+Target = Annotated[
+    AnsibleTarget | KubernetesTarget,
+    Field(discriminator="type", description="Where to deploy: ansible (default) or kubernetes."),
+]
 
 
 class Environment(StrictModel):
     """One customer environment: what to install, where, and with which settings."""
 
-    api_version: Literal["deployer/v1"] = Field(alias="apiVersion")
-    kind: Literal["Environment"]
-    customer: Text
+    api_version: Literal["deployer/v1"] = Field(
+        alias="apiVersion", description="Spec format version."
+    )
+    kind: Literal["Environment"] = Field(description="What this file describes.")
+    customer: Text = Field(description="Customer name as it appears in reports.")
     environment: Name = Field(description="staging, production, ...")
-    labels: Labels = Field(default_factory=dict)
-    allow_inline_secrets: bool = False
-    product: Product
+    labels: Labels = Field(default_factory=dict, description="Free-form text labels.")
+    allow_inline_secrets: StrictBool = Field(
+        default=False, description="Accept plaintext passwords (never echoed). Avoid."
+    )
+    product: Product = Field(description="What to install.")
     matrix: Text = Field(description="Support matrix file, relative to the spec.")
-    hosts: Annotated[list[Host], Field(min_length=1)]
-    middleware: Middleware = Field(default_factory=Middleware)
-    database: Database | None = None
+    hosts: Annotated[list[Host], Field(min_length=1)] = Field(description="Where to install.")
+    middleware: Middleware = Field(default_factory=Middleware, description="nginx, Tomcat, JDK.")
+    database: Database | None = Field(default=None, description="The product's database.")
     target: Target = Field(default_factory=AnsibleTarget)
 
     def hosts_with(self, role: Role) -> list[Host]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -50,19 +51,29 @@ def read_document(path: Path, shown: str | None = None) -> tuple[YamlDocument, t
         message = (
             "required field is missing"
             if api_version is None
-            else f"unsupported apiVersion; expected {API_VERSION}"
+            else f"unsupported apiVersion{_shown(api_version)}; expected {API_VERSION}"
         )
         problems.append(doc.problem(("apiVersion",), message, key=api_version is None))
-    if kind not in KINDS:
-        message = (
-            "required field is missing"
-            if kind is None
-            else f"unknown kind; expected one of {', '.join(KINDS)}"
-        )
-        problems.append(doc.problem(("kind",), message, key=kind is None))
+    if not isinstance(kind, str) or kind not in KINDS:
+        problems.append(_kind_problem(doc, kind))
     if problems:
         raise SpecError(problems)
     return doc, KINDS[str(kind)]
+
+
+def _kind_problem(doc: YamlDocument, kind: object) -> Problem:
+    if kind is None:
+        return doc.problem(("kind",), "required field is missing", key=True)
+    message = f"unknown kind{_shown(kind)}; expected one of {', '.join(KINDS)}"
+    hint = difflib.get_close_matches(kind, list(KINDS), n=1) if isinstance(kind, str) else []
+    if hint:
+        message = f"unknown kind{_shown(kind)} (did you mean '{hint[0]}'?)"
+    return doc.problem(("kind",), message)
+
+
+def _shown(value: object) -> str:
+    """`` 'value'`` for short text worth quoting back, else nothing."""
+    return f" '{value}'" if isinstance(value, str) and 0 < len(value) <= 40 else ""
 
 
 def validate_model(doc: YamlDocument, model: type[Model], context: dict[str, Any]) -> Model:
@@ -84,46 +95,89 @@ def load_environment(path: Path, shown: str | None = None) -> LoadedEnvironment:
     doc, kind = read_document(path, shown)
     if kind is not Environment:
         raise SpecError([doc.problem(("kind",), "expected kind: Environment")])
+    return environment_from(doc, path)
+
+
+def load_document(
+    doc: YamlDocument, kind: type[BaseModel], path: Path
+) -> LoadedEnvironment | SupportMatrix:
+    """Validate a document ``read_document`` returned, as the kind it declared."""
+    if kind is SupportMatrix:
+        return validate_model(doc, SupportMatrix, {})
+    return environment_from(doc, path)
+
+
+def environment_from(doc: YamlDocument, path: Path) -> LoadedEnvironment:
+    """Validate an environment document read from ``path``.
+
+    Every problem is collected before raising: invalid fields, cross-field mistakes, the
+    matrix file's own problems and a product the matrix does not cover.
+    """
+    problems: list[Problem] = []
+    env: Environment | None = None
     allow_inline = doc.data.get("allow_inline_secrets") is True
-    env = validate_model(doc, Environment, {"allow_inline_secrets": allow_inline})
-    problems = cross_check(env, doc, path.parent)
-    if problems:
-        raise SpecError(problems)
-    matrix_path = resolve_file(env.matrix, path.parent)
-    matrix_shown = (
-        str(Path(doc.file).parent / env.matrix)
-        if not Path(env.matrix).is_absolute()
-        else env.matrix
-    )
-    matrix = load_matrix(matrix_path, matrix_shown)
-    problems = _product_matches_matrix(env, matrix, doc)
-    if problems:
+    try:
+        env = validate_model(doc, Environment, {"allow_inline_secrets": allow_inline})
+    except SpecError as exc:
+        problems.extend(exc.problems)
+    reported = {problem.field for problem in problems}
+    # A field already found invalid gets no second, derived complaint.
+    problems.extend(p for p in cross_check(doc, path.parent) if p.field not in reported)
+    matrix = _referenced_matrix(doc, path.parent, problems)
+    if matrix is not None and not reported & {"product", "product.name", "product.version"}:
+        problems.extend(_product_matches_matrix(doc, matrix))
+    if problems or env is None or matrix is None:
         raise SpecError(problems)
     return LoadedEnvironment(env, matrix, path, doc)
 
 
-def _product_matches_matrix(
-    env: Environment, matrix: SupportMatrix, doc: YamlDocument
-) -> list[Problem]:
-    if env.product.name != matrix.product:
-        return [
-            doc.problem(
-                ("matrix",), f"matrix is for product '{matrix.product}', not '{env.product.name}'"
-            )
-        ]
+def _referenced_matrix(
+    doc: YamlDocument, base_dir: Path, problems: list[Problem]
+) -> SupportMatrix | None:
+    """The matrix the spec names, if it can be read; its problems are added to ``problems``."""
+    locator = doc.data.get("matrix")
+    if not isinstance(locator, str) or not locator.strip():
+        return None
+    matrix_path = resolve_file(locator.strip(), base_dir)
+    if not matrix_path.is_file():
+        return None  # cross_check reported it
+    # Shown the way the user would type it from where they typed the spec's path.
+    shown = str(Path(doc.file).parent / Path(locator.strip()).expanduser())
     try:
-        supported = Version(env.product.version) in SpecifierSet(matrix.product_versions)
+        return load_matrix(matrix_path, shown)
+    except SpecError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _product_matches_matrix(doc: YamlDocument, matrix: SupportMatrix) -> list[Problem]:
+    product = doc.data.get("product")
+    name = product.get("name") if isinstance(product, dict) else None
+    version = product.get("version") if isinstance(product, dict) else None
+    if isinstance(name, str) and name.strip() != matrix.product:
+        message = f"matrix is for product '{matrix.product}', not '{name.strip()}'"
+        return [doc.problem(("matrix",), message)]
+    if not isinstance(version, str):
+        return []  # missing or not text: the model reports it
+    try:
+        supported = Version(version.strip()) in SpecifierSet(matrix.product_versions)
     except InvalidVersion:
         return [doc.problem(("product", "version"), "not a comparable version")]
-    if not supported:
-        return [
-            doc.problem(
-                ("product", "version"),
-                f"version {env.product.version} is outside "
-                f"the matrix's product_versions '{matrix.product_versions}'",
-            )
-        ]
-    return []
+    if supported:
+        return []
+    message = (
+        f"version {version.strip()} is outside "
+        f"the matrix's product_versions '{matrix.product_versions}'"
+    )
+    return [doc.problem(("product", "version"), message)]
 
 
-__all__ = ["DOCUMENT", "LoadedEnvironment", "load_environment", "load_matrix", "read_document"]
+__all__ = [
+    "DOCUMENT",
+    "LoadedEnvironment",
+    "environment_from",
+    "load_document",
+    "load_environment",
+    "load_matrix",
+    "read_document",
+]

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from deployer.spec.environment import Role
-from deployer.spec.types import Name, Port, StrictModel, Text, VersionRange
+from deployer.spec.types import Name, Port, StrictModel, Text, VersionRange, matching
 
 OsFamily = Literal[
     "debian",
@@ -28,31 +28,39 @@ Arch = Literal["x86_64", "aarch64", "loongarch64", "mips64el", "sw_64"]
 
 
 class OsSupport(StrictModel):
-    family: OsFamily
+    family: OsFamily = Field(description="OS family, from /etc/os-release ID.")
     versions: VersionRange = Field(description="Supported VERSION_IDs, e.g. '>=7,<10'.")
 
 
 class DiskRequirement(StrictModel):
-    path: Annotated[str, Field(pattern=r"^/")]
-    free_gb: Annotated[float, Field(gt=0)]
+    path: Annotated[str, matching(r"^/", "expected an absolute path such as /opt")] = Field(
+        description="Mount point or folder that needs the space."
+    )
+    free_gb: Annotated[float, Field(gt=0)] = Field(description="Free space needed, in GB.")
 
 
 class Resources(StrictModel):
-    cpus: Annotated[int, Field(ge=1)] = 1
-    memory_mb: Annotated[int, Field(ge=64)] = 1024
-    disk: list[DiskRequirement] = Field(default_factory=list)
+    """Minimum resources of a host with one role."""
+
+    cpus: Annotated[int, Field(ge=1)] = Field(default=1, description="CPU cores.")
+    memory_mb: Annotated[int, Field(ge=64)] = Field(default=1024, description="Memory in MB.")
+    disk: list[DiskRequirement] = Field(default_factory=list, description="Free disk space.")
 
 
 class PortRequirement(StrictModel):
-    port: Port
-    roles: Annotated[list[Role], Field(min_length=1)]
+    port: Port = Field(description="Port that must be free.")
+    roles: Annotated[list[Role], Field(min_length=1)] = Field(
+        description="Roles of the hosts where it must be free."
+    )
     service: Text = Field(description="What will listen there, for the report.")
 
 
 class Databases(StrictModel):
-    mysql: VersionRange | None = None
-    mariadb: VersionRange | None = None
-    oracle: VersionRange | None = None
+    """Supported server versions per engine; an engine left out is not supported."""
+
+    mysql: VersionRange | None = Field(default=None, description="Supported MySQL versions.")
+    mariadb: VersionRange | None = Field(default=None, description="Supported MariaDB versions.")
+    oracle: VersionRange | None = Field(default=None, description="Supported Oracle versions.")
 
 
 SettingValue = Annotated[
@@ -64,27 +72,41 @@ SettingValue = Annotated[
 class DatabaseSettings(StrictModel):
     """Server variables the product needs, per engine (e.g. lower_case_table_names: 1)."""
 
-    mysql: dict[str, SettingValue] = Field(default_factory=dict)
-    mariadb: dict[str, SettingValue] = Field(default_factory=dict)
-    oracle: dict[str, SettingValue] = Field(default_factory=dict)
+    mysql: dict[str, SettingValue] = Field(default_factory=dict, description="MySQL variables.")
+    mariadb: dict[str, SettingValue] = Field(default_factory=dict, description="MariaDB variables.")
+    oracle: dict[str, SettingValue] = Field(
+        default_factory=dict, description="Oracle parameters (NLS_CHARACTERSET, ...)."
+    )
 
 
 class SupportMatrix(StrictModel):
     """What the product supports; evaluated per host and role by ``deployer check``."""
 
-    api_version: Literal["deployer/v1"] = Field(alias="apiVersion")
-    kind: Literal["SupportMatrix"]
-    product: Name
+    api_version: Literal["deployer/v1"] = Field(
+        alias="apiVersion", description="Spec format version."
+    )
+    kind: Literal["SupportMatrix"] = Field(description="What this file describes.")
+    product: Name = Field(description="Product name, as in the environment's `product.name`.")
     product_versions: VersionRange = Field(description="Product versions this matrix covers.")
-    os: Annotated[list[OsSupport], Field(min_length=1)]
-    arch: Annotated[list[Arch], Field(min_length=1)] = ["x86_64"]  # noqa: RUF012
-    jdk: VersionRange | None = None
-    tomcat: VersionRange | None = None
-    nginx: VersionRange | None = None
-    databases: Databases = Field(default_factory=Databases)
-    resources: dict[Role, Resources] = Field(default_factory=dict)
-    ports_free: list[PortRequirement] = Field(default_factory=list)
-    database_settings: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    os: Annotated[list[OsSupport], Field(min_length=1)] = Field(
+        description="Supported OS families and versions, one entry per family."
+    )
+    arch: Annotated[list[Arch], Field(min_length=1)] = Field(
+        default=["x86_64"], description="Supported CPU architectures (uname -m)."
+    )
+    jdk: VersionRange | None = Field(default=None, description="Supported JDK versions.")
+    tomcat: VersionRange | None = Field(default=None, description="Supported Tomcat versions.")
+    nginx: VersionRange | None = Field(default=None, description="Supported nginx versions.")
+    databases: Databases = Field(default_factory=Databases, description="Database engines.")
+    resources: dict[Role, Resources] = Field(
+        default_factory=dict, description="Minimum resources per role."
+    )
+    ports_free: list[PortRequirement] = Field(
+        default_factory=list, description="Ports that must be free before installing."
+    )
+    database_settings: DatabaseSettings = Field(
+        default_factory=DatabaseSettings, description="Server variables the product needs."
+    )
 
     @field_validator("os")
     @classmethod

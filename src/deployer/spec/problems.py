@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from deployer.errors import DeployerError, ExitCode
 DOCUMENT = "(document)"
 
 PathElem = str | int
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def format_path(path: Sequence[PathElem]) -> str:
@@ -35,6 +38,11 @@ class Problem:
     field: str
     message: str
 
+    def __post_init__(self) -> None:
+        # One printable line: text quoted from YAML or the OS may carry breaks or escapes.
+        for name in ("file", "field", "message"):
+            object.__setattr__(self, name, _one_line(getattr(self, name)))
+
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.field}: {self.message}"
 
@@ -48,8 +56,17 @@ class SpecError(DeployerError):
     exit_code = ExitCode.INVALID_SPEC
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(sorted(problems))
+        # By line within a file; files in the order met (the spec before its matrix).
+        files = {problem.file: order for order, problem in reversed(list(enumerate(problems)))}
+        unique = set(problems)
+        self.problems = tuple(sorted(unique, key=lambda p: (files[p.file], p)))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _one_line(text: str) -> str:
+    """Line breaks folded, other control characters shown escaped (``\\x1b``)."""
+    folded = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", folded)
 
 
 def file_problem(path: Path | str, message: str, line: int = 1, col: int = 1) -> SpecError:

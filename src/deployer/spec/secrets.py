@@ -21,7 +21,10 @@ from deployer.errors import DeployerError, ExitCode
 _REFERENCE = re.compile(r"^\$\{(?P<source>[a-z]+):(?P<locator>.*)\}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Keys in free-form config that hold secrets and so must be references too.
-SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|api_?key|private_?key|credential", re.I)
+SECRET_KEY = re.compile(
+    r"passw(or)?d|(?<![a-z])pass(phrase)?(?![a-z])|secret|token|api_?key|private_?key|credential",
+    re.I,
+)
 
 Source = Literal["env", "file", "inline"]
 

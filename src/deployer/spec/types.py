@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date
 from typing import Annotated, Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -12,6 +13,7 @@ from pydantic_core import PydanticCustomError
 
 API_VERSION = "deployer/v1"
 
+_DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
 _DNS_NAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
     r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
@@ -37,6 +39,15 @@ def _text_only(value: Any) -> Any:
             "(e.g. '1.10', which unquoted would become 1.1)",
             {"value": value},
         )
+    if isinstance(value, date):
+        raise PydanticCustomError("quote", "YAML reads this unquoted value as a date; quote it")
+    return value
+
+
+def _no_bool(value: Any) -> Any:
+    """``port: yes`` must not become port 1."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "expected a whole number")
     return value
 
 
@@ -54,20 +65,33 @@ def _version_range(value: Any) -> Any:
 
 
 def _address(value: Any) -> Any:
+    value = _text_only(value)
     if isinstance(value, str):
         try:
             ipaddress.ip_address(value)
         except ValueError:
-            if not _DNS_NAME.match(value):
+            # 10.20.30.311 matches the DNS name grammar, but nobody means it as a name.
+            if _DOTTED_NUMBERS.match(value) or not _DNS_NAME.match(value):
                 raise PydanticCustomError("address", "not an IP address or DNS name") from None
     return value
 
 
-Text = Annotated[str, BeforeValidator(_text_only), StringConstraints(min_length=1)]
+#: Why a value failed its pattern, keyed by the pattern, for the error message.
+PATTERN_HINTS: dict[str, str] = {}
+
+
+def matching(pattern: str, hint: str) -> StringConstraints:
+    """A pattern constraint (kept in the JSON Schema) with a readable reason for mismatches."""
+    PATTERN_HINTS[pattern] = hint
+    return StringConstraints(pattern=pattern)
+
+
+# Constraints come before the validators so that the JSON Schema keeps them too.
+Text = Annotated[str, StringConstraints(min_length=1), BeforeValidator(_text_only)]
 Version = Annotated[
     str,
+    matching(r"^[0-9][0-9A-Za-z.+_-]*$", "not a version; write e.g. '10.1' or '8.0.36'"),
     BeforeValidator(_text_only),
-    StringConstraints(pattern=r"^[0-9][0-9A-Za-z.+_-]*$"),
     Field(description="A version, quoted: '5.7', '10.1', '17'."),
 ]
 VersionRange = Annotated[
@@ -77,11 +101,16 @@ VersionRange = Annotated[
 ]
 Name = Annotated[
     str,
+    matching(
+        r"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$",
+        "use lower-case letters, digits, '-' and '_' (at most 63, e.g. 'app1')",
+    ),
     BeforeValidator(_text_only),
-    StringConstraints(pattern=r"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"),
     Field(description="Lower-case letters, digits, '-' and '_'."),
 ]
 Address = Annotated[str, BeforeValidator(_address), Field(description="IP address or DNS name.")]
-Port = Annotated[int, Field(ge=1, le=65535)]
+Port = Annotated[
+    int, Field(ge=1, le=65535), BeforeValidator(_no_bool), Field(description="TCP port.")
+]
 LabelText = Annotated[str, BeforeValidator(_text_only)]
 Labels = dict[LabelText, LabelText]

@@ -1,31 +1,23 @@
 """Read a YAML file defensively and keep where every key and value came from.
 
-The data itself comes from ``yaml.safe_load``; before that, the file is composed into
-nodes (no object is constructed) so that hazards are reported as problems rather than
-crashes: non-UTF-8 bytes, duplicate keys, non-standard tags, alias bombs, deep nesting.
+The file is first composed into nodes (no object is constructed) so that hazards are
+reported as problems rather than crashes: non-UTF-8 bytes, duplicate keys, non-standard
+tags, alias bombs, deep nesting. Only then does the safe constructor (the one behind
+``yaml.safe_load``) build the data from those same nodes.
 """
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from charset_normalizer import from_bytes
 
-from deployer.spec.problems import (
-    DOCUMENT,
-    PathElem,
-    Problem,
-    SpecError,
-    file_problem,
-    format_path,
-)
+from deployer.spec.encoding import read_text
+from deployer.spec.problems import PathElem, Problem, SpecError, file_problem, format_path
 
-MAX_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 64
 
@@ -35,6 +27,15 @@ _ALLOWED_TAGS = frozenset(
     for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
 )
 _MERGE_KEY = "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
+_CHECKED_SCALARS = ("int", "float", "bool", "timestamp")
+_KIND_NAMES = {
+    "int": "a number",
+    "float": "a number",
+    "bool": "a boolean",
+    "null": "null",
+    "timestamp": "a date",
+}
 
 Position = tuple[int, int]
 YamlPath = tuple[PathElem, ...]
@@ -48,6 +49,8 @@ class YamlDocument:
     data: Any
     values: dict[YamlPath, Position] = field(default_factory=dict)
     keys: dict[YamlPath, Position] = field(default_factory=dict)
+    #: Source text of unquoted values that YAML did not read as text (5.7, yes, 2024-01-01).
+    plain: dict[YamlPath, str] = field(default_factory=dict)
 
     def position(self, path: YamlPath, *, key: bool = False) -> Position:
         """Best known position for ``path``: itself, else its nearest ancestor."""
@@ -63,80 +66,34 @@ class YamlDocument:
         return Problem(self.file, line, col, format_path(path), message)
 
 
-def read_text(path: Path, shown: str) -> str:
-    """Return the file as text, or raise a one-line problem saying what is wrong."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        raise file_problem(shown, "is a directory, not a YAML file") from None
-    except FileNotFoundError:
-        raise file_problem(shown, "file not found") from None
-    except OSError as exc:
-        raise file_problem(shown, f"cannot read: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        raise file_problem(shown, f"file is larger than {MAX_BYTES // 1024} KiB; refusing to parse")
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise file_problem(shown, _encoding_hint(raw), line=line) from None
-    if "\x00" in text:
-        raise file_problem(shown, "contains NUL bytes; this is not a text file")
-    return text
-
-
-def _encoding_hint(raw: bytes) -> str:
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        guess = "UTF-16"
-    elif _looks_chinese(raw):
-        # Short Chinese texts fool statistical detectors; GB18030 is what Windows tools write.
-        guess = "GB18030"
-    else:
-        best = from_bytes(raw).best()
-        guess = best.encoding.upper().replace("_", "-") if best else "unknown"
-    return (
-        f"file is not UTF-8 (it looks like {guess}); convert it, e.g. iconv -f {guess} -t UTF-8"
-        if guess != "unknown"
-        else "file is not UTF-8 and its encoding could not be recognised"
-    )
-
-
-def _looks_chinese(raw: bytes) -> bool:
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return False
-    han = sum(1 for char in text if "\u4e00" <= char <= "\u9fff")
-    high = sum(1 for byte in raw if byte >= 0x80)
-    return han > 0 and han * 2 >= high * 0.9
-
-
 def parse(text: str, shown: str) -> YamlDocument:
     """Compose, vet and load one YAML document from ``text``."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        raise _yaml_problem(exc, shown) from None
-    except yaml.YAMLError as exc:
-        raise file_problem(shown, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise file_problem(shown, f"nesting is deeper than {MAX_DEPTH} levels") from None
-    if node is None:
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(exc, text, shown) from None
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.value == "" and not node.style):
         raise file_problem(shown, "file is empty; expected a YAML mapping with apiVersion and kind")
     walker = _NodeWalker(shown)
     walker.check(node)
     if walker.problems:
         raise SpecError(walker.problems)
     try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        raise _yaml_problem(exc, shown) from None
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise file_problem(shown, f"invalid YAML: {exc}") from None
-    return YamlDocument(shown, data, walker.values, walker.keys)
+        data = _construct(node)
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(exc, text, shown) from None
+    return YamlDocument(shown, data, walker.values, walker.keys, walker.plain)
+
+
+def _construct(node: yaml.Node) -> Any:
+    """What ``yaml.safe_load`` returns, built from the vetted nodes instead of parsing twice."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def load(path: Path, shown: str | None = None) -> YamlDocument:
@@ -144,7 +101,15 @@ def load(path: Path, shown: str | None = None) -> YamlDocument:
     return parse(read_text(path, shown), shown)
 
 
-def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> SpecError:
+def _yaml_problem(exc: yaml.YAMLError, text: str, shown: str) -> SpecError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        # Raised before any mark exists; its position is an offset into the text.
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - text.rfind("\n", 0, exc.position)
+        what = f"character U+{exc.character:04X} is not allowed in YAML (control character)"
+        return file_problem(shown, f"YAML syntax error: {what}", line, col)
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return file_problem(shown, f"YAML syntax error: {exc}")
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = exc.problem or exc.context or "invalid YAML"
@@ -152,7 +117,9 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> SpecError:
         what = f"{exc.context}, {exc.problem}"
     if "expected a single document" in str(exc):
         what = "expected one YAML document, found several (remove the extra '---')"
-    return SpecError([Problem(shown, line, col, DOCUMENT, f"YAML syntax error: {what}")])
+    # The constructor complains about tags that do not fit (!!map on a list), not syntax.
+    kind = "error" if isinstance(exc, yaml.constructor.ConstructorError) else "syntax error"
+    return file_problem(shown, f"YAML {kind}: {what}", line, col)
 
 
 def _pos(node: yaml.Node) -> Position:
@@ -160,21 +127,22 @@ def _pos(node: yaml.Node) -> Position:
 
 
 class _NodeWalker:
-    """Walks the composed node graph once, collecting hazards and positions."""
+    """Walks the composed node graph, collecting hazards and positions."""
 
     def __init__(self, shown: str) -> None:
         self.shown = shown
         self.problems: list[Problem] = []
         self.values: dict[YamlPath, Position] = {}
         self.keys: dict[YamlPath, Position] = {}
+        self.plain: dict[YamlPath, str] = {}
         self._sizes: dict[int, int] = {}
         self._in_progress: set[int] = set()
 
     def check(self, root: yaml.Node) -> None:
         try:
-            size = self._size(root)
+            size = self._size(root, 1)
         except _Refused as refused:
-            self.problems.append(refused.problem)
+            self._add(refused.node, refused.message)
             return
         if size > MAX_EXPANDED_NODES:
             self._add(
@@ -183,72 +151,96 @@ class _NodeWalker:
                 "through aliases (alias bomb?); refusing to load",
             )
             return
-        self._visit(root, (), 0)
+        self._visit(root, ())
 
     def _add(self, node: yaml.Node, message: str, path: YamlPath = ()) -> None:
         line, col = _pos(node)
-        self.problems.append(
-            Problem(self.shown, line, col, format_path(path) if path else DOCUMENT, message)
-        )
+        self.problems.append(Problem(self.shown, line, col, format_path(path), message))
 
-    def _size(self, node: yaml.Node) -> int:
-        """Node count with aliases expanded, memoised so a bomb is measured, not built."""
+    def _size(self, node: yaml.Node, depth: int) -> int:
+        """Node count with aliases expanded, memoised so a bomb is measured, not built.
+
+        Bounding the depth here also bounds the recursion of everything that follows.
+        """
         ident = id(node)
         if ident in self._sizes:
             return self._sizes[ident]
         if ident in self._in_progress:
-            line, col = _pos(node)
-            raise _Refused(
-                Problem(self.shown, line, col, DOCUMENT, "recursive alias: a node contains itself")
-            )
+            raise _Refused(node, "recursive alias: the node anchored here contains itself")
+        if depth > MAX_DEPTH:
+            raise _Refused(node, f"nesting is deeper than {MAX_DEPTH} levels")
         self._in_progress.add(ident)
-        total = 1 + sum(self._size(child) for child in _children(node))
+        total = 1 + sum(self._size(child, depth + 1) for child in _children(node))
         self._in_progress.discard(ident)
         self._sizes[ident] = min(total, MAX_EXPANDED_NODES + 1)
         return self._sizes[ident]
 
-    def _visit(self, node: yaml.Node, path: YamlPath, depth: int) -> None:
-        if depth > MAX_DEPTH:
-            self._add(node, f"nesting is deeper than {MAX_DEPTH} levels", path)
-            return
-        if node.tag not in _ALLOWED_TAGS:
-            self._add(
-                node,
-                f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
-                "only plain YAML values are accepted",
-                path,
-            )
+    def _refuse_tag(self, node: yaml.Node, path: YamlPath) -> bool:
+        if node.tag in _ALLOWED_TAGS:
+            return False
+        self._add(
+            node,
+            f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
+            "only plain YAML values are accepted",
+            path,
+        )
+        return True
+
+    def _visit(self, node: yaml.Node, path: YamlPath) -> None:
+        if self._refuse_tag(node, path):
             return
         self.values.setdefault(path, _pos(node))
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            self._visit_scalar(node, path)
+        elif isinstance(node, yaml.SequenceNode):
             for index, child in enumerate(node.value):
-                self._visit(child, (*path, index), depth + 1)
+                self._visit(child, (*path, index))
         elif isinstance(node, yaml.MappingNode):
-            self._visit_mapping(node, path, depth)
+            self._visit_mapping(node, path)
 
-    def _visit_mapping(self, node: yaml.MappingNode, path: YamlPath, depth: int) -> None:
-        seen: dict[object, Position] = {}
+    def _visit_scalar(self, node: yaml.ScalarNode, path: YamlPath) -> None:
+        kind = node.tag.removeprefix("tag:yaml.org,2002:")
+        if kind in _CHECKED_SCALARS and not _constructs(node, kind):
+            # e.g. 2024-13-45 (a date by its looks), 0x_ (a number), !!bool maybe
+            hint = "; quote it if it is text" if node.style is None else ""
+            self._add(node, f"this value cannot be read as {_KIND_NAMES[kind]}{hint}", path)
+        elif node.style is None and kind != "str":
+            self.plain.setdefault(path, node.value)
+
+    def _visit_mapping(self, node: yaml.MappingNode, path: YamlPath) -> None:
+        seen: dict[str, Position] = {}
         for key_node, value_node in _merged_pairs(node):
             if not isinstance(key_node, yaml.ScalarNode):
-                self._add(key_node, "mapping keys must be plain scalars", path)
+                self._add(key_node, "mapping keys must be plain text, not lists or mappings", path)
                 continue
             key = key_node.value
-            if key in seen and key_node.tag != _MERGE_KEY:
+            if self._refuse_tag(key_node, path):
+                continue
+            if key_node.tag != _STR:
+                # 'on:', '1:' or '2024-01-01:' are not the text they look like once loaded.
+                kind = key_node.tag.replace("tag:yaml.org,2002:", "")
+                self._add(
+                    key_node,
+                    f"key '{key}' is read as {_KIND_NAMES.get(kind, kind)}, not text; quote it",
+                    (*path, key),
+                )
+                continue
+            if key in seen:
                 first = seen[key][0]
                 self._add(
                     key_node, f"duplicate key '{key}' (first defined on line {first})", (*path, key)
                 )
                 continue
             seen[key] = _pos(key_node)
-            child_path = (*path, _key_value(key_node))
-            self.keys.setdefault(child_path, _pos(key_node))
-            self._visit(value_node, child_path, depth + 1)
+            self.keys.setdefault((*path, key), _pos(key_node))
+            self._visit(value_node, (*path, key))
 
 
 class _Refused(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
 
 
 def _children(node: yaml.Node) -> Iterator[yaml.Node]:
@@ -258,6 +250,20 @@ def _children(node: yaml.Node) -> Iterator[yaml.Node]:
         for key, value in node.value:
             yield key
             yield value
+
+
+def _constructs(node: yaml.ScalarNode, kind: str) -> bool:
+    """Whether the safe constructor can build this scalar.
+
+    For values its resolver or an explicit tag let through (2024-02-30, 0x_, ``!!int ''``,
+    ``!!bool maybe``, a 5000-digit number) PyYAML raises plain Python errors, not YAMLError.
+    """
+    construct = getattr(yaml.constructor.SafeConstructor(), f"construct_yaml_{kind}")
+    try:
+        construct(node)
+    except (ValueError, KeyError, IndexError, AttributeError, OverflowError):
+        return False
+    return True
 
 
 def _merged_pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
@@ -271,17 +277,8 @@ def _merged_pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node
         sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
-                continue
+                continue  # safe_load reports it as a YAML error
             for pair in _merged_pairs(source):
                 if isinstance(pair[0], yaml.ScalarNode) and pair[0].value not in names:
                     names.add(pair[0].value)
                     yield pair
-
-
-def _key_value(key_node: yaml.ScalarNode) -> PathElem:
-    """The key as safe_load will see it (so pydantic locations line up with positions)."""
-    try:
-        value = yaml.safe_load(key_node.value) if key_node.style is None else key_node.value
-    except yaml.YAMLError:
-        return str(key_node.value)
-    return value if isinstance(value, str | int) and not isinstance(value, bool) else str(value)

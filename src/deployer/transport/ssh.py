@@ -56,13 +56,19 @@ def ssh_argv(target: SshTarget, options: SshOptions) -> list[str]:
     if target.config_file is not None:
         argv += ["-F", str(target.config_file)]
     argv += [
-        "-o", "BatchMode=yes",
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", f"ConnectTimeout={max(1, int(options.connect_timeout))}",
-        "-o", "LogLevel=ERROR",
-        "-p", str(target.port),
-        "-l", target.user,
-    ]  # fmt: skip
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        f"ConnectTimeout={max(1, int(options.connect_timeout))}",
+        "-o",
+        "LogLevel=ERROR",
+        "-p",
+        str(target.port),
+        "-l",
+        target.user,
+    ]
     if target.known_hosts is not None:
         argv += ["-o", f"UserKnownHostsFile={target.known_hosts}"]
         argv += ["-o", "GlobalKnownHostsFile=none"]
@@ -70,10 +76,13 @@ def ssh_argv(target: SshTarget, options: SshOptions) -> list[str]:
         argv += ["-i", str(target.key_file), "-o", "IdentitiesOnly=yes"]
     if options.control_dir is not None:
         argv += [
-            "-o", "ControlMaster=auto",
-            "-o", f"ControlPath={options.control_dir}/%C",
-            "-o", "ControlPersist=60",
-        ]  # fmt: skip
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            f"ControlPath={options.control_dir}/%C",
+            "-o",
+            "ControlPersist=60",
+        ]
     argv += list(options.extra)
     argv.append(target.address)
     return argv
@@ -103,9 +112,15 @@ def run_on(
         )
     except subprocess.TimeoutExpired:
         return CommandResult(
-            target.name, shown, None, "", "", time.monotonic() - started,
-            Failure.TIMEOUT, f"no answer within {options.command_timeout:g} s",
-        )  # fmt: skip
+            target.name,
+            shown,
+            None,
+            "",
+            "",
+            time.monotonic() - started,
+            Failure.TIMEOUT,
+            f"no answer within {options.command_timeout:g} s",
+        )
     except FileNotFoundError:
         return CommandResult(
             target.name, shown, None, "", "", 0.0, Failure.UNREACHABLE, "ssh client not installed"

@@ -1,0 +1,49 @@
+"""Arguments every environment command shares: SPEC, --lab, --journal."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from deployer.lab import lab_spec_path
+from deployer.pipeline.targets import limit_hosts
+from deployer.spec import LoadedEnvironment, load_environment
+
+
+def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", metavar="SPEC", help="environment spec (YAML)")
+    parser.add_argument(
+        "--lab", action="store_true", help="target the lab hosts made from SPEC (deployer lab up)"
+    )
+    parser.add_argument(
+        "--limit", metavar="HOST[,HOST...]", default="", help="only these hosts (names from SPEC)"
+    )
+    parser.add_argument(
+        "--journal",
+        metavar="DIR",
+        type=Path,
+        help="run journal folder (default: .deployer/runs by the spec)",
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    loaded: LoadedEnvironment
+    journal_root: Path
+    spec_argument: str
+
+
+def load_target(args: argparse.Namespace) -> Target:
+    """The spec to act on: SPEC itself, or with --lab the lab's overlay of it."""
+    given = Path(args.spec)
+    if args.lab:
+        overlay = lab_spec_path(given)
+        loaded = load_environment(overlay, str(overlay))
+        default_journal = overlay.parent / "runs"
+    else:
+        loaded = load_environment(given, args.spec)
+        default_journal = given.parent / ".deployer" / "runs"
+    if args.limit:
+        loaded = limit_hosts(loaded, [name.strip() for name in args.limit.split(",") if name])
+    return Target(loaded, args.journal or default_journal, args.spec)

@@ -1,0 +1,66 @@
+"""A fact is a declaration: the sh snippet that collects it and a pure parser of its output.
+
+Snippets run inside the probe (see ``probe.py``), which provides them with:
+
+* ``PATH`` extended with the sbin directories a non-interactive SSH session often lacks;
+* ``LC_ALL=C`` so tools print parseable English (the session's own locale is kept in
+  ``deployer_lang`` and ``deployer_lc_all``);
+* ``$deployer_t``: ``timeout 5`` when coreutils' timeout exists, else empty, to put in front
+  of any program that could hang (``java``, ``timedatectl``, ``sudo -n`` ...);
+* ``deployer_real PATH`` (resolve symlinks) and ``deployer_new KEY`` (true the first time a
+  key is seen in this section), for de-duplicating installations found by several routes;
+* stdin from /dev/null and stderr discarded, inside a subshell per section.
+
+Snippets must be POSIX sh (dash, bash as sh, busybox ash, posh), tolerate missing tools,
+never prompt and never write anything. Parsers raise ``ValueError`` for output they cannot
+read; the probe turns that into an *unknown* fact, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact: stable dotted id, the ``HostFacts`` field it fills, snippet and parser."""
+
+    id: str
+    field: str
+    command: str
+    parse: Callable[[str], Any]
+    #: The snippet reads the disk paths to check from "$@" (set by the probe, quoted).
+    uses_paths: bool = False
+
+
+def lines(raw: str) -> list[str]:
+    """Non-empty lines, right-stripped."""
+    return [line.rstrip() for line in raw.splitlines() if line.strip()]
+
+
+def tagged(raw: str) -> dict[str, list[str]]:
+    """Group ``KEY value`` lines by key (first word); values keep inner spaces."""
+    found: dict[str, list[str]] = {}
+    for line in lines(raw):
+        key, _, value = line.partition(" ")
+        found.setdefault(key, []).append(value.strip())
+    return found
+
+
+def first(values: dict[str, list[str]], key: str) -> str | None:
+    """The first non-empty value recorded under ``key``."""
+    return next((v for v in values.get(key, []) if v), None)
+
+
+def blocks(raw: str, marker: str) -> list[tuple[str, list[str]]]:
+    """Split output into blocks opened by lines ``@MARKER header``; returns (header, body)."""
+    found: list[tuple[str, list[str]]] = []
+    prefix = f"@{marker} "
+    for line in raw.splitlines():
+        if line.startswith(prefix):
+            found.append((line[len(prefix) :].strip(), []))
+        elif found:
+            found[-1][1].append(line)
+    return found

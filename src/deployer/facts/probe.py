@@ -1,0 +1,141 @@
+"""One sh script that runs every fact's snippet, and the parser of its output.
+
+The transport sends ``build_probe(...)`` in a single exec per host (for instance as
+``sh -s`` with the script on stdin, or ``sh -c SCRIPT``) and hands the raw stdout to
+``parse_probe``. Each section is framed by marker lines::
+
+    @@deployer:begin os.release@@
+    ...whatever the snippet printed...
+    @@deployer:end os.release rc=0@@
+
+Every section runs in its own subshell with stdin from /dev/null (a snippet can never eat
+the rest of a script fed on stdin, nor wait for input) and stderr discarded. The probe only
+reads: it writes no file and changes no setting.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from deployer.facts.base import Fact
+from deployer.facts.catalog import FACTS
+from deployer.facts.model import HostFacts
+from deployer.spec.environment import Role
+from deployer.spec.matrix import SupportMatrix
+
+log = logging.getLogger(__name__)
+
+#: Seconds any single program in the probe may run before ``timeout`` stops it.
+COMMAND_TIMEOUT_S = 5
+
+_PRELUDE = rf"""# deployer probe: read-only; collects the facts that `deployer check` evaluates.
+PATH="${{PATH:+$PATH:}}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+export PATH
+deployer_lang=${{LANG-}}
+deployer_lc_all=${{LC_ALL-}}
+LC_ALL=C
+export LC_ALL
+if command -v timeout >/dev/null 2>&1; then
+  deployer_t='timeout {COMMAND_TIMEOUT_S}'
+else
+  deployer_t=''
+fi
+deployer_seen='|'
+deployer_real() {{ readlink -f -- "$1" 2>/dev/null || printf '%s\n' "$1"; }}
+deployer_new() {{
+  case $deployer_seen in *"|$1|"*) return 1 ;; esac
+  deployer_seen="$deployer_seen$1|"
+}}
+"""
+
+_SECTION = re.compile(
+    r"^@@deployer:begin (?P<id>[a-z0-9._-]+)@@\n(?P<body>.*?)\n"
+    r"@@deployer:end (?P=id) rc=(?P<rc>\d+)@@$",
+    re.MULTILINE | re.DOTALL,
+)
+_UNSAFE_PATH = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Section:
+    """What one snippet printed, and the exit status of its last command."""
+
+    body: str
+    rc: int
+
+
+def build_probe(disk_paths: Sequence[str], facts: Iterable[Fact] = FACTS) -> str:
+    """The probe script; ``disk_paths`` are the paths whose free space to report."""
+    for path in disk_paths:
+        if not path.startswith("/") or _UNSAFE_PATH.search(path):
+            raise ValueError(f"disk path must be absolute, without control characters: {path!r}")
+    set_paths = " ".join(["set --", *(shlex.quote(p) for p in disk_paths)])
+    parts = [_PRELUDE]
+    for fact in facts:
+        quoted = shlex.quote(fact.id)
+        setup = f"{set_paths}\n" if fact.uses_paths else ""
+        parts.append(
+            f"printf '%s\\n' {shlex.quote(f'@@deployer:begin {fact.id}@@')}\n"
+            f"(\n{setup}{fact.command.strip()}\n) </dev/null 2>/dev/null\n"
+            f"printf '\\n@@deployer:end %s rc=%s@@\\n' {quoted} \"$?\"\n"
+        )
+    return "\n".join(parts)
+
+
+def split_sections(stdout: str) -> dict[str, Section]:
+    text = stdout.replace("\r\n", "\n")
+    return {
+        match.group("id"): Section(match.group("body"), int(match.group("rc")))
+        for match in _SECTION.finditer(text)
+    }
+
+
+def parse_probe(stdout: str, facts: Iterable[Fact] = FACTS) -> HostFacts:
+    """Typed facts from the probe's stdout; a fact that cannot be read is *unknown*."""
+    sections = split_sections(stdout)
+    declared = list(facts)
+    values: dict[str, Any] = {}
+    unknown: dict[str, str] = {}
+    for fact in declared:
+        section = sections.get(fact.id)
+        if section is None:
+            unknown[fact.id] = "no output for this fact: the probe stopped before it"
+            continue
+        try:
+            values[fact.field] = fact.parse(section.body)
+        except Exception as exc:  # a parser bug must not lose the other facts
+            log.debug("fact %s: parser failed on %r", fact.id, section.body, exc_info=True)
+            unknown[fact.id] = f"could not read the output (rc={section.rc}): {exc}"
+    return _host_facts(values, unknown, {fact.field: fact.id for fact in declared})
+
+
+def _host_facts(values: dict[str, Any], unknown: dict[str, str], ids: dict[str, str]) -> HostFacts:
+    """HostFacts, with any value a parser got wrong turned into an unknown fact."""
+    try:
+        return HostFacts(**values, unknown=unknown)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            if field in values:
+                del values[field]
+                unknown[ids.get(field, field)] = f"the parser gave an invalid value: {error['msg']}"
+        return HostFacts(**values, unknown=unknown)
+
+
+def matrix_disk_paths(matrix: SupportMatrix, roles: Iterable[Role] | None = None) -> list[str]:
+    """The disk paths the matrix sets requirements on, for some roles or all of them."""
+    wanted = set(roles) if roles is not None else set(matrix.resources)
+    paths = {
+        disk.path
+        for role, resources in matrix.resources.items()
+        if role in wanted
+        for disk in resources.disk
+    }
+    return sorted(paths)

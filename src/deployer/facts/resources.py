@@ -1,0 +1,130 @@
+"""CPU count, memory and free disk space, honouring container (cgroup) limits."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from deployer.facts.base import Fact, first, lines, tagged
+from deployer.facts.model import DiskFree
+
+CPU_COUNT_SH = r"""
+n=$(nproc 2>/dev/null)
+if [ -n "$n" ]; then
+  printf 'nproc %s\n' "$n"
+else
+  printf 'getconf %s\n' "$(getconf _NPROCESSORS_ONLN 2>/dev/null)"
+  printf 'cpuinfo %s\n' "$(grep -c '^processor' /proc/cpuinfo 2>/dev/null)"
+fi
+if [ -r /sys/fs/cgroup/cpu.max ]; then
+  printf 'cgroup2 %s\n' "$(cat /sys/fs/cgroup/cpu.max)"
+elif [ -r /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+  printf 'cgroup1 %s %s\n' "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)" \
+    "$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null)"
+fi
+"""
+
+MEMORY_SH = r"""
+grep -E '^(MemTotal|MemAvailable|SwapTotal):' /proc/meminfo
+if [ -r /sys/fs/cgroup/memory.max ]; then
+  printf 'cgroup %s\n' "$(cat /sys/fs/cgroup/memory.max)"
+elif [ -r /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
+  printf 'cgroup %s\n' "$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"
+fi
+"""
+
+#: For each path in "$@": the path, the nearest existing parent, and that one's `df -P` line
+#: (under the timeout: a dead NFS mount must not hang the probe).
+DISK_FREE_SH = r"""
+for p in "$@"; do
+  q=$p
+  while [ ! -e "$q" ]; do
+    case $q in /|'') break ;; esac
+    q=$(dirname -- "$q")
+  done
+  line=$($deployer_t df -Pk -- "$q" 2>/dev/null | tail -n 1)
+  printf '%s\t%s\t%s\n' "$p" "$q" "$line"
+done
+"""
+
+_DF_TAIL = re.compile(r"\s(\d+)\s+(\d+)\s+(\d+)\s+(\d+)%\s+(/.*)$")
+_MEMINFO = re.compile(r"^(\w+):\s+(\d+)\s*kB", re.IGNORECASE)
+_KIB_PER_GIB = 1024 * 1024
+
+
+def parse_cpu_count(raw: str) -> int:
+    values = tagged(raw)
+    count = next(
+        (
+            int(v)
+            for key in ("nproc", "getconf", "cpuinfo")
+            for v in values.get(key, [])
+            if v.isdigit()
+        ),
+        None,
+    )
+    if not count:
+        raise ValueError("nproc, getconf and /proc/cpuinfo gave no CPU count")
+    quota = _cpu_quota(values)
+    return min(count, quota) if quota else count
+
+
+def _cpu_quota(values: dict[str, list[str]]) -> int | None:
+    """CPUs a container may use: ceil(quota / period), or None when unlimited."""
+    v2, v1 = first(values, "cgroup2"), first(values, "cgroup1")
+    fields = (v2 or v1 or "").split()
+    if len(fields) != 2 or not all(re.fullmatch(r"-?\d+", f) for f in fields):
+        return None
+    quota, period = int(fields[0]), int(fields[1])
+    return math.ceil(quota / period) if quota > 0 and period > 0 else None
+
+
+def parse_memory(raw: str) -> int:
+    """Total memory in MB (MemTotal, capped by a cgroup limit)."""
+    total_kib = None
+    limit: int | None = None
+    for line in lines(raw):
+        match = _MEMINFO.match(line)
+        if match and match.group(1) == "MemTotal":
+            total_kib = int(match.group(2))
+        elif line.startswith("cgroup ") and line.split()[-1].isdigit():
+            limit = int(line.split()[-1]) // 1024
+    if not total_kib:
+        raise ValueError("no MemTotal in /proc/meminfo")
+    if limit and limit < total_kib:
+        total_kib = limit
+    return total_kib // 1024
+
+
+def parse_disk_free(raw: str) -> tuple[DiskFree, ...]:
+    """One entry per path df answered for; a path it did not answer for is left out."""
+    found: list[DiskFree] = []
+    problems: list[str] = []
+    for line in raw.splitlines():
+        if not line.strip():
+            continue
+        path, checked, df_line = [*line.split("\t", 2), "", ""][:3]
+        match = _DF_TAIL.search(" " + df_line)
+        if not match:
+            problems.append(f"df gave no usable line for {path}: {df_line!r}")
+            continue
+        size_kib, _used, avail_kib, _pct, mount = match.groups()
+        found.append(
+            DiskFree(
+                path=path,
+                checked=checked,
+                mount=mount,
+                free_gb=round(int(avail_kib) / _KIB_PER_GIB, 2),
+                size_gb=round(int(size_kib) / _KIB_PER_GIB, 2),
+            )
+        )
+    if problems and not found:
+        raise ValueError("; ".join(problems))
+    return tuple(found)
+
+
+FACTS = (
+    Fact("cpu.count", "cpus", CPU_COUNT_SH, parse_cpu_count),
+    Fact("memory.total", "memory_mb", MEMORY_SH, parse_memory),
+    Fact("disk.free", "disks", DISK_FREE_SH, parse_disk_free, uses_paths=True),
+)

@@ -1,0 +1,94 @@
+"""Lab hosts as running things: is sshd answering, and stopping them."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from deployer.errors import LabError
+from deployer.lab import processes
+from deployer.lab.processes import ProcessRecord
+
+log = logging.getLogger(__name__)
+#: A clean poweroff under systemd takes 2-10 s; after this, nspawn is killed.
+POWEROFF_GRACE = 20.0
+
+
+@dataclass(frozen=True)
+class Booting:
+    name: str
+    address: str
+    port: int
+    process: ProcessRecord | None
+    log_file: Path
+
+
+def ssh_answers(address: str, port: int, timeout: float = 0.5) -> bool:
+    """True if an SSH server greets us at address:port (reads its banner, sends nothing)."""
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as conn:
+            conn.settimeout(timeout)
+            return conn.recv(8).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def wait_for_ssh(hosts: Sequence[Booting], timeout: float) -> None:
+    """Until every host's sshd answers; LabError naming the first that died or hung."""
+    deadline = time.monotonic() + timeout
+    waiting = list(hosts)
+    while waiting:
+        for host in list(waiting):
+            if host.process is not None and not host.process.alive():
+                raise LabError(
+                    f"host {host.name} stopped while booting: {_tail(host.log_file)} "
+                    f"(log: {host.log_file})"
+                )
+            if ssh_answers(host.address, host.port, 0.3):
+                log.info("host %s answers on %s:%d", host.name, host.address, host.port)
+                waiting.remove(host)
+        if waiting and time.monotonic() > deadline:
+            names = ", ".join(h.name for h in waiting)
+            raise LabError(
+                f"sshd on {names} did not answer within {timeout:.0f} s "
+                f"(log: {waiting[0].log_file})"
+            )
+        if waiting:
+            time.sleep(0.1)
+
+
+def _tail(log_file: Path) -> str:
+    try:
+        lines = log_file.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no output"
+    return lines[-1] if lines else "no output"
+
+
+def stop_hosts(records: Sequence[ProcessRecord], backend: str) -> None:
+    """Power hosts off: SIGTERM to nspawn (clean shutdown) or SIGKILL to unshare."""
+    live = [r for r in records if r.alive()]
+    if not live:
+        return
+    # Remember each host's init: if nspawn itself has to be killed, its container's
+    # init must not outlive it.
+    inits = [_child_record(r) for r in live]
+    if backend == "systemd":
+        processes.stop(live, POWEROFF_GRACE, signal.SIGTERM)
+    else:
+        processes.stop(live, 0.0, signal.SIGKILL)
+    leftovers = [r for r in inits if r is not None and r.alive()]
+    processes.stop(leftovers, 0.0, signal.SIGKILL)
+
+
+def _child_record(parent: ProcessRecord) -> ProcessRecord | None:
+    for pid in parent.children():
+        record = processes.record_of(pid)
+        if record is not None:
+            return record
+    return None

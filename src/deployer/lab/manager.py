@@ -1,0 +1,194 @@
+"""``lab up`` and ``lab rebuild``: from a spec to running hosts reachable over SSH.
+
+Each object is recorded in state.json before it is created, so a failure (or a kill)
+at any step leaves a state that ``down`` can undo; a failed ``up`` undoes itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from deployer.errors import LabError
+from deployer.lab import firewall, network, nspawn, proxy, rootfs, state, teardown, unshare
+from deployer.lab.files import write_access_files
+from deployer.lab.hosts import Booting, wait_for_ssh
+from deployer.lab.image import LAB_USER
+from deployer.lab.mirror import Mirror, machine_mirror
+from deployer.lab.mounts import mount_overlay
+from deployer.lab.network import DEFAULT_SUBNET, Addressing
+from deployer.lab.paths import (
+    LabNames,
+    lab_id_for,
+    proxy_socket_for,
+    runtime_dir_for,
+    state_dir_for,
+)
+from deployer.lab.preflight import choose_backend, require_root
+from deployer.lab.provision import HostFiles, KeyPair, generate_keypair, provision
+from deployer.lab.state import Backend, HostState, LabState
+from deployer.spec import load_environment
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    log.info("%s", message)
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    cache_dir: Path
+    subnet: str | None = None  # None: DEFAULT_SUBNET (rebuild: the old lab's subnet)
+    flavour: Backend | None = None  # None: systemd if nspawn is available, else unshare
+    boot_timeout: float = 120.0
+
+
+def up(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
+    """Bring up one lab host per spec host; returns the lab's state."""
+    require_root()
+    spec = spec.resolve()
+    loaded = load_environment(spec)
+    backend = choose_backend(options.flavour)
+    subnet = network.parse_subnet(options.subnet or DEFAULT_SUBNET)
+    addressing = network.allocate(subnet, [h.name for h in loaded.env.hosts])
+    _refuse_if_running(spec)
+    teardown.down(spec)  # leftovers of a crashed lab for this spec, if any
+    network.check_subnet_free(subnet)
+    mirror = machine_mirror()
+    base = rootfs.ensure_base(options.cache_dir, mirror, progress)
+    lab = _initial_state(spec, backend, addressing, base.rootfs)
+    try:
+        lab = _bring_up(lab, addressing, mirror, options, progress)
+    except BaseException:
+        log.info("lab up failed; undoing what it created")
+        try:
+            teardown.down(spec)
+        except LabError as exc:
+            log.warning("could not undo the failed lab up: %s", exc)
+        raise
+    return lab
+
+
+def rebuild(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
+    """Down, then up from a clean overlay, keeping the old lab's subnet and flavour."""
+    require_root()
+    previous = state.load(state_dir_for(spec))
+    if previous is not None and previous.backend != "vagrant":
+        if options.subnet is None and previous.subnet:
+            options = replace(options, subnet=previous.subnet)
+        if options.flavour is None:
+            options = replace(options, flavour=previous.backend)
+    teardown.down(spec)
+    return up(spec, options, progress)
+
+
+def _refuse_if_running(spec: Path) -> None:
+    lab = state.load(state_dir_for(spec))
+    if lab is None or lab.backend == "vagrant":
+        return
+    records = [h.process for h in lab.hosts if h.process] + ([lab.proxy] if lab.proxy else [])
+    if any(r.alive() for r in records):
+        raise LabError(
+            f"a lab is already up for {spec}; use 'deployer lab rebuild' or 'deployer lab down'"
+        )
+
+
+def _initial_state(spec: Path, backend: Backend, addressing: Addressing, base: Path) -> LabState:
+    lab_id = lab_id_for(spec)
+    names = LabNames(lab_id)
+    state_dir = state_dir_for(spec)
+    return LabState(
+        spec=str(spec),
+        lab_id=lab_id,
+        backend=backend,
+        state_dir=str(state_dir),
+        subnet=str(addressing.subnet),
+        gateway=str(addressing.gateway),
+        bridge=names.bridge,
+        base_rootfs=str(base),
+        user_key=str(state_dir / "id_ed25519"),
+        paths=(str(proxy_socket_for(lab_id)), str(runtime_dir_for(lab_id))),
+    )
+
+
+def _bring_up(
+    lab: LabState, addressing: Addressing, mirror: Mirror, options: UpOptions, progress: Progress
+) -> LabState:
+    state_dir = Path(lab.state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.chmod(0o700)
+    state.save(lab)
+    user_key = generate_keypair(Path(lab.user_key), f"deployer-lab-{lab.lab_id}")
+    network.create_bridge(LabNames(lab.lab_id), addressing)
+    lab = replace(lab, nft_table=LabNames(lab.lab_id).nft_table)
+    state.save(lab)
+    if not firewall.install(lab.nft_table, lab.bridge, lab.gateway, proxy.PORT):
+        lab = replace(lab, nft_table="")
+    lab = _start_proxy(lab, mirror, options.cache_dir)
+    progress(f"starting {len(addressing.hosts)} host(s) on {addressing.subnet}")
+    booting: list[Booting] = []
+    for index, name in enumerate(addressing.hosts):
+        lab, host = _start_host(lab, index, name, addressing, user_key)
+        log_file = Path(host.dir) / "console.log"
+        booting.append(Booting(name, host.address, host.port, host.process, log_file))
+    proxy_dir = state_dir / "proxy"
+    assert lab.proxy is not None
+    proxy.wait_ready(lab.proxy, lab.gateway, proxy_dir / "output.log", 10.0)
+    wait_for_ssh(booting, options.boot_timeout)
+    write_access_files(lab, Path(lab.spec))
+    return lab
+
+
+def _start_proxy(lab: LabState, mirror: Mirror, cache_dir: Path) -> LabState:
+    record = proxy.start(
+        mirror,
+        lab.gateway,
+        Path(lab.state_dir) / "proxy",
+        cache_dir / "apt-cacher-ng",
+        proxy_socket_for(lab.lab_id),
+    )
+    lab = replace(lab, proxy=record)
+    state.save(lab)
+    return lab
+
+
+def _start_host(
+    lab: LabState, index: int, name: str, addressing: Addressing, user: KeyPair
+) -> tuple[LabState, HostState]:
+    names = LabNames(lab.lab_id)
+    host_dir = runtime_dir_for(lab.lab_id) / name
+    host = HostState(
+        name=name,
+        address=str(addressing.hosts[name]),
+        user=LAB_USER,
+        netns=names.netns(name),
+        veth=names.veth(index),
+        machine=names.machine(name) if lab.backend == "systemd" else "",
+        dir=str(host_dir),
+        root=str(host_dir / "root"),
+    )
+    lab = lab.with_host(host)
+    state.save(lab)
+    network.create_host_link(
+        names, index, host.netns, addressing.hosts[name], addressing.subnet.prefixlen
+    )
+    root = Path(host.root)
+    mount_overlay(Path(lab.base_rootfs), host_dir / "upper", host_dir / "work", root)
+    host_key = generate_keypair(host_dir / "ssh_host_ed25519_key", f"root@{name}")
+    hosts = {n: str(a) for n, a in addressing.hosts.items()}
+    proxy_url = f"http://{lab.gateway}:{proxy.PORT}"
+    provision(root, HostFiles(name, hosts, proxy_url, host_key, user.public))
+    host_key.private.unlink()
+    log_file = host_dir / "console.log"
+    if lab.backend == "systemd":
+        record = nspawn.boot(host.machine, name.replace("_", "-"), host.netns, root, log_file)
+    else:
+        record = unshare.boot(name, host.netns, root, log_file)
+    host = replace(host, host_key=host_key.public, process=record)
+    lab = lab.with_host(host)
+    state.save(lab)
+    return lab, host

@@ -1,0 +1,142 @@
+"""The files that point deployer and ssh at a lab: spec overlay, ssh_config, known_hosts.
+
+The spec overlay is the user's environment with only the hosts' access replaced by the
+lab's, written to another folder; every relative file reference is made absolute so it
+still resolves from there.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from deployer.errors import LabError
+
+_FILE_SECRET = re.compile(r"^\s*\$\{file:(?P<path>.*)\}\s*$")
+
+
+@dataclass(frozen=True)
+class Access:
+    """How to reach one host: what replaces the spec's address, port, user and auth."""
+
+    name: str
+    address: str
+    port: int
+    user: str
+    key_file: str
+    host_key: str | None = None
+
+
+def absolute(locator: str, base_dir: Path) -> str:
+    """A spec path made absolute from ``base_dir``; ``~`` and absolute paths are kept."""
+    if locator.startswith(("/", "~")):
+        return locator
+    return str(base_dir / locator)
+
+
+def absolutise(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """A copy of a raw environment document whose file references are all absolute."""
+    data = copy.deepcopy(data)
+    product = data.get("product")
+    if isinstance(product, dict):
+        for field in ("artifact", "templates"):
+            if isinstance(product.get(field), str):
+                product[field] = absolute(product[field], base_dir)
+    if isinstance(data.get("matrix"), str):
+        data["matrix"] = absolute(data["matrix"], base_dir)
+    database = data.get("database")
+    if isinstance(database, dict):
+        for schema in database.get("schemas") or []:
+            if isinstance(schema, dict) and isinstance(schema.get("migrations"), str):
+                schema["migrations"] = absolute(schema["migrations"], base_dir)
+    for host in data.get("hosts") or []:
+        auth = host.get("auth") if isinstance(host, dict) else None
+        if isinstance(auth, dict) and isinstance(auth.get("key_file"), str):
+            auth["key_file"] = absolute(auth["key_file"], base_dir)
+    result = _file_secrets(data, base_dir)
+    assert isinstance(result, dict)
+    return result
+
+
+def _file_secrets(value: Any, base_dir: Path) -> Any:
+    """Every ``${file:relative}`` string anywhere, made absolute."""
+    if isinstance(value, dict):
+        return {key: _file_secrets(item, base_dir) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_file_secrets(item, base_dir) for item in value]
+    if isinstance(value, str):
+        match = _FILE_SECRET.match(value)
+        if match:
+            return "${file:" + absolute(match["path"].strip(), base_dir) + "}"
+    return value
+
+
+def overlay_document(
+    data: dict[str, Any], base_dir: Path, access: Mapping[str, Access]
+) -> dict[str, Any]:
+    """The environment with each host's access replaced by ``access[name]``."""
+    result = absolutise(data, base_dir)
+    for host in result.get("hosts") or []:
+        name = host.get("name")
+        if name not in access:
+            raise LabError(f"the lab has no host named {name}")
+        new = access[name]
+        host["address"] = new.address
+        host["port"] = new.port
+        host["user"] = new.user
+        host["auth"] = {"type": "key", "key_file": new.key_file}
+        host.pop("host_key", None)
+        if new.host_key:
+            host["host_key"] = new.host_key
+    return result
+
+
+def render_overlay(data: Mapping[str, Any], spec: Path, how: str) -> str:
+    header = (
+        f"# Lab overlay of {spec}, written by deployer {how}.\n"
+        "# Regenerated on every run: edit the original spec, not this file.\n"
+    )
+    return header + yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False)
+
+
+def known_hosts_line(address: str, port: int, key: str) -> str:
+    where = address if port == 22 else f"[{address}]:{port}"
+    return f"{where} {key}"
+
+
+def render_known_hosts(hosts: Sequence[Access]) -> str:
+    lines = [known_hosts_line(h.address, h.port, h.host_key) for h in hosts if h.host_key]
+    return "".join(line + "\n" for line in lines)
+
+
+def _quote(value: str) -> str:
+    if any(c in value for c in ' \t"'):
+        return '"' + value.replace('"', "") + '"'
+    return value
+
+
+def render_ssh_config(hosts: Sequence[Access], known_hosts: Path) -> str:
+    """ssh_config for ``ssh -F``: strict host key checking against the lab's known_hosts."""
+    blocks = ["# Written by deployer lab. Use with: ssh -F THIS_FILE HOST\n"]
+    for host in hosts:
+        blocks.append(
+            f"Host {host.name}\n"
+            f"  HostName {host.address}\n"
+            f"  Port {host.port}\n"
+            f"  User {host.user}\n"
+            f"  IdentityFile {_quote(host.key_file)}\n"
+            "  IdentitiesOnly yes\n"
+            f"  UserKnownHostsFile {_quote(str(known_hosts))}\n"
+            "  GlobalKnownHostsFile /dev/null\n"
+            "  StrictHostKeyChecking yes\n"
+            "  PasswordAuthentication no\n"
+            "  BatchMode yes\n"
+            "  LogLevel ERROR\n"
+        )
+    return "\n".join(blocks)

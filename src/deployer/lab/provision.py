@@ -1,0 +1,81 @@
+"""Keys the lab generates, and the per-host files it writes through a mounted overlay.
+
+Everything a host needs to be reachable with strict host key checking is decided on the
+machine before the host boots: its host key, the login user's authorized key, its
+name and the proxy address.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from deployer.errors import LabError
+from deployer.lab import tree
+from deployer.lab.image import LAB_USER
+from deployer.lab.processes import run
+
+HOST_KEY = "/etc/ssh/ssh_host_ed25519_key"
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    private: Path
+    public: str  # "ssh-ed25519 AAAA..." without a comment
+
+
+def generate_keypair(path: Path, comment: str) -> KeyPair:
+    """A fresh ed25519 key pair at ``path`` (0600) and ``path``.pub."""
+    pub = path.with_name(path.name + ".pub")
+    path.unlink(missing_ok=True)
+    pub.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)])
+    path.chmod(0o600)
+    words = pub.read_text(encoding="utf-8").split()
+    if len(words) < 2:
+        raise LabError(f"ssh-keygen wrote an unreadable public key to {pub}")
+    return KeyPair(path, f"{words[0]} {words[1]}")
+
+
+@dataclass(frozen=True)
+class HostFiles:
+    """What one host learns from the lab before it boots."""
+
+    name: str
+    hosts: Mapping[str, str]  # every lab host's name -> address
+    proxy_url: str
+    host_key: KeyPair
+    authorized_key: str
+
+
+def hosts_file(name: str, hosts: Mapping[str, str]) -> str:
+    lines = ["127.0.0.1\tlocalhost", f"127.0.1.1\t{name}", "::1\tlocalhost ip6-localhost"]
+    lines += [f"{address}\t{host}" for host, address in hosts.items()]
+    return "\n".join(lines) + "\n"
+
+
+def apt_proxy(proxy_url: str) -> str:
+    return (
+        "// Written by deployer lab: packages come through the lab's caching proxy,\n"
+        "// the only way out of a lab host.\n"
+        f'Acquire::http::Proxy "{proxy_url}";\n'
+    )
+
+
+def provision(root: Path, files: HostFiles) -> None:
+    """Write the host's identity and access files into its mounted root."""
+    tree.write_file(root, "/etc/hostname", files.name + "\n")
+    tree.write_file(root, "/etc/hosts", hosts_file(files.name, files.hosts))
+    tree.write_file(root, "/etc/machine-id", uuid.uuid4().hex + "\n", 0o444)
+    tree.write_file(root, "/etc/resolv.conf", "# lab hosts have no DNS; see /etc/hosts\n")
+    tree.write_file(root, "/etc/apt/apt.conf.d/01deployer-lab-proxy", apt_proxy(files.proxy_url))
+    private = files.host_key.private.read_text(encoding="utf-8")
+    tree.write_file(root, HOST_KEY, private, 0o600)
+    tree.write_file(root, HOST_KEY + ".pub", files.host_key.public + f" root@{files.name}\n")
+    owner = tree.owner_of(root, LAB_USER)
+    ssh_dir = f"/home/{LAB_USER}/.ssh"
+    tree.make_dirs(root, ssh_dir, 0o700, owner)
+    tree.write_file(root, f"{ssh_dir}/authorized_keys", files.authorized_key + "\n", 0o600, owner)

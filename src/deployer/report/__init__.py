@@ -1,0 +1,1 @@
+"""Renderers for check reports: terminal table, JSON, a signable HTML page. No printing here."""

@@ -1,0 +1,75 @@
+"""The terminal view: one rich table per host, failures first. Returns renderables; never prints."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from deployer.checks.model import CheckReport, HostReport, Status
+from deployer.report.i18n import Lang, text
+from deployer.report.ordering import ordered_hosts, ordered_results, shown_status
+
+_STYLE = {
+    "PASS": "green",
+    "WARN": "yellow",
+    "FAIL": "bold red",
+    "UNKNOWN": "dim",
+    "ACCEPTED": "cyan",
+}
+
+
+def render_text(report: CheckReport, lang: Lang = "en", verbose: bool = False) -> RenderableType:
+    """Tables grouped by host; passes are listed only when ``verbose``."""
+    parts: list[RenderableType] = []
+    for host in ordered_hosts(report.hosts):
+        parts.append(_host_table(host, lang, verbose))
+    parts.append(Text(summary_line(report, lang), style="bold"))
+    return Group(*parts)
+
+
+def _host_table(host: HostReport, lang: Lang, verbose: bool) -> RenderableType:
+    title = f"{host.host} ({host.address}) — {', '.join(host.roles)}"
+    if not host.reachable:
+        return Text(f"{title}: {text('unreachable', lang)}: {host.error}", style="bold red")
+    table = Table(title=title, title_justify="left", expand=False, show_lines=False)
+    for column in ("status", "check", "observed", "required", "remediation"):
+        table.add_column(text(column, lang), overflow="fold")
+    hidden = 0
+    for result in ordered_results(host):
+        if result.status is Status.PASS and not verbose:
+            hidden += 1
+            continue
+        status = shown_status(result)
+        remediation = result.remediation_zh if lang == "zh" else result.remediation
+        if result.accepted is not None:
+            remediation = f"{text('accepted', lang)}: {result.accepted.reason}"
+        table.add_row(
+            Text(text(status, lang), style=_STYLE[status]),
+            result.check_id,
+            result.observed,
+            result.required,
+            remediation,
+        )
+    if hidden:
+        table.caption = f"+ {hidden} {text('PASS', lang)} (-v)"
+    return table
+
+
+def summary_line(report: CheckReport, lang: Lang) -> str:
+    counts = report.counts()
+    accepted = sum(1 for r in report.results() if r.accepted is not None)
+    line = text("counts", lang).format(
+        passed=counts[Status.PASS],
+        warned=counts[Status.WARN],
+        failed=counts[Status.FAIL],
+        unknown=counts[Status.UNKNOWN],
+        accepted=accepted,
+    )
+    return f"{line}. {text(verdict_key(report), lang)}"
+
+
+def verdict_key(report: CheckReport) -> str:
+    if report.unreachable:
+        return "verdict_unreachable"
+    return "verdict_fail" if report.blocking else "verdict_ok"

@@ -1,0 +1,160 @@
+"""Helpers for tests/lab: start labs, run ssh and the CLI, list what a lab left behind."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from deployer import lab
+from deployer.lab import network, processes, state
+from deployer.lab.derive import derive_spec
+from deployer.lab.paths import LabNames, lab_id_for, proxy_socket_for, runtime_dir_for
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "huadong-production.yml"
+#: Specs of the tests' own small labs live at stable paths (ignored by git), so a lab
+#: left by a crashed run has the same id next time and is cleaned up before use.
+SCRATCH = ROOT / ".deployer" / "lab-tests"
+
+
+def lab_unavailable() -> str | None:
+    """Why this machine cannot host lab hosts, or None if it can."""
+    if os.geteuid() != 0:
+        return "lab tests need root (network namespaces, bridges, mounts)"
+    if shutil.which("ip") is None or not Path("/proc/self/ns/net").exists():
+        return "lab tests need network namespaces and iproute2"
+    probe = f"dpl-probe-{uuid.uuid4().hex[:6]}"
+    made = subprocess.run(
+        ["ip", "netns", "add", probe], capture_output=True, text=True, check=False
+    )
+    if made.returncode != 0:
+        return f"this machine cannot create network namespaces: {made.stderr.strip()}"
+    subprocess.run(["ip", "netns", "delete", probe], check=True)
+    return None
+
+
+def cache_dir() -> Path:
+    return lab.cache_dir_from(os.environ, Path.home())
+
+
+@dataclass(frozen=True)
+class Lab:
+    spec: Path
+    ssh_config: Path
+    known_hosts: Path
+
+    def ssh(
+        self, host: str, command: str, timeout: float = 300, options: Sequence[str] = ()
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``command`` on ``host`` over real ssh with strict host key checking."""
+        extra = [word for option in options for word in ("-o", option)]
+        argv = ["ssh", "-F", str(self.ssh_config), "-o", "StrictHostKeyChecking=yes", *extra, host]
+        return subprocess.run(
+            [*argv, command], capture_output=True, text=True, timeout=timeout, check=False
+        )
+
+
+def free_subnet(skip: Sequence[str] = ()) -> str:
+    return str(network.free_subnet(skip))
+
+
+def start_lab(spec: Path, subnet: str, flavour: lab.state.Backend | None = None) -> Lab:
+    lab.down(spec)  # leftovers of a crashed earlier run
+    lab.up(spec, lab.UpOptions(cache_dir=cache_dir(), subnet=subnet, flavour=flavour))
+    return Lab(spec, lab.lab_ssh_config(spec), lab.lab_known_hosts(spec))
+
+
+def write_spec(name: str, hosts: Sequence[tuple[str, Sequence[str]]]) -> Path:
+    """A spec like the example's, with other hosts (no db role, so no database)."""
+    return derive_spec(EXAMPLE, SCRATCH / name / "small.yml", hosts)
+
+
+def deployer_cli(*args: str, user: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+    """The real ``deployer`` command line, optionally under ``setpriv`` as another user."""
+    argv = [*user, sys.executable, "-m", "deployer", *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+
+
+def leftovers(spec: Path, pids: Sequence[int] = ()) -> list[str]:
+    """Everything of the lab of ``spec`` still on the machine (empty when clean)."""
+    names = LabNames(lab_id_for(spec))
+    state_dir = lab.state_dir_for(spec)
+    runtime_dir = runtime_dir_for(names.lab_id)
+    found = [f"netns {n}" for n in _netns() if n.startswith(names.netns_prefix)]
+    links = json.loads(
+        subprocess.run(["ip", "-j", "link"], capture_output=True, text=True, check=False).stdout
+    )
+    found += [
+        f"link {link['ifname']}"
+        for link in links
+        if link["ifname"].startswith(names.link_prefix) or link["ifname"] == names.bridge
+    ]
+    mountinfo = Path("/proc/self/mountinfo").read_text()
+    found += [
+        f"mount {line.split()[4]}"
+        for line in mountinfo.splitlines()
+        if str(state_dir) in line or str(runtime_dir) in line
+    ]
+    found += [f"process {pid}" for pid in pids if _running(pid)]
+    found += [f"process {p} of the lab" for p in _processes_mentioning([state_dir, runtime_dir])]
+    if shutil.which("nft"):
+        tables = subprocess.run(
+            ["nft", "list", "tables"], capture_output=True, text=True, check=False
+        ).stdout
+        found += [
+            f"nft {names.nft_table}" for line in tables.splitlines() if names.nft_table in line
+        ]
+    propagate = Path("/run/systemd/nspawn/propagate")
+    if propagate.is_dir():
+        found += [
+            f"propagate {p}" for p in propagate.iterdir() if p.name.startswith(names.netns_prefix)
+        ]
+    leftover_paths = (state_dir, runtime_dir, proxy_socket_for(names.lab_id))
+    found += [f"path {path}" for path in leftover_paths if path.exists()]
+    return found
+
+
+def _netns() -> list[str]:
+    with contextlib.suppress(OSError):
+        return [p.name for p in Path("/run/netns").iterdir()]
+    return []
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def _processes_mentioning(folders: Sequence[Path]) -> list[int]:
+    """Running processes whose command line names one of ``folders`` (nspawn -D ROOT,
+    the proxy's -c CONFIG_DIR)."""
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            cmdline = (entry / "cmdline").read_text(errors="replace")
+            if any(str(f) in cmdline for f in folders) and _running(int(entry.name)):
+                found.append(int(entry.name))
+    return found
+
+
+def lab_pids(spec: Path) -> list[int]:
+    """Every process of the running lab: hosts' processes, nspawn/unshare, the proxy."""
+    current = state.load(lab.state_dir_for(spec))
+    assert current is not None
+    netns = [Path("/run/netns") / h.netns for h in current.hosts]
+    pids = [r.pid for r in processes.in_network_namespaces(netns)]
+    pids += [h.process.pid for h in current.hosts if h.process]
+    return pids + ([current.proxy.pid] if current.proxy else [])

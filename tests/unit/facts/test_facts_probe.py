@@ -1,0 +1,189 @@
+"""The probe as a whole: building it safely, splitting its output, and real runs of it.
+
+The probe outputs under tests/fixtures/facts/probe/ are real: debian12-vm from this kind of
+machine (as root, with an SSH-like bare environment); debian12-lab, debian12-lab-middleware
+and debian12-minbase-bare from a debootstrap'ed Debian 12 minbase, run as user deploy in its
+own network namespace with a listener on port 22 (lab: with iproute2 and sudo NOPASSWD;
+middleware: plus Debian's nginx running, tomcat10 and OpenJDK 17; bare: ss and sudo made
+unavailable, so /proc/net/tcp is decoded instead). centos7-handmade is written by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from deployer.facts import (
+    FACTS,
+    HostFacts,
+    build_probe,
+    matrix_disk_paths,
+    parse_probe,
+    split_sections,
+)
+from deployer.facts.base import Fact
+from deployer.spec import Environment, SupportMatrix, load_environment
+
+PROBES = Path(__file__).resolve().parents[2] / "fixtures" / "facts" / "probe"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "huadong-production.yml"
+
+
+def load_example() -> tuple[Environment, SupportMatrix]:
+    loaded = load_environment(EXAMPLE)
+    return loaded.env, loaded.matrix
+
+
+def _probe_cases() -> list[str]:
+    return sorted(p.stem for p in PROBES.glob("*.txt"))
+
+
+@pytest.mark.parametrize("name", _probe_cases())
+def test_probe_output_parses_end_to_end(name: str) -> None:
+    facts = parse_probe((PROBES / f"{name}.txt").read_text(encoding="utf-8"))
+    expected = json.loads((PROBES / f"{name}.expected.json").read_text(encoding="utf-8"))
+    assert facts.to_dict() == expected
+    assert facts.unknown == {}
+    assert HostFacts.from_dict(json.loads(json.dumps(facts.to_dict()))) == facts
+
+
+def test_lab_like_host_facts() -> None:
+    facts = parse_probe((PROBES / "debian12-lab.txt").read_text(encoding="utf-8"))
+    assert facts.os is not None and (facts.os.family, facts.os.family_version) == ("debian", "12")
+    assert [(item.address, item.port) for item in facts.listening or ()] == [
+        ("0.0.0.0", 22),
+        ("::", 22),
+    ]
+    assert facts.jdks == () and facts.tomcats == () and facts.nginx == ()
+    assert facts.sudo is not None and facts.sudo.state == "nopasswd"
+
+
+def test_matrix_disk_paths() -> None:
+    env, matrix = load_example()
+    assert matrix_disk_paths(matrix) == ["/opt", "/var/lib", "/var/log"]
+    assert matrix_disk_paths(matrix, env.hosts[1].roles) == ["/var/lib"]
+
+
+def test_disk_paths_are_quoted_never_spliced() -> None:
+    nasty = "/srv/it's $(reboot) here"
+    script = build_probe(["/opt", nasty])
+    assert f"set -- /opt {shlex.quote(nasty)}" in script
+    assert "$(reboot) here'" in script  # only inside single quotes
+
+
+@pytest.mark.parametrize("path", ["opt", "/opt\n/etc", "/tmp/\ttab", ""])
+def test_unsafe_disk_paths_are_refused(path: str) -> None:
+    with pytest.raises(ValueError, match="absolute"):
+        build_probe([path])
+
+
+def test_every_fact_gets_a_framed_section_in_order() -> None:
+    script = build_probe([])
+    positions = [script.index(f"@@deployer:begin {fact.id}@@") for fact in FACTS]
+    assert positions == sorted(positions)
+    assert script.count("</dev/null 2>/dev/null") == len(FACTS)
+
+
+def test_split_sections_keeps_bodies_exact() -> None:
+    stdout = (
+        "noise before\n"
+        "@@deployer:begin a.b@@\nline 1\n  line 2 \n\n@@deployer:end a.b rc=3@@\n"
+        "@@deployer:begin c.d@@\n\n@@deployer:end c.d rc=0@@\n"
+        "@@deployer:begin cut.short@@\npartial output\n"
+    )
+    sections = split_sections(stdout)
+    assert sections["a.b"].body == "line 1\n  line 2 \n"
+    assert sections["a.b"].rc == 3
+    assert sections["c.d"].body == ""
+    assert "cut.short" not in sections
+
+
+def test_crlf_output_is_accepted() -> None:
+    stdout = "@@deployer:begin host.name@@\r\napp1\r\n\r\n@@deployer:end host.name rc=0@@\r\n"
+    assert parse_probe(stdout).hostname == "app1"
+
+
+def _broken(_: str) -> int:
+    raise RuntimeError("parser bug")
+
+
+def test_failing_parser_and_missing_section_become_unknown() -> None:
+    facts = (
+        Fact("host.name", "hostname", "uname -n", lambda raw: raw.strip()),
+        Fact("cpu.count", "cpus", "nproc", _broken),
+        Fact("memory.total", "memory_mb", "true", int),
+    )
+    stdout = (
+        "@@deployer:begin host.name@@\napp1\n\n@@deployer:end host.name rc=0@@\n"
+        "@@deployer:begin cpu.count@@\n2\n\n@@deployer:end cpu.count rc=0@@\n"
+    )
+    parsed = parse_probe(stdout, facts)
+    assert parsed.hostname == "app1"
+    assert parsed.cpus is None and "parser bug" in parsed.unknown["cpu.count"]
+    assert parsed.memory_mb is None and "stopped before" in parsed.unknown["memory.total"]
+
+
+def test_parser_returning_a_wrong_value_becomes_unknown() -> None:
+    facts = (
+        Fact("host.name", "hostname", "uname -n", lambda raw: raw.strip()),
+        Fact("cpu.count", "cpus", "nproc", lambda raw: "two"),
+    )
+    stdout = (
+        "@@deployer:begin host.name@@\napp1\n\n@@deployer:end host.name rc=0@@\n"
+        "@@deployer:begin cpu.count@@\n2\n\n@@deployer:end cpu.count rc=0@@\n"
+    )
+    parsed = parse_probe(stdout, facts)
+    assert parsed.hostname == "app1"
+    assert parsed.cpus is None and "invalid value" in parsed.unknown["cpu.count"]
+
+
+def _shells() -> list[object]:
+    candidates = {
+        "dash": ["dash", "-s"],
+        "bash-posix": ["bash", "--posix", "-s"],
+        "busybox-ash": ["busybox", "sh", "-s"],
+        "posh": ["posh"],
+    }
+    return [
+        pytest.param(argv, id=name)
+        if shutil.which(argv[0])
+        else pytest.param(argv, id=name, marks=pytest.mark.skip(reason=f"{argv[0]} not installed"))
+        for name, argv in candidates.items()
+    ]
+
+
+@pytest.mark.parametrize("argv", _shells())
+def test_probe_runs_under_posix_shells(argv: list[str], tmp_path: Path) -> None:
+    """The real probe, fed on stdin as a transport would, on this machine."""
+    script = build_probe(["/", str(tmp_path / "not" / "there yet")])
+    started = time.monotonic()
+    done = subprocess.run(
+        argv, input=script, capture_output=True, text=True, timeout=60, check=False
+    )
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    sections = split_sections(done.stdout)
+    assert set(sections) == {fact.id for fact in FACTS}
+    facts = parse_probe(done.stdout)
+    assert facts.unknown == {}
+    assert facts.disks is not None and [d.checked for d in facts.disks] == ["/", str(tmp_path)]
+    assert elapsed < 10
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
+def test_probe_passes_shellcheck() -> None:
+    done = subprocess.run(
+        ["shellcheck", "-s", "sh", "-S", "warning", "-"],
+        input=build_probe(["/opt"]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
