@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deployer.checks import Acceptance
 from deployer.cli.common import add_spec_arguments, load_target
 from deployer.cli.io import Streams
 from deployer.errors import ExitCode, UsageError
-from deployer.journal import Journal, Redactor, RunStatus
-from deployer.journal.files import write_atomic
-from deployer.pipeline.check import CheckOutcome, run_check
-from deployer.report.html import render_html
-from deployer.report.jsonout import render_json
-from deployer.report.text import render_text
-from deployer.transport import SshOptions
+
+if TYPE_CHECKING:
+    from deployer.checks import Acceptance
+    from deployer.journal import Redactor
+    from deployer.pipeline.check import CheckOutcome
+
+# The scan's machinery is imported when the command runs, not when the parser is built:
+# every other command (and --help) starts without it.
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,6 +53,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _acceptances(args: argparse.Namespace) -> list[Acceptance]:
+    from deployer.checks import Acceptance
+
     if args.accept and not args.reason.strip():
         raise UsageError("--accept needs --reason: accepted risks are recorded with why")
     try:
@@ -61,6 +64,12 @@ def _acceptances(args: argparse.Namespace) -> list[Acceptance]:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    from deployer.journal import Journal, Redactor, RunStatus
+    from deployer.pipeline.check import run_check
+    from deployer.report.jsonout import render_json
+    from deployer.report.text import render_text
+    from deployer.transport import SshOptions
+
     acceptances = _acceptances(args)
     target = load_target(args)
     redact = Redactor()
@@ -89,6 +98,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 def _write_outputs(
     args: argparse.Namespace, outcome: CheckOutcome, run_dir: Path, redact: Redactor
 ) -> None:
+    from deployer.journal.files import write_atomic
+    from deployer.report.html import render_html
+    from deployer.report.jsonout import render_json
+
     for host, script in outcome.fixups.items():
         write_atomic(run_dir / f"fixup-{host}.sh", redact(script))
     if args.json_file:

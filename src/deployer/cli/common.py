@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deployer.lab import lab_spec_path
-from deployer.pipeline.targets import limit_hosts
-from deployer.spec import LoadedEnvironment, load_environment
+if TYPE_CHECKING:
+    from deployer.spec import LoadedEnvironment
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +36,10 @@ class Target:
 
 def load_target(args: argparse.Namespace) -> Target:
     """The spec to act on: SPEC itself, or with --lab the lab's overlay of it."""
+    from deployer.lab import lab_spec_path
+    from deployer.pipeline.targets import limit_hosts
+    from deployer.spec import load_environment
+
     given = Path(args.spec)
     if args.lab:
         overlay = lab_spec_path(given)

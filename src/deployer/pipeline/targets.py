@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -26,8 +27,10 @@ def ssh_targets(
     pinned = [(h.address, h.port, h.host_key) for h in hosts if h.host_key]
     known_hosts = None
     if pinned:
+        # Named by content: callers with other host sets never overwrite each other's pins.
+        digest = hashlib.sha256(repr(sorted(pinned)).encode()).hexdigest()[:12]
         workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        known_hosts = write_known_hosts(workdir / "known_hosts", pinned)
+        known_hosts = write_known_hosts(workdir / f"known_hosts-{digest}", pinned)
     targets = []
     for host in hosts:
         key_file = getattr(host.auth, "key_file", None)
