@@ -107,7 +107,8 @@ def run_status(args: argparse.Namespace, streams: Streams) -> int:
         streams.say(f"no lab for {args.spec}; start one with: deployer lab up {args.spec}")
     else:
         _print_status(current, streams)
-    return ExitCode.OK
+    # Scripts ask "is the lab usable?": only a lab with every host running says yes.
+    return ExitCode.OK if current.state == "up" else ExitCode.LAB_FAILED
 
 
 def _summary(spec: Path, streams: Streams, headline: str) -> None:
