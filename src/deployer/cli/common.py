@@ -34,20 +34,23 @@ class Target:
     spec_argument: str
 
 
-def load_target(args: argparse.Namespace) -> Target:
-    """The spec to act on: SPEC itself, or with --lab the lab's overlay of it."""
-    from deployer.lab import lab_spec_path
+def load_target(args: argparse.Namespace, *, restrict: bool = True) -> Target:
+    """The spec to act on: SPEC itself, or with --lab the lab's overlay of it; with
+    ``restrict``, reduced to the hosts of --limit (apply keeps them all and limits Ansible)."""
+    from deployer.lab import lab_spec_for
     from deployer.pipeline.targets import limit_hosts
     from deployer.spec import load_environment
 
     given = Path(args.spec)
     if args.lab:
-        overlay = lab_spec_path(given)
+        overlay = lab_spec_for(given)
         loaded = load_environment(overlay, str(overlay))
-        default_journal = overlay.parent / "runs"
+        # One journal per lab, whichever spec of the environment ran (specs/ holds the others).
+        lab_dir = overlay.parent.parent if overlay.parent.name == "specs" else overlay.parent
+        default_journal = lab_dir / "runs"
     else:
         loaded = load_environment(given, args.spec)
         default_journal = given.parent / ".deployer" / "runs"
-    if args.limit:
+    if args.limit and restrict:
         loaded = limit_hosts(loaded, [name.strip() for name in args.limit.split(",") if name])
     return Target(loaded, args.journal or default_journal, args.spec)

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from deployer import __version__
-from deployer.cli import check, lab, schema, validate
+from deployer.cli import apply, check, lab, plan, runs, schema, validate
 from deployer.cli.io import Streams
 from deployer.errors import DeployerError, ExitCode
 from deployer.spec.problems import SpecError
 
-COMMANDS = (validate, schema, check, lab)
+COMMANDS = (validate, schema, check, plan, apply, runs, lab)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,13 +40,34 @@ def build_parser() -> argparse.ArgumentParser:
         "Java product at customer sites, from one environment spec.",
     )
     parser.add_argument("--version", action="version", version=f"deployer {__version__}")
-    volume = parser.add_mutually_exclusive_group()
-    volume.add_argument("-v", "--verbose", action="count", default=0, help="say more")
-    volume.add_argument("-q", "--quiet", action="store_true", help="only errors and data")
+    _add_volume(parser, default=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for command in COMMANDS:
         command.register(commands)
+    for subparser in _subparsers(parser):
+        _add_volume(subparser, default=False)
     return parser
+
+
+def _add_volume(parser: argparse.ArgumentParser, *, default: bool) -> None:
+    """-v/-q before or after the command; only the top level sets defaults, so a
+    subcommand that is not given them leaves the top level's values alone."""
+    volume = parser.add_mutually_exclusive_group()
+    count_default = 0 if default else argparse.SUPPRESS
+    flag_default = False if default else argparse.SUPPRESS
+    volume.add_argument("-v", "--verbose", action="count", default=count_default, help="say more")
+    volume.add_argument(
+        "-q", "--quiet", action="store_true", default=flag_default, help="only errors and data"
+    )
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found += [child, *_subparsers(child)]
+    return found
 
 
 def run(argv: Sequence[str], streams: Streams | None = None) -> int:

@@ -108,7 +108,8 @@ class Journal:
     """All runs of one environment, under ``root`` (default: ``.deployer/runs`` by the spec)."""
 
     def __init__(self, root: Path, redact: Redactor | None = None) -> None:
-        self.root = root
+        # Absolute: run folders hold files (known_hosts) that tools started elsewhere read.
+        self.root = root.resolve()
         self.redact = redact or Redactor()
 
     def start(self, kind: str, spec: Path, **meta: Any) -> Run:

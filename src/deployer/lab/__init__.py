@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from deployer.lab import preflight, state, teardown
-from deployer.lab.files import lab_known_hosts, lab_spec_path, lab_ssh_config
+from deployer.lab.files import lab_known_hosts, lab_spec_for, lab_spec_path, lab_ssh_config
 from deployer.lab.fromvagrant import from_vagrant
 from deployer.lab.manager import Progress, UpOptions, rebuild, up
 from deployer.lab.network import DEFAULT_SUBNET
@@ -38,6 +38,7 @@ __all__ = [
     "down",
     "from_vagrant",
     "lab_known_hosts",
+    "lab_spec_for",
     "lab_spec_path",
     "lab_ssh_config",
     "rebuild",

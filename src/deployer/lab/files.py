@@ -67,3 +67,34 @@ def write_access_files(lab: LabState, spec: Path, how: str = "lab up") -> None:
         first = exc.problems[0] if exc.problems else "unknown problem"
         raise LabError(f"the lab spec overlay {target} does not validate: {first}") from exc
     state.save(lab)
+
+
+def lab_spec_for(spec: Path) -> Path:
+    """The overlay that points ``spec`` at a lab: the lab made from it, or else the lab made
+    from another spec of the same environment beside it (same customer, environment and host
+    names) — so an upgrade's spec runs against the lab its first release was rehearsed on."""
+    spec = spec.resolve()
+    own = state_dir_for(spec) / SPEC_OVERLAY
+    if own.is_file():
+        return own
+    doc, _ = read_document(spec)
+    for candidate in sorted((spec.parent / ".deployer" / "lab").glob(f"*/{SPEC_OVERLAY}")):
+        lab = state.load(candidate.parent)
+        other, _ = read_document(candidate)
+        if lab is None or _identity(other.data) != _identity(doc.data):
+            continue
+        hosts = {h.name: h for h in access_of(lab)}
+        target = candidate.parent / "specs" / spec.name
+        target.parent.mkdir(exist_ok=True)
+        overlay = overlay_document(doc.data, spec.parent, hosts)
+        write_private(target, render_overlay(overlay, spec, f"the lab of {lab.spec}"), 0o644)
+        return target
+    raise LabError(f"no lab is up for {spec} or its environment; run deployer lab up {spec}")
+
+
+def _identity(data: object) -> tuple[object, ...]:
+    if not isinstance(data, dict):
+        return ()
+    hosts = data.get("hosts") or []
+    names = sorted(str(h.get("name")) for h in hosts if isinstance(h, dict))
+    return (data.get("customer"), data.get("environment"), tuple(names))

@@ -12,7 +12,7 @@ from deployer.facts.database import DatabaseFacts
 from deployer.journal.redact import Redactor
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Database
-from deployer.transport.database import open_mysql, open_oracle
+from deployer.transport.database import DatabaseUnavailable, open_mysql, open_oracle
 from deployer.transport.ssh import SshOptions, SshTarget
 from deployer.transport.tunnel import Endpoint, reachable, ssh_tunnel
 
@@ -47,6 +47,43 @@ def database_endpoint(
         yield local, True
 
 
+@contextmanager
+def mysql_session(
+    loaded: LoadedEnvironment, targets: dict[str, SshTarget], options: SshOptions, password: str
+) -> Iterator[tuple[Any, bool]]:
+    """(connection, tunnelled) as the admin account: directly when the server takes it, else
+    through an SSH tunnel to the database host's loopback (admin accounts are often allowed
+    from there only, and the port is often firewalled)."""
+    database = loaded.env.database
+    assert database is not None
+    host = loaded.env.host(database.host)
+    direct = Endpoint(host.address if host else database.host, database.effective_port)
+    can_tunnel = host is not None and host.name in targets
+    connection = None
+    if reachable(direct):
+        try:
+            connection = open_mysql(direct, database.admin.user, password)
+        except DatabaseUnavailable:
+            if not can_tunnel:
+                raise
+            log.debug("direct login to %s refused; trying through SSH", direct.host)
+    if connection is not None:
+        try:
+            yield connection, False
+        finally:
+            connection.close()
+        return
+    if not can_tunnel:
+        raise DatabaseUnavailable(f"{direct.host}:{direct.port} does not answer")
+    assert host is not None
+    with ssh_tunnel(targets[host.name], Endpoint("127.0.0.1", direct.port), options) as local:
+        connection = open_mysql(local, database.admin.user, password)
+        try:
+            yield connection, True
+        finally:
+            connection.close()
+
+
 def collect_database_facts(
     loaded: LoadedEnvironment, targets: dict[str, SshTarget], options: SshOptions, redact: Redactor
 ) -> tuple[DatabaseFacts | None, str | None]:
@@ -58,8 +95,12 @@ def collect_database_facts(
         password = database.admin.password.reveal(loaded.base_dir)
         redact.add(password)
         wanted = sorted({*MYSQL_VARIABLES, *_matrix_settings(loaded, database.engine)})
-        with database_endpoint(loaded, targets, options) as (endpoint, tunnelled):
-            facts = _query(database, endpoint, password, wanted)
+        if database.engine == "oracle":
+            with database_endpoint(loaded, targets, options) as (endpoint, tunnelled):
+                facts = _query_oracle(database, endpoint, password)
+        else:
+            with mysql_session(loaded, targets, options, password) as (connection, tunnelled):
+                facts = _query_mysql(database, connection, wanted)
     except DeployerError as exc:
         return None, redact(str(exc))
     return facts.model_copy(update={"via_tunnel": tunnelled}), None
@@ -71,40 +112,27 @@ def _matrix_settings(loaded: LoadedEnvironment, engine: str) -> list[str]:
     return [name.lower() for name in required]
 
 
-def _query(
-    database: Database, endpoint: Endpoint, password: str, variables: list[str]
-) -> DatabaseFacts:
-    user = database.admin.user
-    address = f"{endpoint.host}:{endpoint.port}"
-    if database.engine == "oracle":
-        return _query_oracle(database, endpoint, password, address)
-    connection = open_mysql(endpoint, user, password)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT VERSION()")
-            version = str(cursor.fetchone()[0])
-            marks = ", ".join(["%s"] * len(variables))
-            cursor.execute(
-                f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({marks})", variables
-            )
-            settings = {str(k): str(v) for k, v in cursor.fetchall()}
-            cursor.execute("SHOW GRANTS")
-            grants = tuple(str(row[0]) for row in cursor.fetchall())
-    finally:
-        connection.close()
+def _query_mysql(database: Database, connection: Any, variables: list[str]) -> DatabaseFacts:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT VERSION()")
+        version = str(cursor.fetchone()[0])
+        marks = ", ".join(["%s"] * len(variables))
+        cursor.execute(f"SHOW GLOBAL VARIABLES WHERE Variable_name IN ({marks})", variables)
+        settings = {str(k): str(v) for k, v in cursor.fetchall()}
+        cursor.execute("SHOW GRANTS")
+        grants = tuple(str(row[0]) for row in cursor.fetchall())
     return DatabaseFacts(
         engine=database.engine,
         version=version,
-        user=user,
-        address=address,
+        user=database.admin.user,
+        address=f"{connection.host}:{connection.port}",
         settings=settings,
         privileges=grants,
     )
 
 
-def _query_oracle(
-    database: Database, endpoint: Endpoint, password: str, address: str
-) -> DatabaseFacts:
+def _query_oracle(database: Database, endpoint: Endpoint, password: str) -> DatabaseFacts:
+    address = f"{endpoint.host}:{endpoint.port}"
     connection: Any = open_oracle(
         endpoint, database.service_name or "ORCL", database.admin.user, password
     )

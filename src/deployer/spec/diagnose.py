@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from deployer.spec.problems import Problem
+from deployer.spec.problems import Problem, quote_key
 from deployer.spec.secrets import SECRET_KEY
 from deployer.spec.types import PATTERN_HINTS
 from deployer.spec.yamlsource import YamlDocument, YamlPath
@@ -85,7 +85,7 @@ def _problem(detail: ErrorDetails, doc: YamlDocument, model: type[BaseModel]) ->
 def _unknown_field(path: YamlPath, model: type[BaseModel]) -> str:
     parent, key = path[:-1], str(path[-1]) if path else ""
     known = sorted(field_names(model, parent))
-    message = f"unknown field '{key}'"
+    message = f"unknown field {quote_key(key)}"
     hint = difflib.get_close_matches(key, known, n=1)
     if hint:
         return message + f" (did you mean '{hint[0]}'?)"

@@ -66,7 +66,16 @@ class Product(StrictModel):
     templates: Text | None = Field(
         default=None, description="Folder of config templates rendered with `config`."
     )
-    health_path: Text = Field(default="/health", description="URL path of the health page.")
+    context_path: Annotated[str, Field(pattern=r"^(/[A-Za-z0-9._-]+)?$")] = Field(
+        default="", description="Where Tomcat serves the product: '/erp', or '' for the root."
+    )
+    context_parameters: dict[Text, Text] = Field(
+        default_factory=dict,
+        description="Tomcat context parameters, e.g. where the product finds its config file.",
+    )
+    health_path: Text = Field(
+        default="/health", description="URL path of the health page, context path included."
+    )
     config: dict[str, Any] = Field(
         default_factory=dict,
         description="Parameters passed to the product's config templates; keys named like "
@@ -184,6 +193,11 @@ class Schema(StrictModel):
     collation: Text = Field(default="utf8mb4_unicode_ci", description="Collation.")
     migrations: Text | None = Field(
         default=None, description="Folder of V<n>__<desc>.sql migrations, relative to the spec."
+    )
+    target: Annotated[int, Field(ge=1)] | None = Field(
+        default=None,
+        description="Migrate up to this version (the one this product release needs); "
+        "default: the newest in the folder.",
     )
     owner: Credentials | None = Field(
         default=None, description="Account the product connects as (least privileges)."

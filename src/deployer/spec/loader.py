@@ -123,31 +123,32 @@ def environment_from(doc: YamlDocument, path: Path) -> LoadedEnvironment:
     reported = {problem.field for problem in problems}
     # A field already found invalid gets no second, derived complaint.
     problems.extend(p for p in cross_check(doc, path.parent) if p.field not in reported)
-    matrix = _referenced_matrix(doc, path.parent, problems)
+    matrix, matrix_problems = _referenced_matrix(doc, path.parent)
+    problems.extend(matrix_problems)
     if matrix is not None and not reported & {"product", "product.name", "product.version"}:
         problems.extend(_product_matches_matrix(doc, matrix))
-    if problems or env is None or matrix is None:
+    if problems:
         raise SpecError(problems)
+    assert env is not None and matrix is not None  # each way to None reported a problem
     return LoadedEnvironment(env, matrix, path, doc)
 
 
 def _referenced_matrix(
-    doc: YamlDocument, base_dir: Path, problems: list[Problem]
-) -> SupportMatrix | None:
-    """The matrix the spec names, if it can be read; its problems are added to ``problems``."""
+    doc: YamlDocument, base_dir: Path
+) -> tuple[SupportMatrix | None, tuple[Problem, ...]]:
+    """The matrix the spec names, or the problems of the matrix file itself."""
     locator = doc.data.get("matrix")
     if not isinstance(locator, str) or not locator.strip():
-        return None
+        return None, ()  # the model reports it
     matrix_path = resolve_file(locator.strip(), base_dir)
     if not matrix_path.is_file():
-        return None  # cross_check reported it
+        return None, ()  # cross_check reports it
     # Shown the way the user would type it from where they typed the spec's path.
     shown = str(Path(doc.file).parent / Path(locator.strip()).expanduser())
     try:
-        return load_matrix(matrix_path, shown)
+        return load_matrix(matrix_path, shown), ()
     except SpecError as exc:
-        problems.extend(exc.problems)
-        return None
+        return None, exc.problems
 
 
 def _product_matches_matrix(doc: YamlDocument, matrix: SupportMatrix) -> list[Problem]:

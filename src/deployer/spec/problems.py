@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -15,17 +16,26 @@ DOCUMENT = "(document)"
 PathElem = str | int
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Keys shown as they are in a field path; others (empty, spaces, dots...) are quoted.
+_PLAIN_KEY = re.compile(r"^[^\s.\[\]\"'\x00-\x1f\x7f-\x9f]+$")
 
 
 def format_path(path: Sequence[PathElem]) -> str:
-    """Render ``("hosts", 2, "os")`` as ``hosts[2].os``."""
+    """Render ``("hosts", 2, "os")`` as ``hosts[2].os``; odd keys quoted: ``labels["a b"]``."""
     text = ""
     for elem in path:
         if isinstance(elem, int):
             text += f"[{elem}]"
+        elif not _PLAIN_KEY.match(elem):
+            text += f"[{json.dumps(elem, ensure_ascii=False)}]"
         else:
-            text += f".{elem}" if text else str(elem)
+            text += f".{elem}" if text else elem
     return text or DOCUMENT
+
+
+def quote_key(key: str) -> str:
+    """A key for a message: ``'name'``, or JSON-escaped when it is empty or odd."""
+    return f"'{key}'" if _PLAIN_KEY.match(key) else json.dumps(key, ensure_ascii=False)
 
 
 @dataclass(frozen=True, order=True)

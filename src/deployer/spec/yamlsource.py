@@ -16,7 +16,14 @@ from typing import Any
 import yaml
 
 from deployer.spec.encoding import read_text
-from deployer.spec.problems import PathElem, Problem, SpecError, file_problem, format_path
+from deployer.spec.problems import (
+    PathElem,
+    Problem,
+    SpecError,
+    file_problem,
+    format_path,
+    quote_key,
+)
 
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 64
@@ -221,14 +228,17 @@ class _NodeWalker:
                 kind = key_node.tag.replace("tag:yaml.org,2002:", "")
                 self._add(
                     key_node,
-                    f"key '{key}' is read as {_KIND_NAMES.get(kind, kind)}, not text; quote it",
+                    f"key {quote_key(key)} is read as {_KIND_NAMES.get(kind, kind)}, not text; "
+                    "quote it",
                     (*path, key),
                 )
                 continue
             if key in seen:
                 first = seen[key][0]
                 self._add(
-                    key_node, f"duplicate key '{key}' (first defined on line {first})", (*path, key)
+                    key_node,
+                    f"duplicate key {quote_key(key)} (first defined on line {first})",
+                    (*path, key),
                 )
                 continue
             seen[key] = _pos(key_node)

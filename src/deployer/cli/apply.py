@@ -1,0 +1,98 @@
+"""``deployer apply SPEC``: install and deploy, stage by stage, with a run journal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.io import Streams
+from deployer.errors import UsageError
+
+if TYPE_CHECKING:
+    from deployer.executors.ansible.runner import HostRecap, TaskEvent
+
+_STYLE = {"changed": "yellow", "failed": "bold red", "unreachable": "bold red", "ok": "green"}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "apply",
+        help="install middleware, migrate the database and deploy the release",
+        description="Run the database, middleware and release stages over SSH (Ansible), "
+        "recording every step in the run journal.",
+    )
+    add_spec_arguments(parser)
+    parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--forks", type=int, default=20, help="hosts worked on at once")
+    parser.add_argument(
+        "--plan",
+        type=Path,
+        metavar="PLAN",
+        help="apply only if this saved plan still matches the spec and hosts",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, streams: Streams) -> int:
+    from deployer.journal import Journal, Redactor
+    from deployer.pipeline.apply import ApplyOptions, run_apply
+
+    target = load_target(args, restrict=False)
+    env = target.loaded.env
+    hosts = [h.name for h in env.hosts if not args.limit or h.name in args.limit.split(",")]
+    _confirm(
+        args,
+        streams,
+        f"Apply {env.product.name} {env.product.version} to "
+        f"{', '.join(hosts)} ({env.customer} / {env.environment})?",
+    )
+    options = ApplyOptions(limit=args.limit or None, forks=args.forks)
+    if args.plan:
+        from deployer.pipeline.plan import verify_plan
+
+        with tempfile.TemporaryDirectory(prefix="deployer-verify-") as scratch:
+            verify_plan(args.plan, target.loaded, Path(scratch), options)
+    journal = Journal(target.journal_root, Redactor())
+
+    def progress(stage: str, event: TaskEvent | None) -> None:
+        if event is None:
+            streams.say(f"== {stage}", style="bold")
+        elif event.outcome in ("changed", "failed", "unreachable") or streams.verbosity > 0:
+            line = f"  {event.outcome:<11} {event.host:<10} {event.task}"
+            if event.message:
+                line += f": {journal.redact(event.message)}"
+            streams.say(line, style=_STYLE.get(event.outcome))
+
+    outcome = run_apply(target.loaded, journal, options, progress)
+    _print_recap(streams, outcome.recap)
+    if outcome.failure:
+        streams.error(f"apply failed: {outcome.failure}")
+    streams.say(
+        f"run {outcome.run_id}: deployer show {args.spec} {outcome.run_id}"
+        + (" --lab" if args.lab else "")
+    )
+    return outcome.exit_code
+
+
+def _confirm(args: argparse.Namespace, streams: Streams, question: str) -> None:
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError("refusing to change hosts without confirmation; pass -y to proceed")
+    answer = input(f"{question} [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise UsageError("not confirmed; nothing was changed")
+
+
+def _print_recap(streams: Streams, recap: dict[str, HostRecap]) -> None:
+    for host, counts in sorted(recap.items()):
+        style = "red" if counts.failed or counts.unreachable else "green"
+        streams.say(
+            f"{host:<10} ok={counts.ok:<4} changed={counts.changed:<4} "
+            f"failed={counts.failed:<3} unreachable={counts.unreachable}",
+            style=style,
+        )

@@ -1,0 +1,62 @@
+"""``deployer plan SPEC [--out PLAN]``: what apply would do, touching nothing."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.io import Streams
+from deployer.errors import ExitCode
+
+if TYPE_CHECKING:
+    from deployer.executors.ansible.runner import TaskEvent
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "plan",
+        help="show (and save) what apply would change",
+        description="Ordered steps per host, what Ansible's check mode says would change, and "
+        "pending migrations. A saved plan carries fingerprints of the spec and of the hosts; "
+        "apply --plan refuses it once either has changed.",
+    )
+    add_spec_arguments(parser)
+    parser.add_argument("--out", type=Path, metavar="PLAN", help="save the plan (JSON)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, streams: Streams) -> int:
+    from deployer.journal import Journal, Redactor
+    from deployer.journal.files import write_atomic
+    from deployer.pipeline.apply import ApplyOptions
+    from deployer.pipeline.plan import make_plan
+
+    target = load_target(args, restrict=False)
+
+    def progress(stage: str, event: TaskEvent | None) -> None:
+        if event is None:
+            streams.detail(f"== {stage}")
+
+    journal = Journal(target.journal_root, Redactor())
+    plan = make_plan(target.loaded, journal, ApplyOptions(limit=args.limit or None), progress)
+    streams.say(
+        f"plan {plan.run_id}: {plan.product} {plan.version} for {plan.customer} / "
+        f"{plan.environment}",
+        style="bold",
+    )
+    for step in plan.steps:
+        streams.say(f"{step.order}. {step.stage:<24} {', '.join(step.hosts):<12} {step.action}")
+    for schema, names in plan.pending_migrations.items():
+        streams.say(f"migrations pending in {schema}: {', '.join(names) or 'none'}")
+    for host, tasks in sorted(plan.would_change.items()):
+        streams.say(f"{host}: {len(tasks)} task(s) would change", style="yellow")
+        for task in tasks if streams.verbosity > 0 else []:
+            streams.say(f"    {task}")
+    for note in plan.notes:
+        streams.say(f"note: {journal.redact(note)}", style="dim")
+    if args.out:
+        write_atomic(args.out, plan.model_dump_json(indent=2))
+        streams.say(f"saved: {args.out} (deployer apply {args.spec} --plan {args.out})")
+    return ExitCode.OK

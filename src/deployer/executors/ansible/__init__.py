@@ -1,0 +1,1 @@
+"""Ansible through ansible-runner: inventory from the spec, secrets through the environment."""

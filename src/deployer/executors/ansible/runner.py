@@ -1,0 +1,225 @@
+"""Run one playbook with ansible-runner and turn its event stream into our events.
+
+Secrets never reach ansible-runner's files or command line: they travel in this process's
+environment and the variables file refers to them with ``lookup('env', ...)``. The runner's
+private folder is temporary and removed afterwards; what is kept goes through the journal,
+redacted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deployer.executors.ansible.variables import dump
+
+log = logging.getLogger(__name__)
+
+#: Ansible settings that make runs fast and quiet without changing what they do.
+SETTINGS = {
+    "ANSIBLE_PIPELINING": "True",
+    "ANSIBLE_HOST_KEY_CHECKING": "True",
+    "ANSIBLE_GATHERING": "smart",
+    "ANSIBLE_RETRY_FILES_ENABLED": "False",
+    "ANSIBLE_NOCOLOR": "True",
+    "ANSIBLE_DEPRECATION_WARNINGS": "False",
+    "ANSIBLE_SYSTEM_WARNINGS": "False",
+    "ANSIBLE_LOCALHOST_WARNING": "False",
+    "ANSIBLE_FORCE_HANDLERS": "True",  # a restart notified before a failure still happens
+    "ANSIBLE_TIMEOUT": "30",  # a loaded host can take more than 10 s to answer sudo
+}
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """One host's outcome of one task, as deployer reports it."""
+
+    host: str
+    task: str
+    outcome: str  # ok, changed, failed, skipped, unreachable
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class HostRecap:
+    ok: int = 0
+    changed: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class PlaybookResult:
+    playbook: str
+    status: str  # successful, failed, timeout, canceled
+    rc: int
+    recap: Mapping[str, HostRecap] = field(default_factory=dict)
+    failures: tuple[TaskEvent, ...] = ()
+    changes: tuple[TaskEvent, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "successful" and self.rc == 0
+
+
+@dataclass(frozen=True)
+class PlaybookRun:
+    """What to run where; ``secrets`` maps environment variable names to values."""
+
+    playbook: Path
+    inventory: Mapping[str, Any]
+    variables: Mapping[str, Any]
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    limit: str | None = None
+    check: bool = False
+    diff: bool = False
+    forks: int = 20
+    roles_path: Path | None = None
+
+
+EventSink = Callable[[TaskEvent], None]
+
+_OUTCOMES = {
+    "runner_on_ok": "ok",
+    "runner_on_failed": "failed",
+    "runner_on_skipped": "skipped",
+    "runner_on_unreachable": "unreachable",
+    "runner_item_on_failed": None,  # reported once per task by runner_on_failed
+}
+
+
+def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> PlaybookResult:
+    import ansible_runner  # noqa: PLC0415 - heavy; only apply and plan need it
+
+    failures: list[TaskEvent] = []
+    changes: list[TaskEvent] = []
+    stats: dict[str, Any] = {}
+
+    def handle(event: dict[str, Any]) -> bool:
+        if event.get("event") == "playbook_on_stats":
+            stats.update(event.get("event_data") or {})
+        task_event = _task_event(event)
+        if task_event is not None:
+            if task_event.outcome in ("failed", "unreachable"):
+                failures.append(task_event)
+            elif task_event.outcome == "changed":
+                changes.append(task_event)
+            if on_event is not None:
+                on_event(task_event)
+        return False  # nothing of ansible-runner's own event files is kept
+
+    with _private_dir() as private, _environment(run.secrets):
+        inventory = private / "inventory" / "hosts.yml"
+        _write_private(inventory, dump(run.inventory))
+        variables = private / "variables.yml"
+        _write_private(variables, dump(run.variables))
+        cmdline = [f"-e @{variables}"] + (["--check"] if run.check else [])
+        cmdline += ["--diff"] if run.diff else []
+        envvars = dict(SETTINGS)
+        if run.roles_path is not None:
+            envvars["ANSIBLE_ROLES_PATH"] = str(run.roles_path)
+        result = ansible_runner.run(
+            private_data_dir=str(private),
+            playbook=str(run.playbook.resolve()),
+            inventory=str(inventory),
+            limit=run.limit,
+            forks=run.forks,
+            cmdline=" ".join(cmdline),
+            envvars=envvars,
+            suppress_env_files=True,
+            quiet=True,
+            event_handler=handle,
+        )
+        recap = _recap(stats)
+    return PlaybookResult(
+        playbook=run.playbook.name,
+        status=str(result.status),
+        rc=int(result.rc if result.rc is not None else 1),
+        recap=recap,
+        failures=tuple(failures),
+        changes=tuple(changes),
+    )
+
+
+def _task_event(event: Mapping[str, Any]) -> TaskEvent | None:
+    kind = str(event.get("event", ""))
+    outcome = _OUTCOMES.get(kind)
+    if outcome is None:
+        return None
+    data = event.get("event_data") or {}
+    result = data.get("res") or {}
+    if outcome == "ok" and result.get("changed"):
+        outcome = "changed"
+    message = ""
+    if outcome in ("failed", "unreachable"):
+        message = str(result.get("msg") or result.get("stderr") or "")[:2000]
+    return TaskEvent(str(data.get("host", "")), str(data.get("task", "")), outcome, message)
+
+
+def _recap(stats: Mapping[str, Any]) -> dict[str, HostRecap]:
+    """Per-host counts from the playbook_on_stats event."""
+    hosts: set[str] = set()
+    for key in ("ok", "changed", "failures", "dark", "skipped", "processed"):
+        hosts.update(stats.get(key) or {})
+    return {
+        host: HostRecap(
+            ok=int(stats.get("ok", {}).get(host, 0)),
+            changed=int(stats.get("changed", {}).get(host, 0)),
+            failed=int(stats.get("failures", {}).get(host, 0)),
+            unreachable=int(stats.get("dark", {}).get(host, 0)),
+            skipped=int(stats.get("skipped", {}).get(host, 0)),
+        )
+        for host in sorted(hosts)
+    }
+
+
+@contextmanager
+def _private_dir() -> Iterator[Path]:
+    """ansible-runner records the process environment (our secrets) in its artifacts: keep
+    its folder private, in memory where the machine has /dev/shm, and remove it after."""
+    memory = Path("/dev/shm")  # noqa: S108 - mkdtemp makes a 0700 folder of our own there
+    folder = Path(
+        tempfile.mkdtemp(prefix="deployer-ansible-", dir=memory if memory.is_dir() else None)
+    )
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Secrets for ``lookup('env', ...)``, present only while the playbook runs."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def describe(result: PlaybookResult) -> str:
+    """One line for an error message: the first failure, else the status."""
+    if result.failures:
+        first = result.failures[0]
+        return f"{result.playbook}: {first.host}: {first.task}: {first.message}"
+    return f"{result.playbook}: {result.status} (rc {result.rc})"

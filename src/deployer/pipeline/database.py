@@ -1,0 +1,125 @@
+"""The database stage, run by deployer itself between the database and middleware playbooks:
+schemas, the product's least-privilege account, and versioned migrations."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deployer.migrations import Migration, MigrationError, discover
+from deployer.migrations import mysql as mysql_setup
+from deployer.migrations.dialects import MYSQL
+from deployer.migrations.runner import MigrationOutcome, Runner
+from deployer.pipeline.dbfacts import mysql_session
+from deployer.pipeline.secrets import RunSecrets
+from deployer.spec import LoadedEnvironment
+from deployer.spec.environment import Schema
+from deployer.spec.secrets import resolve_file
+from deployer.transport.ssh import SshOptions, SshTarget
+
+
+@dataclass(frozen=True)
+class SchemaOutcome:
+    schema: str
+    created: bool
+    applied: tuple[MigrationOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class PendingMigrations:
+    schema: str
+    pending: tuple[str, ...] = field(default_factory=tuple)
+
+
+def schema_migrations(loaded: LoadedEnvironment, schema: Schema) -> list[Migration]:
+    """The schema's migrations up to its target version (the release's own)."""
+    if schema.migrations is None:
+        return []
+    found = discover(resolve_file(schema.migrations, loaded.base_dir))
+    return [m for m in found if schema.target is None or m.version <= schema.target]
+
+
+def app_host_addresses(loaded: LoadedEnvironment) -> list[str]:
+    """Where the product connects from: its app hosts' addresses (loopback when colocated)."""
+    database = loaded.env.database
+    assert database is not None
+    addresses = []
+    for host in loaded.env.hosts_with("app"):
+        addresses += ["localhost", "127.0.0.1"] if host.name == database.host else [host.address]
+    return sorted(set(addresses))
+
+
+def apply_database(
+    loaded: LoadedEnvironment,
+    targets: dict[str, SshTarget],
+    options: SshOptions,
+    secrets: RunSecrets,
+    run_id: str,
+) -> list[SchemaOutcome]:
+    database = loaded.env.database
+    assert database is not None and database.engine != "oracle", "Oracle runs are not wired yet"
+    outcomes = []
+    installed_by = f"{getpass.getuser()}@{socket.gethostname()}"
+    with mysql_session(loaded, targets, options, secrets.admin_password) as (connection, _):
+        cursor = connection.cursor()
+        for schema in database.schemas:
+            created = mysql_setup.ensure_schema(
+                cursor, schema.name, schema.charset, schema.collation
+            )
+            if schema.owner is not None:
+                mysql_setup.ensure_account(
+                    cursor,
+                    schema.name,
+                    schema.owner.user,
+                    secrets.owner_passwords[schema.name],
+                    app_host_addresses(loaded),
+                )
+            connection.select_db(schema.name)
+            runner = Runner(cursor, MYSQL, schema.name, run_id, installed_by)
+            _refuse_downgrade(runner, schema)
+            applied = runner.migrate(schema_migrations(loaded, schema))
+            outcomes.append(SchemaOutcome(schema.name, created, tuple(applied)))
+    return outcomes
+
+
+def _refuse_downgrade(runner: Runner, schema: Schema) -> None:
+    newest = max((row.version for row in runner.history() if row.success), default=0)
+    if schema.target is not None and newest > schema.target:
+        raise MigrationError(
+            f"schema {schema.name} is at V{newest}, newer than this release's target "
+            f"V{schema.target}; go back with deployer rollback, not with apply"
+        )
+
+
+def pending_migrations(
+    loaded: LoadedEnvironment,
+    targets: dict[str, SshTarget],
+    options: SshOptions,
+    secrets: RunSecrets,
+) -> list[PendingMigrations]:
+    """What apply would migrate, read without changing anything (no history table is made)."""
+    database = loaded.env.database
+    if database is None:
+        return []
+    found = []
+    with mysql_session(loaded, targets, options, secrets.admin_password) as (connection, _):
+        cursor = connection.cursor()
+        for schema in database.schemas:
+            available = schema_migrations(loaded, schema)
+            if mysql_setup.history_exists(cursor, schema.name):
+                connection.select_db(schema.name)
+                todo = Runner(cursor, MYSQL, schema.name, "plan", "plan").pending(available)
+            else:
+                todo = available
+            found.append(PendingMigrations(schema.name, tuple(m.name for m in todo)))
+    return found
+
+
+def migrations_folder(loaded: LoadedEnvironment, schema: str) -> Path | None:
+    database = loaded.env.database
+    for entry in database.schemas if database else []:
+        if entry.name == schema and entry.migrations:
+            return resolve_file(entry.migrations, loaded.base_dir)
+    return None

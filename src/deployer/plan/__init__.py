@@ -1,0 +1,1 @@
+"""What a run will change, worked out before anything is touched. Pure: no I/O here."""

@@ -1,0 +1,35 @@
+"""A saved plan: ordered steps, predicted changes, and fingerprints of what it was made from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    order: int
+    stage: str
+    hosts: tuple[str, ...]
+    action: str
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_id: str
+    created_at: datetime
+    customer: str
+    environment: str
+    product: str
+    version: str
+    spec_sha256: str = Field(description="Spec file plus every file it references.")
+    facts_sha256: str = Field(description="The stable facts of every host.")
+    steps: tuple[Step, ...]
+    pending_migrations: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    would_change: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="Per host, the tasks check mode says would change."
+    )
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,130 @@
+"""`deployer apply` on real lab hosts: the example goes from bare Debian to the product
+answering through nginx, a second apply changes nothing, and 1.1 runs exactly one migration.
+
+One lab for the module, made from copies of the example specs (1.0 and its 1.1 upgrade),
+so the shared example lab stays untouched. Tests run in order and build on each other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from labsupport import EXAMPLE, SCRATCH, Lab, free_subnet, lab_unavailable, start_lab
+
+from deployer import lab
+from deployer.lab.derive import derive_spec
+
+pytestmark = pytest.mark.lab
+
+SECRETS = {
+    "HUADONG_DB_ADMIN_PASSWORD": "lab Adm1n;pw'\"",
+    "HUADONG_DB_APP_PASSWORD": "app {{pw}} #x",
+}
+HOSTS = [("app1", ["web", "app"]), ("db1", ["db"])]
+
+
+@pytest.fixture(scope="module")
+def apply_lab() -> Iterator[Lab]:
+    reason = lab_unavailable()
+    if reason:
+        pytest.skip(reason)
+    folder = SCRATCH / "apply"
+    spec = derive_spec(EXAMPLE, folder / "huadong-production.yml", HOSTS, database_host="db1")
+    upgrade = EXAMPLE.with_name("huadong-production-1.1.yml")
+    derive_spec(upgrade, folder / "huadong-production-1.1.yml", HOSTS, database_host="db1")
+    started = start_lab(spec, free_subnet())
+    try:
+        yield started
+    finally:
+        lab.down(spec)
+
+
+def deployer(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "deployer", *args],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+        env={**os.environ, **SECRETS},
+    )
+
+
+def apply(spec: Path) -> dict[str, Any]:
+    done = deployer("apply", str(spec), "--lab", "-y")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    shown = deployer("show", str(spec), "last", "--lab", "--json")
+    assert shown.returncode == 0, shown.stderr
+    return dict(json.loads(shown.stdout))
+
+
+def health(apply_lab: Lab) -> dict[str, Any]:
+    """Through nginx on the app host, as a user's browser would come in."""
+    done = apply_lab.ssh("app1", "curl -sf http://localhost/erp/health.jsp")
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def mysql(apply_lab: Lab, sql: str) -> str:
+    done = apply_lab.ssh("db1", f"sudo mysql -N -B erp -e {sql!r}")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_first_apply_brings_up_the_product(apply_lab: Lab) -> None:
+    shown = apply(apply_lab.spec)
+    assert shown["status"] == "successful" and shown["exit_code"] == 0
+    assert set(shown["recap"]) == {"app1", "db1"}
+    assert all(counts["failed"] == 0 for counts in shown["recap"].values())
+    assert health(apply_lab) == {
+        "product": "sample-erp",
+        "version": "1.0",
+        "database": "reachable",
+        "schema": 1,
+        "schema_expected": 1,
+    }
+    assert "customers" in mysql(apply_lab, "SHOW TABLES").split()
+    assert mysql(apply_lab, "SELECT version, success FROM deployer_schema_history") == "1\t1"
+    charset = mysql(apply_lab, "SELECT @@character_set_server, @@lower_case_table_names")
+    assert charset == "utf8mb4\t1"
+
+
+def test_a_second_apply_changes_nothing(apply_lab: Lab) -> None:
+    shown = apply(apply_lab.spec)
+    assert {host: counts["changed"] for host, counts in shown["recap"].items()} == {
+        "app1": 0,
+        "db1": 0,
+    }
+
+
+def test_the_upgrade_runs_one_migration_and_keeps_the_old_release(apply_lab: Lab) -> None:
+    before = apply_lab.ssh("app1", "readlink /opt/sample-erp/current").stdout.strip()
+    upgrade = apply_lab.spec.with_name("huadong-production-1.1.yml")
+    shown = apply(upgrade)
+    events = [
+        json.loads(line) for line in Path(shown["path"], "events.jsonl").read_text().splitlines()
+    ]
+    migrated = [e["migrations"] for e in events if e["event"] == "schema"]
+    assert migrated == [["V2__add_order_status.sql"]]
+    after = apply_lab.ssh("app1", "readlink /opt/sample-erp/current").stdout.strip()
+    assert after != before and after.split("/")[-1].startswith("1.1-")
+    assert apply_lab.ssh("app1", f"test -f {before}/WEB-INF/web.xml").returncode == 0
+    assert health(apply_lab)["version"] == "1.1"
+    assert mysql(apply_lab, "SELECT MAX(version) FROM deployer_schema_history") == "2"
+
+
+def test_no_secret_appears_in_any_file_of_any_run(apply_lab: Lab) -> None:
+    runs = lab.lab_spec_path(apply_lab.spec).parent / "runs"
+    files = [path for path in runs.rglob("*") if path.is_file()]
+    assert files
+    for path in files:
+        content = path.read_bytes()
+        for secret in SECRETS.values():
+            assert secret.encode() not in content, f"{secret!r} in {path}"
