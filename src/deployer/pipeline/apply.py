@@ -66,6 +66,7 @@ class _Context:
     variables: dict[str, Any]
     options: ApplyOptions
     progress: Progress
+    control: Path
     recap: dict[str, HostRecap] = field(default_factory=dict)
 
 
@@ -123,7 +124,7 @@ def prepare(
         inventory["all"]["hosts"][host.name].update(host_vars(loaded.env, host))
     variables = extra_vars(loaded, run.id)
     run.record("variables.yml", dump(variables))
-    return _Context(loaded, run, secrets, inventory, variables, options, progress)
+    return _Context(loaded, run, secrets, inventory, variables, options, progress, control)
 
 
 def predict(context: _Context) -> tuple[dict[str, list[str]], list[str]]:
@@ -186,6 +187,7 @@ def _playbook(name: str) -> Stage:
                 check=context.options.check,
                 forks=context.options.forks,
                 roles_path=root / "roles",
+                fact_cache=context.control / "facts",
             ),
             on_event,
         )

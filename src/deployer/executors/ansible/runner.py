@@ -83,6 +83,7 @@ class PlaybookRun:
     diff: bool = False
     forks: int = 20
     roles_path: Path | None = None
+    fact_cache: Path | None = None  # shared by the playbooks of one run: facts gathered once
 
 
 EventSink = Callable[[TaskEvent], None]
@@ -126,6 +127,10 @@ def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> Playboo
         envvars = dict(SETTINGS)
         if run.roles_path is not None:
             envvars["ANSIBLE_ROLES_PATH"] = str(run.roles_path)
+        if run.fact_cache is not None:
+            envvars["ANSIBLE_CACHE_PLUGIN"] = "jsonfile"
+            envvars["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(run.fact_cache)
+            envvars["ANSIBLE_CACHE_PLUGIN_TIMEOUT"] = "3600"
         result = ansible_runner.run(
             private_data_dir=str(private),
             playbook=str(run.playbook.resolve()),

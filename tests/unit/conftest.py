@@ -1,4 +1,4 @@
-"""Shared helpers for the spec tests: the repository root and an in-process CLI."""
+"""Shared helpers for the unit tests: the repository root and an in-process CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from deployer.cli.io import Streams
 from deployer.cli.main import run
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,126 @@
+"""Time `deployer apply` against `ansible-playbook` with Ansible's defaults, same roles and hosts.
+
+In one run, on a two-host lab made from the example (app1: web+app, db1: db):
+  first apply    deployer apply on fresh hosts   vs  ansible-playbook site.yml on fresh hosts
+  no-op apply    deployer apply again            vs  ansible-playbook site.yml again
+Ansible's defaults: no pipelining, facts gathered in every play, its own ControlPersist.
+The baseline gets the same inventory and variables deployer generates (written to a private
+temporary folder); its first run skips the product's database wait, since only deployer's
+own stage creates the product's database account.
+
+Run as root: `python bench/apply.py`. Prints the times and the ratios baseline/deployer.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from deployer import lab
+from deployer.executors.ansible.inventory import build_inventory
+from deployer.executors.ansible.variables import dump, extra_vars, host_vars
+from deployer.journal import Redactor
+from deployer.lab.derive import derive_spec
+from deployer.lab.network import free_subnet
+from deployer.pipeline.secrets import resolve_secrets
+from deployer.pipeline.targets import ssh_targets
+from deployer.spec import load_environment
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "huadong-production.yml"
+WORK = ROOT / ".deployer" / "bench-apply"
+SECRETS = {"HUADONG_DB_ADMIN_PASSWORD": "bench-Admin-1", "HUADONG_DB_APP_PASSWORD": "bench-App-1"}
+
+
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv[:3])} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return seconds
+
+
+def deployer_apply(spec: Path) -> float:
+    argv = [sys.executable, "-m", "deployer", "apply", str(spec), "--lab", "-y"]
+    return timed(argv, {**os.environ, **SECRETS})
+
+
+def baseline_files(spec: Path, folder: Path) -> tuple[Path, Path, dict[str, str]]:
+    """Inventory and variables as deployer makes them, for ansible-playbook to use as is."""
+    loaded = load_environment(lab.lab_spec_for(spec))
+    inventory = build_inventory(loaded, ssh_targets(loaded, folder), folder)
+    for host in loaded.env.hosts:
+        inventory["all"]["hosts"][host.name].update(host_vars(loaded.env, host))
+    variables = extra_vars(loaded, "bench-baseline")
+    (folder / "inventory.yml").write_text(dump(inventory), encoding="utf-8")
+    (folder / "variables.yml").write_text(dump(variables), encoding="utf-8")
+    os.environ.update(SECRETS)
+    env = resolve_secrets(loaded, Redactor()).playbook_env(loaded.env.database.schemas[0].name)
+    return folder / "inventory.yml", folder / "variables.yml", env
+
+
+def ansible_defaults(
+    inventory: Path, variables: Path, secrets: dict[str, str], *extra: str
+) -> float:
+    env = {**os.environ, **secrets, "ANSIBLE_ROLES_PATH": str(ROOT / "roles")}
+    for name in ("ANSIBLE_PIPELINING", "ANSIBLE_GATHERING", "ANSIBLE_SSH_ARGS"):
+        env.pop(name, None)
+    argv = [
+        "ansible-playbook",
+        "-i",
+        str(inventory),
+        "-e",
+        f"@{variables}",
+        *extra,
+        str(ROOT / "playbooks" / "site.yml"),
+    ]
+    return timed(argv, env)
+
+
+def fresh_lab(spec: Path, subnet: str) -> None:
+    lab.down(spec)
+    lab.up(
+        spec, lab.UpOptions(cache_dir=lab.cache_dir_from(os.environ, Path.home()), subnet=subnet)
+    )
+
+
+def main() -> int:
+    hosts = [("app1", ["web", "app"]), ("db1", ["db"])]
+    spec = derive_spec(EXAMPLE, WORK / "huadong-production.yml", hosts, database_host="db1")
+    subnet = str(free_subnet())
+    figures: dict[str, float] = {}
+    try:
+        fresh_lab(spec, subnet)
+        figures["deployer first"] = deployer_apply(spec)
+        figures["deployer no-op"] = deployer_apply(spec)
+        with tempfile.TemporaryDirectory(prefix="dpl-bench-", dir="/tmp") as scratch:
+            inventory, variables, secrets = baseline_files(spec, Path(scratch))
+            figures["ansible no-op"] = ansible_defaults(inventory, variables, secrets)
+        fresh_lab(spec, subnet)
+        with tempfile.TemporaryDirectory(prefix="dpl-bench-", dir="/tmp") as scratch:
+            inventory, variables, secrets = baseline_files(spec, Path(scratch))
+            figures["ansible first"] = ansible_defaults(
+                inventory, variables, secrets, "-e", "product_health_require_database=false"
+            )
+    finally:
+        lab.down(spec)
+    for name, seconds in figures.items():
+        print(f"{name:<16} {seconds:7.1f} s")
+    print(
+        f"first apply: ansible defaults / deployer = "
+        f"{figures['ansible first'] / figures['deployer first']:.2f}x"
+    )
+    print(
+        f"no-op apply: ansible defaults / deployer = "
+        f"{figures['ansible no-op'] / figures['deployer no-op']:.2f}x (target >= 3x)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
