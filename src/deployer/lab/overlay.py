@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from deployer.errors import LabError
+from deployer.transport.knownhosts import known_hosts_line
 
 _FILE_SECRET = re.compile(r"^\s*\$\{file:(?P<path>.*)\}\s*$")
 
@@ -103,11 +104,6 @@ def render_overlay(data: Mapping[str, Any], spec: Path, how: str) -> str:
         "# Regenerated on every run: edit the original spec, not this file.\n"
     )
     return header + yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False)
-
-
-def known_hosts_line(address: str, port: int, key: str) -> str:
-    where = address if port == 22 else f"[{address}]:{port}"
-    return f"{where} {key}"
 
 
 def render_known_hosts(hosts: Sequence[Access]) -> str:

@@ -7,13 +7,12 @@ step; ``down`` treats anything recorded but already gone as done.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from deployer.errors import LabError
+from deployer.files import write_atomic
 from deployer.lab.processes import ProcessRecord
 
 STATE_VERSION = 1
@@ -112,14 +111,5 @@ def save(state: LabState) -> None:
 
 
 def write_private(path: Path, text: str, mode: int = 0o600) -> None:
-    """Write atomically: a temporary file in the same folder, chmod, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically (the lab's files are read by ssh and by later commands)."""
+    write_atomic(path, text, mode)

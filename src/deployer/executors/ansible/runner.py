@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from deployer.executors.ansible.variables import dump
+from deployer.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +120,9 @@ def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> Playboo
 
     with _private_dir() as private, _environment(run.secrets):
         inventory = private / "inventory" / "hosts.yml"
-        _write_private(inventory, dump(run.inventory))
+        write_atomic(inventory, dump(run.inventory))
         variables = private / "variables.yml"
-        _write_private(variables, dump(run.variables))
+        write_atomic(variables, dump(run.variables))
         cmdline = [f"-e @{variables}"] + (["--check"] if run.check else [])
         cmdline += ["--diff"] if run.diff else []
         envvars = dict(SETTINGS)
@@ -213,13 +214,6 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = old
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 def describe(result: PlaybookResult) -> str:
