@@ -120,6 +120,32 @@ def test_the_upgrade_runs_one_migration_and_keeps_the_old_release(apply_lab: Lab
     assert mysql(apply_lab, "SELECT MAX(version) FROM deployer_schema_history") == "2"
 
 
+def test_a_saved_plan_is_applied_only_while_it_is_fresh(apply_lab: Lab) -> None:
+    upgrade = apply_lab.spec.with_name("huadong-production-1.1.yml")
+    plan = upgrade.with_name("plan.json")
+    made = deployer("plan", str(upgrade), "--lab", "--out", str(plan))
+    assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
+    assert "migrations pending in erp: none" in made.stdout
+    original = upgrade.read_text(encoding="utf-8")
+    upgrade.write_text(original.replace("jdbc_pool_size: 20", "jdbc_pool_size: 30"))
+    try:
+        edited = deployer("apply", str(upgrade), "--lab", "-y", "--plan", str(plan))
+    finally:
+        upgrade.write_text(original, encoding="utf-8")
+    assert edited.returncode == 10 and "stale" in edited.stderr, edited.stderr
+    listener = apply_lab.ssh("app1", "nohup python3 -m http.server 9999 >/dev/null 2>&1 & echo $!")
+    try:
+        apply_lab.ssh(
+            "app1", "for i in $(seq 20); do ss -ltn | grep -q :9999 && break; sleep 0.2; done"
+        )
+        moved = deployer("apply", str(upgrade), "--lab", "-y", "--plan", str(plan))
+    finally:
+        apply_lab.ssh("app1", f"kill {int(listener.stdout)}")
+    assert moved.returncode == 10 and "hosts changed" in moved.stderr, moved.stderr
+    fresh = deployer("apply", str(upgrade), "--lab", "-y", "--plan", str(plan))
+    assert fresh.returncode == 0, fresh.stdout[-3000:] + fresh.stderr[-3000:]
+
+
 def test_no_secret_appears_in_any_file_of_any_run(apply_lab: Lab) -> None:
     runs = lab.lab_spec_path(apply_lab.spec).parent / "runs"
     files = [path for path in runs.rglob("*") if path.is_file()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -29,6 +30,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--forks", type=int, default=20, help="hosts worked on at once")
     parser.add_argument(
+        "--serial", metavar="N|N%", help="release to this many app hosts (or percentage) at a time"
+    )
+    parser.add_argument(
+        "--max-fail-percent",
+        type=int,
+        metavar="P",
+        help="stop the release when more than P%% of a batch fails",
+    )
+    parser.add_argument(
         "--plan",
         type=Path,
         metavar="PLAN",
@@ -50,7 +60,14 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         f"Apply {env.product.name} {env.product.version} to "
         f"{', '.join(hosts)} ({env.customer} / {env.environment})?",
     )
-    options = ApplyOptions(limit=args.limit or None, forks=args.forks)
+    if args.serial is not None and not re.fullmatch(r"[1-9][0-9]*%?", args.serial):
+        raise UsageError(f"--serial takes a number of hosts or a percentage, not {args.serial!r}")
+    options = ApplyOptions(
+        limit=args.limit or None,
+        forks=args.forks,
+        serial=args.serial,
+        max_fail_percent=args.max_fail_percent,
+    )
     if args.plan:
         from deployer.pipeline.plan import verify_plan
 

@@ -42,6 +42,8 @@ class ApplyOptions:
     limit: str | None = None
     check: bool = False
     forks: int = 20
+    serial: str | None = None  # release this many hosts (or this percentage) at a time
+    max_fail_percent: int | None = None
     ssh: SshOptions = field(default_factory=SshOptions)
 
 
@@ -123,6 +125,10 @@ def prepare(
     for host in loaded.env.hosts:
         inventory["all"]["hosts"][host.name].update(host_vars(loaded.env, host))
     variables = extra_vars(loaded, run.id)
+    if options.serial is not None:
+        variables["deployer_serial"] = options.serial
+    if options.max_fail_percent is not None:
+        variables["deployer_max_fail_percentage"] = options.max_fail_percent
     run.record("variables.yml", dump(variables))
     return _Context(loaded, run, secrets, inventory, variables, options, progress, control)
 

@@ -3,6 +3,7 @@ fingerprints that let ``apply --plan`` refuse a plan the world has moved past.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -95,7 +96,7 @@ def make_plan(
 
 
 def _check(options: ApplyOptions) -> ApplyOptions:
-    return ApplyOptions(limit=options.limit, check=True, forks=options.forks, ssh=options.ssh)
+    return dataclasses.replace(options, check=True)
 
 
 def _pending(

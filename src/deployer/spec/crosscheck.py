@@ -43,19 +43,22 @@ def _all_findings(data: dict[str, Any], base_dir: Path) -> Iterator[Finding]:
 
 
 def _unique_hosts(hosts: list[dict[str, Any]]) -> Iterator[Finding]:
+    """Names are unique; so are SSH endpoints — one address may serve several hosts on
+    different ports (NAT port forwards, jump boxes), but not twice on the same port."""
     for attribute in ("name", "address"):
-        first_seen: dict[str, int] = {}
+        first_seen: dict[tuple[str, object], int] = {}
         for index, host in enumerate(hosts):
             value = _text(host.get(attribute)).lower()
             if not value:
                 continue
-            if value in first_seen:
+            key = (value, host.get("port", 22) if attribute == "address" else None)
+            if key in first_seen:
                 yield (
                     ("hosts", index, attribute),
-                    f"duplicate host {attribute} '{value}' (also hosts[{first_seen[value]}])",
+                    f"duplicate host {attribute} '{value}' (also hosts[{first_seen[key]}])",
                 )
             else:
-                first_seen[value] = index
+                first_seen[key] = index
 
 
 def _database_host(hosts: list[dict[str, Any]], database: Any) -> Iterator[Finding]:

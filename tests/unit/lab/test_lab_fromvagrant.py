@@ -6,7 +6,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 import yaml
 
 from deployer.cli.io import Streams
@@ -104,11 +103,6 @@ def test_host_missing_from_vagrant_output_is_one_line(tmp_path: Path) -> None:
     assert err.strip() == f"error: {only_app1}: no entry for host db1 of {spec}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the spec refuses two hosts with one address even on different ports, "
-    "which is how Vagrant's NAT port forwards look (127.0.0.1:2222, 127.0.0.1:2200)",
-)
 def test_nat_port_forwards_on_one_loopback_address(tmp_path: Path) -> None:
     spec = _spec(tmp_path)
     config = _ssh_config(tmp_path, "two-hosts.txt")
