@@ -11,6 +11,8 @@ PACKAGES=(
   python3 python3-venv python3-pip python3-dev gcc
   iproute2 debootstrap systemd-container apt-cacher-ng tini nftables
   openssh-client openssh-server curl ca-certificates ruby
+  # The Vagrantfile is checked with `vagrant validate --ignore-provider` (no VM is started).
+  vagrant
   # The sample product's runtime tests run its pages and migrations on the real programs.
   default-jre-headless libtomcat10-java libeclipse-jdt-core-java libmariadb-java
   mariadb-server-core mariadb-client
