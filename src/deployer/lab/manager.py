@@ -13,8 +13,8 @@ from pathlib import Path
 
 from deployer.errors import LabError
 from deployer.lab import firewall, network, nspawn, proxy, rootfs, state, teardown, unshare
-from deployer.lab.files import write_access_files
-from deployer.lab.hosts import Booting, wait_for_ssh
+from deployer.lab.files import SSH_CONFIG, write_access_files
+from deployer.lab.hosts import Booting, wait_for_login, wait_for_ssh
 from deployer.lab.image import LAB_USER
 from deployer.lab.mirror import Mirror, machine_mirror
 from deployer.lab.mounts import mount_overlay
@@ -140,6 +140,7 @@ def _bring_up(
     proxy.wait_ready(lab.proxy, lab.gateway, proxy_dir / "output.log", 10.0)
     wait_for_ssh(booting, options.boot_timeout)
     write_access_files(lab, Path(lab.spec))
+    wait_for_login([h.name for h in booting], state_dir / SSH_CONFIG, options.boot_timeout)
     return lab
 
 
