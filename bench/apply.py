@@ -40,6 +40,11 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     seconds = time.perf_counter() - started
+    print(
+        f"  {' '.join(argv[1:3]) if argv[0] != 'ansible-playbook' else 'ansible-playbook'}: "
+        f"{seconds:.1f} s (exit {done.returncode})",
+        flush=True,
+    )
     if done.returncode != 0:
         sys.exit(f"{' '.join(argv[:3])} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return seconds
@@ -105,7 +110,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="dpl-bench-", dir="/tmp") as scratch:
             inventory, variables, secrets = baseline_files(spec, Path(scratch))
             figures["ansible first"] = ansible_defaults(
-                inventory, variables, secrets, "-e", "product_health_require_database=false"
+                inventory, variables, secrets, "-e", '{"product_health_require_database": false}'
             )
     finally:
         lab.down(spec)
