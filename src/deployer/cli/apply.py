@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING
 
 from deployer.cli.common import add_spec_arguments, load_target
 from deployer.cli.io import Streams
-from deployer.errors import UsageError
+from deployer.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from deployer.executors.ansible.runner import HostRecap, TaskEvent
+    from deployer.journal import Journal
+    from deployer.spec import LoadedEnvironment
 
 _STYLE = {"changed": "yellow", "failed": "bold red", "unreachable": "bold red", "ok": "green"}
 
@@ -39,6 +41,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="stop the release when more than P%% of a batch fails",
     )
     parser.add_argument(
+        "--atomic",
+        action="store_true",
+        help="on any failure, roll the run back at once (exit 8; 7 if the rollback fails)",
+    )
+    parser.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="break the environment's deploy lock if its holder is no longer running",
+    )
+    parser.add_argument(
         "--plan",
         type=Path,
         metavar="PLAN",
@@ -49,6 +61,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.journal import Journal, Redactor
+    from deployer.journal.lock import deploy_lock
     from deployer.pipeline.apply import ApplyOptions, run_apply
 
     target = load_target(args, restrict=False)
@@ -84,10 +97,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
                 line += f": {journal.redact(event.message)}"
             streams.say(line, style=_STYLE.get(event.outcome))
 
-    outcome = run_apply(target.loaded, journal, options, progress)
-    _print_recap(streams, outcome.recap)
-    if outcome.failure:
-        streams.error(f"apply failed: {outcome.failure}")
+    with deploy_lock(journal.root, "apply", break_stale=args.break_lock):
+        outcome = run_apply(target.loaded, journal, options, progress)
+        _print_recap(streams, outcome.recap)
+        if outcome.failure:
+            streams.error(f"apply failed: {outcome.failure}")
+            if args.atomic:
+                return _roll_back(target.loaded, journal, outcome.run_id, streams)
     streams.say(
         f"run {outcome.run_id}: deployer show {args.spec} {outcome.run_id}"
         + (" --lab" if args.lab else "")
@@ -113,3 +129,13 @@ def _print_recap(streams: Streams, recap: dict[str, HostRecap]) -> None:
             f"failed={counts.failed:<3} unreachable={counts.unreachable}",
             style=style,
         )
+
+
+def _roll_back(loaded: LoadedEnvironment, journal: Journal, run_id: str, streams: Streams) -> int:
+    """--atomic: undo the failed run at once; the exit code tells whether that worked."""
+    from deployer.cli.rollback import rollback
+
+    code = rollback(loaded, journal, journal.get(run_id), streams)
+    if code == 0:
+        return int(ExitCode.APPLY_FAILED_ROLLED_BACK)
+    return int(ExitCode.ROLLBACK_FAILED)

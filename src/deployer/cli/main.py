@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from deployer import __version__
-from deployer.cli import apply, check, lab, plan, runs, schema, validate
+from deployer.cli import apply, check, lab, plan, rollback, runs, schema, validate
 from deployer.cli.io import Streams
 from deployer.errors import DeployerError, ExitCode
 from deployer.spec.problems import SpecError
 
-COMMANDS = (validate, schema, check, plan, apply, runs, lab)
+COMMANDS = (validate, schema, check, plan, apply, rollback, runs, lab)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -27,6 +27,7 @@ from deployer.executors.ansible.variables import dump, extra_vars, host_vars
 from deployer.journal import Journal, Run, RunStatus
 from deployer.pipeline.content import content_dir
 from deployer.pipeline.database import apply_database
+from deployer.pipeline.rollback import RollbackRecorder
 from deployer.pipeline.secrets import RunSecrets, resolve_secrets
 from deployer.pipeline.targets import ssh_targets
 from deployer.spec import LoadedEnvironment
@@ -82,13 +83,21 @@ def run_apply(
             loaded, run, secrets=secrets, options=options, progress=progress, control=control
         )
         run.set_status(RunStatus.RUNNING)
+        recorder: RollbackRecorder | None = None
         try:
+            recorder = RollbackRecorder(context) if not options.check else None
             for name, stage in _stages(loaded):
+                if recorder is not None:
+                    recorder.before(name)  # the journal is written ahead of each step
                 progress(name, None)
                 run.event("stage", name=name)
                 stage(context)
+            if recorder is not None:
+                recorder.refresh()
         except DeployerError as exc:
             message = journal.redact(str(exc))
+            if recorder is not None:
+                recorder.refresh()
             run.record("recap.json", _recap_json(context.recap))
             run.set_status(RunStatus.FAILED, exit_code=int(ExitCode.APPLY_FAILED), error=message)
             return ApplyOutcome(run.id, ExitCode.APPLY_FAILED, context.recap, message)
@@ -180,6 +189,7 @@ def _playbook(name: str) -> Stage:
                 task=event.task,
                 outcome=event.outcome,
                 message=event.message,
+                **_rollback_data(event),
             )
             context.progress(name, event)
 
@@ -204,6 +214,23 @@ def _playbook(name: str) -> Stage:
             raise StageFailed(describe(result))
 
     return stage
+
+
+#: The stage that runs one playbook (rollback runs use it too).
+def playbook_stage(name: str) -> Stage:
+    return _playbook(name)
+
+
+def _rollback_data(event: TaskEvent) -> dict[str, Any]:
+    """The parts of a task event the rollback plan is built from, when there are any."""
+    data: dict[str, Any] = {}
+    if event.facts or event.backups:
+        data["role"] = event.role
+    if event.facts:
+        data["facts"] = dict(event.facts)
+    if event.backups:
+        data["backups"] = [list(pair) for pair in event.backups]
+    return data
 
 
 def _database_stage(context: _Context) -> None:

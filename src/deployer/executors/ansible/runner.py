@@ -46,6 +46,10 @@ class TaskEvent:
     task: str
     outcome: str  # ok, changed, failed, skipped, unreachable
     message: str = ""
+    role: str = ""
+    # What the rollback needs: facts the roles record and the backups tasks took.
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    backups: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,34 @@ def _task_event(event: Mapping[str, Any]) -> TaskEvent | None:
     message = ""
     if outcome in ("failed", "unreachable"):
         message = str(result.get("msg") or result.get("stderr") or "")[:2000]
-    return TaskEvent(str(data.get("host", "")), str(data.get("task", "")), outcome, message)
+    facts: dict[str, Any] = {}
+    if outcome in ("ok", "changed"):
+        found = result.get("ansible_facts") or {}
+        facts = {
+            k: v for k, v in found.items() if k in ROLLBACK_FACTS or k.endswith("_run_changes")
+        }
+    return TaskEvent(
+        str(data.get("host", "")),
+        str(data.get("task", "")),
+        outcome,
+        message,
+        role=str(data.get("role") or ""),
+        facts=facts,
+        backups=_backups(result),
+    )
+
+
+#: Facts the product role records for the rollback besides the ``<role>_run_changes``.
+ROLLBACK_FACTS = ("product_previous_release", "product_release_dir")
+
+
+def _backups(result: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(file, backup) pairs a task (or each item of a loop) reported."""
+    found = []
+    for item in [result, *(result.get("results") or [])]:
+        if isinstance(item, Mapping) and item.get("backup_file") and item.get("dest"):
+            found.append((str(item["dest"]), str(item["backup_file"])))
+    return tuple(found)
 
 
 def _recap(stats: Mapping[str, Any]) -> dict[str, HostRecap]:

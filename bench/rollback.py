@@ -1,0 +1,109 @@
+"""Time `deployer rollback` against the apply it undoes, in the same run.
+
+On a two-host lab made from the example (app1: web+app, db1: db): apply 1.0 (not timed),
+apply the 1.1 upgrade (timed), then `deployer rollback --last` (timed). Prints both times,
+the ratio rollback/apply, and where the rollback's time goes (its stages, from its journal:
+stopping the product, the database, putting configuration and release back).
+
+Run as root: `python bench/rollback.py`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from deployer import lab
+from deployer.lab.derive import derive_spec
+from deployer.lab.network import free_subnet
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "huadong-production.yml"
+WORK = ROOT / ".deployer" / "bench-rollback"
+SECRETS = {"HUADONG_DB_ADMIN_PASSWORD": "bench-Admin-1", "HUADONG_DB_APP_PASSWORD": "bench-App-1"}
+HOSTS = [("app1", ["web", "app"]), ("db1", ["db"])]
+
+
+def timed(*args: str) -> float:
+    argv = [sys.executable, "-m", "deployer", *args]
+    started = time.perf_counter()
+    done = subprocess.run(
+        argv, capture_output=True, text=True, env={**os.environ, **SECRETS}, check=False
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(args[:2])} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return seconds
+
+
+def rollback_events(spec: Path) -> list[dict[str, Any]]:
+    runs = lab.lab_spec_path(spec).parent / "runs"
+    last = [p for p in sorted(runs.iterdir()) if (p / "meta.json").is_file()][-1]
+    return [json.loads(line) for line in (last / "events.jsonl").read_text().splitlines()]
+
+
+def seconds(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def stage_times(events: list[dict[str, Any]]) -> dict[str, float]:
+    """Seconds per stage of a run, from its journal's events."""
+    marks = [(e["name"], e["time"]) for e in events if e["event"] == "stage"]
+    marks.append(("end", events[-1]["time"]))
+    return {name: seconds(start, end) for (name, start), (_, end) in itertools.pairwise(marks)}
+
+
+def slowest_tasks(events: list[dict[str, Any]], count: int = 6) -> list[tuple[float, str]]:
+    """The tasks that took longest: the time from the event before each task's own event."""
+    spans = [
+        (seconds(before["time"], event["time"]), f"{event['host']}: {event['task']}")
+        for before, event in itertools.pairwise(events)
+        if event["event"] == "task"
+    ]
+    return sorted(spans, reverse=True)[:count]
+
+
+def main() -> int:
+    spec = derive_spec(EXAMPLE, WORK / "huadong-production.yml", HOSTS, database_host="db1")
+    upgrade = derive_spec(
+        EXAMPLE.with_name("huadong-production-1.1.yml"),
+        WORK / "huadong-production-1.1.yml",
+        HOSTS,
+        database_host="db1",
+    )
+    lab.down(spec)
+    options = lab.UpOptions(
+        cache_dir=lab.cache_dir_from(os.environ, Path.home()), subnet=str(free_subnet())
+    )
+    try:
+        lab.up(spec, options)
+        timed("apply", str(spec), "--lab", "-y")
+        applied = timed("apply", str(upgrade), "--lab", "-y")
+        undone = timed("rollback", str(upgrade), "--lab", "--last")
+        events = rollback_events(spec)
+    finally:
+        lab.down(spec)
+    print(f"apply 1.0 -> 1.1    {applied:7.1f} s")
+    print(f"rollback to 1.0     {undone:7.1f} s")
+    stages = stage_times(events)
+    for name, spent in stages.items():
+        print(f"  {name:<17} {spent:7.1f} s")
+    print("slowest tasks of the rollback:")
+    for spent, task in slowest_tasks(events):
+        print(f"  {spent:5.1f} s  {task}")
+    app = undone - stages.get("database", 0.0)
+    print(
+        f"rollback / apply = {undone / applied:.2f} (app part {app / applied:.2f}; target < 0.20)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""``deployer rollback SPEC [RUN | --last]``: undo an apply — app, configuration, database."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.io import Streams
+from deployer.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from deployer.executors.ansible.runner import TaskEvent
+    from deployer.journal import Journal, Run
+    from deployer.spec import LoadedEnvironment
+
+_STYLE = {"changed": "yellow", "failed": "bold red", "unreachable": "bold red", "ok": "green"}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "rollback",
+        help="undo an apply: release, configuration and database",
+        description="Stop the product, restore the database and the configuration the run "
+        "changed, make the previous release live again and check its health. A run of its own "
+        "in the journal; running it twice is safe.",
+    )
+    add_spec_arguments(parser)
+    parser.add_argument("run_id", nargs="?", metavar="RUN", help="the apply run to undo")
+    parser.add_argument("--last", action="store_true", help="undo the last apply run")
+    parser.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="break the environment's deploy lock if its holder is no longer running",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, streams: Streams) -> int:
+    from deployer.journal import Journal, Redactor
+    from deployer.journal.lock import deploy_lock
+
+    if bool(args.run_id) == bool(args.last):
+        raise UsageError("name the run to undo, or pass --last (one of the two)")
+    target = load_target(args, restrict=False)
+    journal = Journal(target.journal_root, Redactor())
+    if args.last:
+        undone = journal.last("apply")
+        if undone is None:
+            raise UsageError(f"no apply run in {journal.root} to roll back")
+    else:
+        undone = journal.get(args.run_id)
+        if undone.meta().get("kind") != "apply":
+            raise UsageError(f"run {undone.id} is a {undone.meta().get('kind')} run, not an apply")
+    with deploy_lock(journal.root, "rollback", break_stale=args.break_lock):
+        code = rollback(target.loaded, journal, undone, streams)
+    streams.say(f"deployer runs {args.spec}" + (" --lab" if args.lab else ""))
+    return code
+
+
+def rollback(loaded: LoadedEnvironment, journal: Journal, undone: Run, streams: Streams) -> int:
+    """Run the rollback of ``undone`` with live progress; its exit code (0 or ROLLBACK_FAILED)."""
+    from deployer.pipeline.rollback import run_rollback
+
+    def progress(stage: str, event: TaskEvent | None) -> None:
+        if event is None:
+            streams.say(f"== {stage}", style="bold")
+        elif event.outcome in ("changed", "failed", "unreachable") or streams.verbosity > 0:
+            line = f"  {event.outcome:<11} {event.host:<10} {event.task}"
+            if event.message:
+                line += f": {journal.redact(event.message)}"
+            streams.say(line, style=_STYLE.get(event.outcome))
+
+    streams.say(f"rolling back run {undone.id}", style="bold")
+    outcome = run_rollback(loaded, journal, undone, progress)
+    if outcome.failure:
+        streams.error(f"rollback failed: {outcome.failure}")
+        return int(ExitCode.ROLLBACK_FAILED)
+    streams.say(f"run {outcome.run_id}: rolled back {undone.id}", style="green")
+    return int(ExitCode.OK)

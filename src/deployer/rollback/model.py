@@ -1,0 +1,161 @@
+"""The machine form of a rollback plan (``rollback.json``) and how a run's events fill it in.
+
+The plan starts from what deployer reads before the first change (the live release, the
+schema's history, the dump it takes) and grows with the facts the roles record as the run
+goes. Everything here is pure: the journal's events in, a plan out.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Roles whose ``<role>_run_changes`` fact says which files a run backed up, made or relinked.
+FILE_ROLES = ("mysql", "nginx", "tomcat", "product")
+
+
+@dataclass
+class MigrationStep:
+    name: str
+    version: int
+    undo: str | None  # the U script's name; None: only the dump can undo it
+
+
+@dataclass
+class SchemaStep:
+    schema: str
+    host: str
+    down_to: int | None = None  # newest version applied before the run; None: not read yet
+    migrations: list[MigrationStep] = field(default_factory=list)
+    dump: str | None = None  # file in the run folder, taken before the first migration
+    existed: bool = True
+
+    @property
+    def irreversible(self) -> list[str]:
+        """Migrations nothing can undo: no U script and no dump."""
+        if self.dump is not None:
+            return []
+        return [m.name for m in self.migrations if m.undo is None]
+
+
+@dataclass
+class HostStep:
+    host: str
+    app: bool = False
+    previous_release: str | None = None  # "" when no release was live; None: unknown
+    previous_version: str = ""
+    release_dir: str = ""
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)  # role -> run_changes
+    backups: dict[str, dict[str, str]] = field(default_factory=dict)  # role -> file -> backup
+    jdk_installed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RollbackPlan:
+    run_id: str
+    product: str
+    version: str
+    hosts: list[HostStep] = field(default_factory=list)
+    schemas: list[SchemaStep] = field(default_factory=list)
+
+    def host(self, name: str) -> HostStep:
+        for step in self.hosts:
+            if step.host == name:
+                return step
+        step = HostStep(name)
+        self.hosts.append(step)
+        return step
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RollbackPlan:
+        return cls(
+            run_id=str(data["run_id"]),
+            product=str(data["product"]),
+            version=str(data["version"]),
+            hosts=[HostStep(**h) for h in data.get("hosts", [])],
+            schemas=[
+                SchemaStep(
+                    **{
+                        **s,
+                        "migrations": [MigrationStep(**m) for m in s.get("migrations", [])],
+                    }
+                )
+                for s in data.get("schemas", [])
+            ],
+        )
+
+
+def observe(plan: RollbackPlan, events: Iterable[Mapping[str, Any]]) -> RollbackPlan:
+    """The plan with what the run's task events recorded (facts and backups) folded in.
+
+    Idempotent: the observed parts are rebuilt from all events each time, so the plan read
+    back from a run killed half-way is the same as one written just before the kill.
+    """
+    result = copy.deepcopy(plan)
+    for step in result.hosts:
+        step.changes, step.backups, step.release_dir, step.jdk_installed = {}, {}, "", []
+    for event in events:
+        if event.get("event") != "task":
+            continue
+        step = result.host(str(event.get("host", "")))
+        _fold_facts(step, event.get("facts") or {})
+        for dest, backup in event.get("backups") or []:
+            role = str(event.get("role") or "unknown")
+            step.backups.setdefault(role, {})[str(dest)] = str(backup)
+    return result
+
+
+def _fold_facts(step: HostStep, facts: Mapping[str, Any]) -> None:
+    for role in FILE_ROLES:
+        changes = facts.get(f"{role}_run_changes")
+        if isinstance(changes, Mapping):
+            step.changes[role] = dict(changes)
+    jdk = facts.get("jdk_run_changes")
+    if isinstance(jdk, Mapping):
+        step.jdk_installed = [str(p) for p in jdk.get("installed") or []]
+    if isinstance(facts.get("product_release_dir"), str):
+        step.release_dir = str(facts["product_release_dir"]).strip()
+    previous = facts.get("product_previous_release")
+    if isinstance(previous, str) and step.previous_release is None:
+        step.previous_release = previous.strip()
+
+
+def role_changes(step: HostStep, role: str) -> dict[str, Any]:
+    """What to undo for one role: its recorded fact, else the backups its tasks reported
+    (a run killed before the role recorded its fact)."""
+    if role in step.changes:
+        return step.changes[role]
+    backups = step.backups.get(role)
+    return {"restore": dict(backups), "remove": [], "relink": {}} if backups else {}
+
+
+def rollback_host_vars(plan: RollbackPlan) -> dict[str, dict[str, Any]]:
+    """Per host, the inventory variables ``rollback.yml`` takes (see playbooks/README.md)."""
+    found: dict[str, dict[str, Any]] = {}
+    for step in plan.hosts:
+        values: dict[str, Any] = {
+            f"{role}_rollback_changes": role_changes(step, role) for role in FILE_ROLES
+        }
+        values["jdk_rollback_remove"] = bool(step.jdk_installed)
+        if step.app:
+            previous = step.previous_release or ""
+            values["product_rollback_release"] = previous
+            values["product_rollback_version"] = step.previous_version if previous else ""
+            failed = step.release_dir if step.release_dir != previous else ""
+            values["product_rollback_failed_release"] = failed
+        found[step.host] = values
+    return found
+
+
+def irreversible(plan: RollbackPlan) -> list[str]:
+    """One line per step that cannot be undone, for the plan's readers and for refusals."""
+    lines = []
+    for schema in plan.schemas:
+        for name in schema.irreversible:
+            lines.append(f"{schema.schema}: {name} has no undo script and no dump was taken")
+    return lines

@@ -1,0 +1,136 @@
+"""The rollback plan from a run's journal: pure, from fixture journals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from deployer.rollback import RollbackPlan, observe, render_markdown, rollback_host_vars
+from deployer.rollback.model import irreversible
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rollback"
+RELEASES = "/opt/sample-erp/releases"
+
+
+def journal(name: str) -> tuple[RollbackPlan, list[dict[str, Any]]]:
+    folder = FIXTURES / name
+    plan = RollbackPlan.from_json(json.loads((folder / "rollback.json").read_text()))
+    events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+    return plan, events
+
+
+def test_a_killed_upgrade_gives_every_input_of_the_rollback_playbook() -> None:
+    plan, events = journal("upgrade-killed")
+    values = rollback_host_vars(observe(plan, events))
+    assert values["app1"]["product_rollback_release"] == f"{RELEASES}/1.0-20261122-030000-cd34"
+    assert values["app1"]["product_rollback_version"] == "1.0"
+    assert values["app1"]["product_rollback_failed_release"] == (
+        f"{RELEASES}/1.1-20261122-031500-ab12"
+    )
+    assert values["app1"]["product_rollback_changes"]["restore"] == {
+        "/opt/sample-erp/shared/config/erp.properties": (
+            "/opt/sample-erp/shared/config/erp.properties.3001.2026-11-22@03:15:39~"
+        )
+    }
+    assert values["db1"]["mysql_rollback_changes"] == {"restore": {}, "remove": [], "relink": {}}
+    assert "product_rollback_release" not in values["db1"]
+
+
+def test_backups_stand_in_for_a_fact_the_role_never_recorded() -> None:
+    plan, events = journal("upgrade-killed")
+    values = rollback_host_vars(observe(plan, events))
+    assert values["app1"]["tomcat_rollback_changes"] == {
+        "restore": {
+            "/etc/tomcat10/server.xml": "/etc/tomcat10/server.xml.2211.2026-11-22@03:15:19~"
+        },
+        "remove": [],
+        "relink": {},
+    }
+    assert values["app1"]["nginx_rollback_changes"] == {}
+    assert values["app1"]["jdk_rollback_remove"] is False
+
+
+def test_observing_twice_or_after_a_round_trip_gives_the_same_plan() -> None:
+    plan, events = journal("upgrade-killed")
+    once = observe(plan, events)
+    assert observe(once, events) == once
+    assert RollbackPlan.from_json(json.loads(json.dumps(once.to_json()))) == once
+
+
+def test_the_first_release_is_undone_by_removing_current() -> None:
+    plan, events = journal("upgrade-killed")
+    plan.hosts[0].previous_release = ""
+    first = [e for e in events if (e.get("facts") or {}).get("product_previous_release") is None]
+    values = rollback_host_vars(observe(plan, first))["app1"]
+    assert values["product_rollback_release"] == ""
+    assert values["product_rollback_version"] == ""
+
+
+def test_the_previous_release_comes_from_the_fact_when_it_was_not_read() -> None:
+    plan, events = journal("upgrade-killed")
+    plan.hosts[0].previous_release = None
+    values = rollback_host_vars(observe(plan, events))["app1"]
+    assert values["product_rollback_release"] == f"{RELEASES}/1.0-20261122-030000-cd34"
+
+
+def test_a_migration_without_undo_or_dump_is_flagged_as_irreversible() -> None:
+    plan, _events = journal("upgrade-killed")
+    assert irreversible(plan) == []
+    plan.schemas[0].dump = None
+    assert irreversible(plan) == []  # V2 has an undo script
+    plan.schemas[0].migrations[0].undo = None
+    assert irreversible(plan) == [
+        "erp: V2__add_order_status.sql has no undo script and no dump was taken"
+    ]
+    assert "**erp: V2__add_order_status.sql has no undo script" in render_markdown(plan)
+
+
+def test_the_markdown_says_per_host_and_step_what_is_restored_and_how() -> None:
+    plan, events = journal("upgrade-killed")
+    text = render_markdown(observe(plan, events))
+    assert text.startswith("# Rollback plan of run 20261122-031500-ab12\n")
+    assert "- `V2__add_order_status.sql`: undone with undo script `U2__add_order_status.sql`" in (
+        text
+    )
+    assert "dump taken before the first migration: `dump-erp.sql`" in text
+    assert "- tomcat: restore `/etc/tomcat10/server.xml` from `" in text
+    assert f"make `{RELEASES}/1.0-20261122-030000-cd34` live again (version 1.0)" in text
+    assert f"mark `{RELEASES}/1.1-20261122-031500-ab12` as failed" in text
+    assert "## Host db1" in text and "- nothing: every step below has an undo" in text
+
+
+def test_a_lab_upgrade_journal_undoes_to_the_release_before_it() -> None:
+    plan, events = journal("upgrade-lab")
+    observed = observe(plan, events)
+    values = rollback_host_vars(observed)["app1"]
+    previous = values["product_rollback_release"]
+    assert previous.startswith(f"{RELEASES}/1.0-") and values["product_rollback_version"] == "1.0"
+    assert values["product_rollback_failed_release"].startswith(f"{RELEASES}/1.1-")
+    assert list(values["product_rollback_changes"]["restore"]) == [
+        "/opt/sample-erp/shared/config/erp.properties"
+    ]
+    assert values["nginx_rollback_changes"] == {"restore": {}, "remove": [], "relink": {}}
+    assert observed.schemas[0].down_to == 1 and observed.schemas[0].dump == "dump-erp.sql"
+    assert [m.name for m in observed.schemas[0].migrations] == ["V2__add_order_status.sql"]
+
+
+def test_a_lab_first_release_journal_removes_what_the_run_made() -> None:
+    plan, events = journal("first-release")
+    observed = observe(plan, events)
+    values = rollback_host_vars(observed)
+    assert values["app1"]["product_rollback_release"] == ""
+    assert values["app1"]["jdk_rollback_remove"] is True
+    assert (
+        "/etc/nginx/sites-enabled/sample-erp.conf"
+        in (values["app1"]["nginx_rollback_changes"]["remove"])
+    )
+    assert values["db1"]["mysql_rollback_changes"]["remove"] == [
+        "/etc/mysql/mariadb.conf.d/90-deployer.cnf"
+    ]
+    text = render_markdown(observed)
+    assert "- made by this run: a rollback keeps it" in text
+    assert "undone with nothing: no undo script, no dump" in text
+    assert irreversible(observed) == [
+        "erp: V1__create_core_tables.sql has no undo script and no dump was taken"
+    ]
