@@ -9,9 +9,11 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from deployer import lab
 from deployer.lab import network, processes, state
@@ -70,6 +72,44 @@ def start_lab(spec: Path, subnet: str, flavour: lab.state.Backend | None = None)
     lab.down(spec)  # leftovers of a crashed earlier run
     lab.up(spec, lab.UpOptions(cache_dir=cache_dir(), subnet=subnet, flavour=flavour))
     return Lab(spec, lab.lab_ssh_config(spec), lab.lab_known_hosts(spec))
+
+
+#: Lab-only database passwords, with characters SQL, YAML, Jinja and shells treat specially.
+DB_SECRETS = {
+    "HUADONG_DB_ADMIN_PASSWORD": "lab Adm1n;pw'\"",
+    "HUADONG_DB_APP_PASSWORD": "app {{pw}} #x",
+}
+UPGRADE = EXAMPLE.with_name("huadong-production-1.1.yml")
+
+
+@contextlib.contextmanager
+def upgrade_lab(name: str) -> Iterator[Lab]:
+    """A lab for copies of the example (1.0) and its 1.1 upgrade in one scratch folder, so
+    `--lab` on the upgrade's copy finds the lab of the first one."""
+    reason = lab_unavailable()
+    if reason:
+        pytest.skip(reason)
+    hosts = [("app1", ["web", "app"]), ("db1", ["db"])]
+    folder = SCRATCH / name
+    spec = derive_spec(EXAMPLE, folder / EXAMPLE.name, hosts, database_host="db1")
+    derive_spec(UPGRADE, folder / UPGRADE.name, hosts, database_host="db1")
+    started = start_lab(spec, free_subnet())
+    try:
+        yield started
+    finally:
+        lab.down(spec)
+
+
+def deployer_with_secrets(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real command line, with the lab's database passwords in its environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "deployer", *args],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+        env={**os.environ, **DB_SECRETS},
+    )
 
 
 def write_spec(name: str, hosts: Sequence[tuple[str, Sequence[str]]]) -> Path:

@@ -8,53 +8,32 @@ so the shared example lab stays untouched. Tests run in order and build on each 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from labsupport import EXAMPLE, SCRATCH, Lab, free_subnet, lab_unavailable, start_lab
+from labsupport import (
+    DB_SECRETS,
+    Lab,
+    deployer_with_secrets,
+    upgrade_lab,
+)
 
 from deployer import lab
-from deployer.lab.derive import derive_spec
 
 pytestmark = pytest.mark.lab
 
-SECRETS = {
-    "HUADONG_DB_ADMIN_PASSWORD": "lab Adm1n;pw'\"",
-    "HUADONG_DB_APP_PASSWORD": "app {{pw}} #x",
-}
-HOSTS = [("app1", ["web", "app"]), ("db1", ["db"])]
+SECRETS = DB_SECRETS
 
 
 @pytest.fixture(scope="module")
 def apply_lab() -> Iterator[Lab]:
-    reason = lab_unavailable()
-    if reason:
-        pytest.skip(reason)
-    folder = SCRATCH / "apply"
-    spec = derive_spec(EXAMPLE, folder / "huadong-production.yml", HOSTS, database_host="db1")
-    upgrade = EXAMPLE.with_name("huadong-production-1.1.yml")
-    derive_spec(upgrade, folder / "huadong-production-1.1.yml", HOSTS, database_host="db1")
-    started = start_lab(spec, free_subnet())
-    try:
+    with upgrade_lab("apply") as started:
         yield started
-    finally:
-        lab.down(spec)
 
 
-def deployer(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "deployer", *args],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-        env={**os.environ, **SECRETS},
-    )
+deployer = deployer_with_secrets
 
 
 def apply(spec: Path) -> dict[str, Any]:

@@ -21,18 +21,20 @@ from typing import Any
 
 import pytest
 import yaml
-from labsupport import EXAMPLE, SCRATCH, Lab, free_subnet, lab_unavailable, start_lab
+from labsupport import (
+    DB_SECRETS,
+    EXAMPLE,
+    SCRATCH,
+    Lab,
+    deployer_with_secrets,
+    upgrade_lab,
+)
 
 from deployer import lab
-from deployer.lab.derive import derive_spec
 
 pytestmark = pytest.mark.lab
 
-SECRETS = {
-    "HUADONG_DB_ADMIN_PASSWORD": "lab Adm1n;pw'\"",
-    "HUADONG_DB_APP_PASSWORD": "app {{pw}} #x",
-}
-HOSTS = [("app1", ["web", "app"]), ("db1", ["db"])]
+SECRETS = DB_SECRETS
 FOLDER = SCRATCH / "rollback"
 CONFIG_FILES = (
     "sudo find /opt/sample-erp/shared/config /etc/nginx /etc/tomcat10 /etc/mysql "
@@ -42,28 +44,11 @@ CONFIG_FILES = (
 
 @pytest.fixture(scope="module")
 def rollback_lab() -> Iterator[Lab]:
-    reason = lab_unavailable()
-    if reason:
-        pytest.skip(reason)
-    spec = derive_spec(EXAMPLE, FOLDER / "huadong-production.yml", HOSTS, database_host="db1")
-    upgrade = EXAMPLE.with_name("huadong-production-1.1.yml")
-    derive_spec(upgrade, FOLDER / "huadong-production-1.1.yml", HOSTS, database_host="db1")
-    started = start_lab(spec, free_subnet())
-    try:
+    with upgrade_lab("rollback") as started:
         yield started
-    finally:
-        lab.down(spec)
 
 
-def deployer(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "deployer", *args],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-        env={**os.environ, **SECRETS},
-    )
+deployer = deployer_with_secrets
 
 
 def output(done: subprocess.CompletedProcess[str]) -> str:
