@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING
 
 from deployer.cli.common import add_spec_arguments, load_target
 from deployer.cli.io import Streams
+from deployer.cli.progress import task_progress
 from deployer.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from deployer.executors.ansible.runner import HostRecap, TaskEvent
+    from deployer.executors.ansible.runner import HostRecap
     from deployer.journal import Journal
     from deployer.spec import LoadedEnvironment
-
-_STYLE = {"changed": "yellow", "failed": "bold red", "unreachable": "bold red", "ok": "green"}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,14 +87,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             verify_plan(args.plan, target.loaded, Path(scratch), options)
     journal = Journal(target.journal_root, Redactor())
 
-    def progress(stage: str, event: TaskEvent | None) -> None:
-        if event is None:
-            streams.say(f"== {stage}", style="bold")
-        elif event.outcome in ("changed", "failed", "unreachable") or streams.verbosity > 0:
-            line = f"  {event.outcome:<11} {event.host:<10} {event.task}"
-            if event.message:
-                line += f": {journal.redact(event.message)}"
-            streams.say(line, style=_STYLE.get(event.outcome))
+    progress = task_progress(streams, journal.redact)
 
     with deploy_lock(journal.root, "apply", break_stale=args.break_lock):
         outcome = run_apply(target.loaded, journal, options, progress)

@@ -7,14 +7,12 @@ from typing import TYPE_CHECKING
 
 from deployer.cli.common import add_spec_arguments, load_target
 from deployer.cli.io import Streams
+from deployer.cli.progress import task_progress
 from deployer.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from deployer.executors.ansible.runner import TaskEvent
     from deployer.journal import Journal, Run
     from deployer.spec import LoadedEnvironment
-
-_STYLE = {"changed": "yellow", "failed": "bold red", "unreachable": "bold red", "ok": "green"}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,14 +60,7 @@ def rollback(loaded: LoadedEnvironment, journal: Journal, undone: Run, streams: 
     """Run the rollback of ``undone`` with live progress; its exit code (0 or ROLLBACK_FAILED)."""
     from deployer.pipeline.rollback import run_rollback
 
-    def progress(stage: str, event: TaskEvent | None) -> None:
-        if event is None:
-            streams.say(f"== {stage}", style="bold")
-        elif event.outcome in ("changed", "failed", "unreachable") or streams.verbosity > 0:
-            line = f"  {event.outcome:<11} {event.host:<10} {event.task}"
-            if event.message:
-                line += f": {journal.redact(event.message)}"
-            streams.say(line, style=_STYLE.get(event.outcome))
+    progress = task_progress(streams, journal.redact)
 
     streams.say(f"rolling back run {undone.id}", style="bold")
     outcome = run_rollback(loaded, journal, undone, progress)
