@@ -159,12 +159,22 @@ def existing_netns(prefix: str) -> list[str]:
 
 def delete_netns(name: str) -> None:
     if (NETNS_DIR / name).exists():
-        run(["ip", "netns", "delete", name])
+        try:
+            run(["ip", "netns", "delete", name])
+        except LabError:
+            if (NETNS_DIR / name).exists():
+                raise
 
 
 def delete_link(name: str) -> None:
+    # The kernel tears a veth pair down by itself, asynchronously, once the namespace
+    # holding one end dies; the link may vanish between the listing and the delete.
     if name in existing_links([name]):
-        run(["ip", "link", "delete", name])
+        try:
+            run(["ip", "link", "delete", name])
+        except LabError:
+            if name in existing_links([name]):
+                raise
 
 
 def delete_all(names: LabNames) -> None:
