@@ -76,6 +76,20 @@ class Product(StrictModel):
     health_path: Text = Field(
         default="/health", description="URL path of the health page, context path included."
     )
+    health_timeout: int = Field(
+        default=120,
+        ge=5,
+        le=3600,
+        description="Seconds to wait, after a release goes live, for its health page to show "
+        "its version; past that the release has failed.",
+    )
+    keep_releases: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Releases kept on each app host; the live one and the one before it (the "
+        "last known good) are always kept on top of these.",
+    )
     config: dict[str, Any] = Field(
         default_factory=dict,
         description="Parameters passed to the product's config templates; keys named like "

@@ -156,6 +156,9 @@ def _product_vars(loaded: LoadedEnvironment, run_id: str) -> dict[str, Any]:
         "product_context_path": unsafe(layout.context_path),
         "product_health_port": env.middleware.tomcat.port,
         "product_health_path": unsafe(env.product.health_path),
+        "product_health_retries": env.product.health_timeout,  # one try a second
+        "product_health_delay": 1,
+        "product_keep_releases": env.product.keep_releases,
     }
     if env.product.templates:
         variables["product_templates_dir"] = unsafe(
