@@ -132,9 +132,11 @@ def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> Playboo
         envvars = dict(SETTINGS)
         if run.roles_path is not None:
             envvars["ANSIBLE_ROLES_PATH"] = str(run.roles_path)
+        cache: dict[str, str] = {}
         if run.fact_cache is not None:
-            envvars["ANSIBLE_CACHE_PLUGIN"] = "jsonfile"
-            envvars["ANSIBLE_CACHE_PLUGIN_CONNECTION"] = str(run.fact_cache)
+            # ansible-runner points the jsonfile cache at its own artifacts folder (removed with
+            # the private folder) whatever the environment says; an absolute fact_cache wins.
+            cache = {"fact_cache_type": "jsonfile", "fact_cache": str(run.fact_cache.resolve())}
             envvars["ANSIBLE_CACHE_PLUGIN_TIMEOUT"] = "3600"
         result = ansible_runner.run(
             private_data_dir=str(private),
@@ -147,6 +149,7 @@ def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> Playboo
             suppress_env_files=True,
             quiet=True,
             event_handler=handle,
+            **cache,
         )
         recap = _recap(stats)
     return PlaybookResult(
