@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     LOCKED = 9
     STALE_PLAN = 10
     LAB_FAILED = 11
+    IRREVERSIBLE = 12
     INTERRUPTED = 130
 
 

@@ -59,6 +59,8 @@ def variant(name: str, change: dict[str, Any]) -> Path:
     """The derived 1.1 spec with some product or schema fields changed, beside it."""
     data = yaml.safe_load((FOLDER / "huadong-production-1.1.yml").read_text(encoding="utf-8"))
     data["product"].update(change.get("product", {}))
+    data["database"].update(change.get("database", {}))
+    data["middleware"]["tomcat"].update(change.get("tomcat", {}))
     data["database"]["schemas"][0].update(change.get("schema", {}))
     target = FOLDER / f"huadong-production-{name}.yml"
     target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -88,8 +90,16 @@ def health(rollback_lab: Lab) -> dict[str, Any]:
     return dict(json.loads(done.stdout))
 
 
+def package_status(rollback_lab: Lab, name: str) -> str:
+    """dpkg's status abbreviation: "ii " installed, "rc " removed (config files left)."""
+    done = rollback_lab.ssh("app1", f"dpkg-query -W -f '${{db:Status-Abbrev}}' {name}")
+    return done.stdout if done.returncode == 0 else ""
+
+
 def mysql(rollback_lab: Lab, sql: str) -> str:
-    done = rollback_lab.ssh("db1", f"sudo mysql -N -B erp -e {sql!r}")
+    done = rollback_lab.ssh(
+        "db1", f"sudo mysql --default-character-set=utf8mb4 -N -B erp -e {sql!r}"
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -99,20 +109,28 @@ def assert_same(before: dict[str, Any], after: dict[str, Any]) -> None:
         assert after[key] == before[key], key
 
 
-def last_run(kind: str) -> dict[str, Any]:
+def runs_of(kind: str) -> list[dict[str, Any]]:
     runs = lab.lab_spec_path(FOLDER / "huadong-production.yml").parent / "runs"
     metas = [json.loads(p.read_text()) for p in sorted(runs.glob("*/meta.json"))]
-    return dict([m for m in metas if m["kind"] == kind][-1])
+    return [m for m in metas if m["kind"] == kind]
+
+
+def last_run(kind: str) -> dict[str, Any]:
+    return runs_of(kind)[-1]
 
 
 def test_rollback_after_an_upgrade_returns_to_the_old_release(rollback_lab: Lab) -> None:
     first = deployer("apply", str(rollback_lab.spec), "--lab", "-y")
     assert first.returncode == 0, output(first)
+    # Without unzip on app1 the upgrade installs it, and its rollback must remove it again.
+    removed = rollback_lab.ssh("app1", "sudo apt-get remove -y -q unzip")
+    assert removed.returncode == 0, removed.stderr
     before = state(rollback_lab)
     assert before["health"]["version"] == "1.0"
     upgrade = deployer("apply", str(FOLDER / "huadong-production-1.1.yml"), "--lab", "-y")
     assert upgrade.returncode == 0, output(upgrade)
     assert health(rollback_lab)["version"] == "1.1"
+    assert package_status(rollback_lab, "unzip") == "ii "
     applied = last_run("apply")
     runs = lab.lab_spec_path(rollback_lab.spec).parent / "runs" / applied["id"]
     assert "V2__add_order_status.sql" in (runs / "rollback.md").read_text()
@@ -125,6 +143,11 @@ def test_rollback_after_an_upgrade_returns_to_the_old_release(rollback_lab: Lab)
     assert after["health"] == {**before["health"], "database": "reachable"}
     assert_same(before, after)
     assert mysql(rollback_lab, "SELECT MAX(version) FROM deployer_schema_history") == "1"
+    assert package_status(rollback_lab, "unzip") != "ii "
+    assert (
+        "- packages: remove unzip"
+        in (runs.parent / last_run("rollback")["id"] / "rollback.md").read_text()
+    )
     meta = last_run("rollback")
     assert meta["status"] == "successful" and meta["undoes"] == applied["id"]
     print(f"rollback took {seconds:.1f} s")
@@ -177,6 +200,65 @@ def test_atomic_apply_whose_health_check_fails_after_the_switch_rolls_back(
     assert_same(before, state(rollback_lab))
 
 
+def migrations(name: str, v2: str, u2: str | None) -> Path:
+    """A migrations folder: the example's V1, then the given V2 (and U2)."""
+    source = EXAMPLE.parent / "sample-erp" / "migrations" / "erp"
+    folder = FOLDER / f"migrations-{name}"
+    folder.mkdir(exist_ok=True)
+    (folder / "V1__create_core_tables.sql").write_bytes(
+        (source / "V1__create_core_tables.sql").read_bytes()
+    )
+    (folder / "V2__change.sql").write_text(v2, encoding="utf-8")
+    if u2 is not None:
+        (folder / "U2__change.sql").write_text(u2, encoding="utf-8")
+    return folder
+
+
+def test_a_migration_nothing_could_undo_is_flagged_by_plan_and_refused_by_apply(
+    rollback_lab: Lab,
+) -> None:
+    """V2 without an undo script, and dumps turned off: apply refuses before any change."""
+    before = state(rollback_lab)
+    folder = migrations("noundo", "ALTER TABLE items ADD COLUMN weight INT NULL;\n", None)
+    spec = variant(
+        "noundo", {"schema": {"migrations": str(folder)}, "database": {"dump_limit_mb": 0}}
+    )
+    planned = deployer("plan", str(spec), "--lab")
+    assert planned.returncode == 0, output(planned)
+    assert "erp: V2__change.sql has no undo script, and dumps are turned off" in planned.stdout
+    assert "unless given --allow-irreversible" in planned.stdout
+    refused = deployer("apply", str(spec), "--lab", "-y", "--atomic")
+    assert refused.returncode == 12, output(refused)
+    assert "pass --allow-irreversible" in refused.stderr, output(refused)
+    meta = last_run("apply")
+    assert meta["status"] == "failed" and meta["exit_code"] == 12
+    assert all(m["undoes"] != meta["id"] for m in runs_of("rollback"))  # nothing changed
+    assert_same(before, state(rollback_lab))
+
+
+def test_a_destructive_migration_is_undone_from_the_dump_not_its_undo_script(
+    rollback_lab: Lab,
+) -> None:
+    """V2 drops a column that holds data; its undo script brings the column back but not the
+    data. The health check then fails, and the rollback must restore the rows from the dump."""
+    before = state(rollback_lab)
+    folder = migrations(
+        "destructive",
+        "ALTER TABLE customers DROP COLUMN city;\n",
+        "ALTER TABLE customers ADD COLUMN city VARCHAR(64) NULL AFTER phone;\n",
+    )
+    spec = variant(
+        "destructive",
+        {"schema": {"migrations": str(folder)}, "product": {"version": "1.2", "health_timeout": 5}},
+    )
+    planned = deployer("plan", str(spec), "--lab")
+    assert "destroys data: statement 1 drops a column" in planned.stdout, output(planned)
+    done = deployer("apply", str(spec), "--lab", "-y", "--atomic")
+    assert done.returncode == 8, output(done)
+    assert mysql(rollback_lab, "SELECT city FROM customers WHERE id = 1") == "苏州"
+    assert_same(before, state(rollback_lab))
+
+
 def test_a_killed_apply_is_rolled_back_from_its_journal(rollback_lab: Lab) -> None:
     before = state(rollback_lab)
     spec = FOLDER / "huadong-production-1.1.yml"
@@ -198,6 +280,90 @@ def test_a_killed_apply_is_rolled_back_from_its_journal(rollback_lab: Lab) -> No
     done = deployer("rollback", str(spec), "--lab", "--last", "--break-lock")
     assert done.returncode == 0, output(done)
     assert_same(before, state(rollback_lab))
+
+
+def test_atomic_apply_onto_a_port_another_program_holds_rolls_back(rollback_lab: Lab) -> None:
+    """The upgrade moves Tomcat to port 8081, which another program already listens on: the
+    tomcat role stops before changing anything of Tomcat's, and the migration already run is
+    undone."""
+    before = state(rollback_lab)
+    squatter = (
+        "sudo systemd-run --unit=port-squatter python3 -c 'import socket, time; "
+        's = socket.socket(); s.bind(("0.0.0.0", 8081)); s.listen(); time.sleep(3600)\''
+    )
+    started = rollback_lab.ssh("app1", squatter)
+    assert started.returncode == 0, started.stderr
+    try:
+        spec = variant("port", {"tomcat": {"port": 8081}})
+        done = deployer("apply", str(spec), "--lab", "-y", "--atomic")
+    finally:
+        rollback_lab.ssh("app1", "sudo systemctl stop port-squatter")
+    assert done.returncode == 8, output(done)
+    assert "port 8081 is taken by another program" in done.stderr, output(done)
+    assert '"python3"' in done.stderr, output(done)
+    assert_same(before, state(rollback_lab))
+
+
+def test_a_database_host_lost_mid_run_is_rolled_back_once_it_is_back(rollback_lab: Lab) -> None:
+    """db1 drops off the network after the migration, while the release goes live: the new
+    release cannot reach its database, and the automatic rollback cannot reach db1 either
+    (exit 7). Once db1 is back, `rollback --last` puts everything back; db1 still holds the
+    failed run's deploy lock (it was unreachable when that run ended), hence --break-lock."""
+    before = state(rollback_lab)
+    current = lab.state.load(lab.state_dir_for(rollback_lab.spec))
+    assert current is not None
+    veth = next(h.veth for h in current.hosts if h.name == "db1")
+    spec = variant("dblost", {"product": {"health_timeout": 10}})
+    log = FOLDER / "dblost.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "deployer", "apply", str(spec), "--lab", "-y", "--atomic"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **SECRETS},
+        )
+    try:
+        wait_for_task("Ensure the WAR is unpacked into the release folder.", process)
+        subprocess.run(["ip", "link", "set", veth, "down"], check=True)
+        process.wait(timeout=900)
+    finally:
+        subprocess.run(["ip", "link", "set", veth, "up"], check=True)
+        if process.poll() is None:
+            kill_tree(process.pid)
+            process.wait()
+    assert process.returncode == 7, log.read_text()[-4000:]
+    assert last_run("rollback")["status"] == "failed"
+    done = deployer("rollback", str(spec), "--lab", "--last", "--break-lock")
+    assert done.returncode == 0, output(done)
+    assert_same(before, state(rollback_lab))
+
+
+def test_apply_is_refused_while_a_target_is_locked_from_another_machine(
+    rollback_lab: Lab,
+) -> None:
+    holder = {
+        "command": "apply",
+        "user": "wang",
+        "host": "laptop-of-wang",
+        "pid": 4242,
+        "since": "2026-11-22T02:00:00+00:00",
+    }
+    lock = "/var/lib/deployer/locks/sample-erp"
+    taken = rollback_lab.ssh(
+        "db1",
+        f"sudo mkdir -p {lock} && echo '{json.dumps(holder)}' | sudo tee {lock}/holder.json",
+    )
+    assert taken.returncode == 0, taken.stderr
+    applies = len(runs_of("apply"))
+    try:
+        refused = deployer("apply", str(rollback_lab.spec), "--lab", "-y", "--break-lock")
+    finally:
+        rollback_lab.ssh("db1", f"sudo rm -rf {lock}")
+    assert refused.returncode == 9, output(refused)
+    assert "db1 is locked by apply by wang@laptop-of-wang (pid 4242" in refused.stderr
+    assert len(runs_of("apply")) == applies  # refused before the run started
+    free = rollback_lab.ssh("app1", f"test ! -e {lock}")
+    assert free.returncode == 0, "app1's lock was not released after db1 refused"
 
 
 def wait_for_task(task: str, process: subprocess.Popen[bytes]) -> None:

@@ -17,6 +17,7 @@ from deployer.errors import ExitCode, UsageError
 if TYPE_CHECKING:
     from deployer.executors.ansible.runner import HostRecap
     from deployer.journal import Journal
+    from deployer.pipeline.apply import ApplyOutcome
     from deployer.spec import LoadedEnvironment
 
 
@@ -45,6 +46,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="on any failure, roll the run back at once (exit 8; 7 if the rollback fails)",
     )
     parser.add_argument(
+        "--allow-irreversible",
+        action="store_true",
+        help="run migrations that no rollback could undo (the plan flags them); "
+        "without it apply refuses them before migrating (exit 12)",
+    )
+    parser.add_argument(
         "--break-lock",
         action="store_true",
         help="break the environment's deploy lock if its holder is no longer running",
@@ -60,8 +67,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.journal import Journal, Redactor
-    from deployer.journal.lock import deploy_lock
     from deployer.pipeline.apply import ApplyOptions, run_apply
+    from deployer.pipeline.locks import environment_lock
 
     target = load_target(args, restrict=False)
     env = target.loaded.env
@@ -79,6 +86,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         forks=args.forks,
         serial=args.serial,
         max_fail_percent=args.max_fail_percent,
+        allow_irreversible=args.allow_irreversible,
     )
     if args.plan:
         from deployer.pipeline.plan import verify_plan
@@ -89,18 +97,25 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
     progress = task_progress(streams, journal.redact)
 
-    with deploy_lock(journal.root, "apply", break_stale=args.break_lock):
+    with environment_lock(target.loaded, journal.root, "apply", break_stale=args.break_lock):
         outcome = run_apply(target.loaded, journal, options, progress)
         _print_recap(streams, outcome.recap)
         if outcome.failure:
             streams.error(f"apply failed: {outcome.failure}")
-            if args.atomic:
+            if args.atomic and _changed_anything(outcome):
                 return _roll_back(target.loaded, journal, outcome.run_id, streams)
     streams.say(
         f"run {outcome.run_id}: deployer show {args.spec} {outcome.run_id}"
         + (" --lab" if args.lab else "")
     )
     return outcome.exit_code
+
+
+def _changed_anything(outcome: ApplyOutcome) -> bool:
+    """A refusal before the first change leaves nothing to roll back."""
+    if outcome.exit_code != ExitCode.IRREVERSIBLE:
+        return True
+    return any(recap.changed for recap in outcome.recap.values())
 
 
 def _confirm(args: argparse.Namespace, streams: Streams, question: str) -> None:

@@ -12,6 +12,7 @@ from deployer.errors import ExitCode
 
 if TYPE_CHECKING:
     from deployer.executors.ansible.runner import TaskEvent
+    from deployer.plan.model import Plan
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,9 +55,27 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         streams.say(f"{host}: {len(tasks)} task(s) would change", style="yellow")
         for task in tasks if streams.verbosity > 0 else []:
             streams.say(f"    {task}")
+    _print_rollback(streams, plan)
     for note in plan.notes:
         streams.say(f"note: {journal.redact(note)}", style="dim")
     if args.out:
         write_atomic(args.out, plan.model_dump_json(indent=2))
         streams.say(f"saved: {args.out} (deployer apply {args.spec} --plan {args.out})")
     return ExitCode.OK
+
+
+def _print_rollback(streams: Streams, plan: Plan) -> None:
+    """The rollback plan apply writes before its first change, as the reviewer will sign it."""
+    streams.say("")
+    for line in plan.rollback.splitlines():
+        if line.startswith("#"):
+            streams.say(line.lstrip("# "), style="bold")
+        elif line:
+            flagged = line.startswith("- **")
+            streams.say(line.replace("**", ""), style="red" if flagged else None)
+    if plan.irreversible:
+        streams.say(
+            f"apply refuses the {len(plan.irreversible)} step(s) above that cannot be undone "
+            "unless given --allow-irreversible",
+            style="red",
+        )

@@ -36,7 +36,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.journal import Journal, Redactor
-    from deployer.journal.lock import deploy_lock
+    from deployer.pipeline.locks import environment_lock
 
     if bool(args.run_id) == bool(args.last):
         raise UsageError("name the run to undo, or pass --last (one of the two)")
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         undone = journal.get(args.run_id)
         if undone.meta().get("kind") != "apply":
             raise UsageError(f"run {undone.id} is a {undone.meta().get('kind')} run, not an apply")
-    with deploy_lock(journal.root, "rollback", break_stale=args.break_lock):
+    with environment_lock(target.loaded, journal.root, "rollback", break_stale=args.break_lock):
         code = rollback(target.loaded, journal, undone, streams)
     streams.say(f"deployer runs {args.spec}" + (" --lab" if args.lab else ""))
     return code

@@ -39,6 +39,18 @@ def history_exists(cursor: Cursor, schema: str) -> bool:
     return bool(row and row[0])
 
 
+def schema_size_mb(cursor: Cursor, schema: str) -> float:
+    """Data and indexes of the schema's tables, as the server accounts them (an estimate for
+    InnoDB, close enough to size a dump)."""
+    cursor.execute(
+        "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables "
+        "WHERE table_schema = %(schema)s",
+        {"schema": schema},
+    )
+    row = cursor.fetchone()
+    return float(row[0] if row else 0) / (1024 * 1024)
+
+
 def ensure_schema(cursor: Cursor, schema: str, charset: str, collation: str) -> bool:
     """Create the schema if missing; True if it was created."""
     if schema_exists(cursor, schema):

@@ -27,7 +27,7 @@ from deployer.executors.ansible.variables import dump, extra_vars, host_vars
 from deployer.journal import Journal, Run, RunStatus
 from deployer.pipeline.content import content_dir
 from deployer.pipeline.database import apply_database
-from deployer.pipeline.rollback import RollbackRecorder
+from deployer.pipeline.rollback_plan import IrreversibleRefused, RollbackRecorder
 from deployer.pipeline.secrets import RunSecrets, resolve_secrets
 from deployer.pipeline.targets import ssh_targets
 from deployer.spec import LoadedEnvironment
@@ -45,6 +45,7 @@ class ApplyOptions:
     forks: int = 20
     serial: str | None = None  # release this many hosts (or this percentage) at a time
     max_fail_percent: int | None = None
+    allow_irreversible: bool = False  # run migrations that nothing could undo
     ssh: SshOptions = field(default_factory=SshOptions)
 
 
@@ -77,7 +78,12 @@ def run_apply(
     loaded: LoadedEnvironment, journal: Journal, options: ApplyOptions, progress: Progress
 ) -> ApplyOutcome:
     secrets = resolve_secrets(loaded, journal.redact)
-    run = journal.start("apply", loaded.path, product_version=loaded.env.product.version)
+    run = journal.start(
+        "apply",
+        loaded.path,
+        product_version=loaded.env.product.version,
+        ports=loaded.env.tomcat_ports(),
+    )
     with control_dir() as control:
         context = prepare(
             loaded, run, secrets=secrets, options=options, progress=progress, control=control
@@ -93,14 +99,15 @@ def run_apply(
                 run.event("stage", name=name)
                 stage(context)
             if recorder is not None:
-                recorder.refresh()
+                recorder.finish()
         except DeployerError as exc:
             message = journal.redact(str(exc))
             if recorder is not None:
-                recorder.refresh()
+                _finish_quietly(recorder)
             run.record("recap.json", _recap_json(context.recap))
-            run.set_status(RunStatus.FAILED, exit_code=int(ExitCode.APPLY_FAILED), error=message)
-            return ApplyOutcome(run.id, ExitCode.APPLY_FAILED, context.recap, message)
+            code = exc.exit_code if isinstance(exc, IrreversibleRefused) else ExitCode.APPLY_FAILED
+            run.set_status(RunStatus.FAILED, exit_code=int(code), error=message)
+            return ApplyOutcome(run.id, code, context.recap, message)
         except KeyboardInterrupt:
             run.set_status(RunStatus.CANCELED, exit_code=int(ExitCode.INTERRUPTED))
             raise
@@ -117,6 +124,16 @@ def run_apply(
 
 
 Stage = Callable[[_Context], None]
+
+
+def _finish_quietly(recorder: RollbackRecorder) -> None:
+    """After a failure: complete the rollback plan if the hosts still answer. A host that
+    does not is compared again when the rollback runs."""
+    try:
+        recorder.finish()
+    except DeployerError as exc:
+        log.warning("rollback plan not completed after the failure: %s", exc)
+        recorder.refresh()
 
 
 def prepare(

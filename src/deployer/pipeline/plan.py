@@ -7,18 +7,21 @@ import dataclasses
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.facts.model import HostFacts
-from deployer.journal import Journal, RunStatus
+from deployer.journal import Journal, Run, RunStatus
 from deployer.pipeline.apply import ApplyOptions, Progress, control_dir, predict, prepare
 from deployer.pipeline.check import gather_host_facts
 from deployer.pipeline.database import pending_migrations, schema_migrations
+from deployer.pipeline.rollback_plan import assess_if_reachable, initial_plan, write_plan
 from deployer.pipeline.secrets import RunSecrets, resolve_secrets
 from deployer.pipeline.targets import ssh_targets
 from deployer.plan.fingerprint import facts_fingerprint, files_fingerprint
 from deployer.plan.model import Plan
 from deployer.plan.steps import plan_steps
+from deployer.rollback import RollbackPlan, irreversible, render_markdown
 from deployer.spec import LoadedEnvironment
 from deployer.spec.secrets import resolve_file
 
@@ -76,6 +79,7 @@ def make_plan(
             control=control,
         )
         would_change, check_notes = predict(context)
+        rollback = rollback_preview(loaded, run, context.variables, options, secrets)
     plan = Plan(
         run_id=run.id,
         created_at=datetime.now(timezone.utc),
@@ -89,10 +93,26 @@ def make_plan(
         pending_migrations=pending,
         would_change={host: tuple(tasks) for host, tasks in would_change.items()},
         notes=tuple(notes + check_notes),
+        rollback=render_markdown(rollback, preview=True),
+        irreversible=tuple(irreversible(rollback)),
     )
     run.record("plan.json", json.loads(plan.model_dump_json()))
     run.set_status(RunStatus.SUCCESSFUL, exit_code=0)
     return plan
+
+
+def rollback_preview(
+    loaded: LoadedEnvironment,
+    run: Run,
+    variables: dict[str, Any],
+    options: ApplyOptions,
+    secrets: RunSecrets,
+) -> RollbackPlan:
+    """The rollback plan apply would start from, recorded with the plan run."""
+    preview = initial_plan(loaded, run.id, variables, options.ssh, run.path)
+    preview = assess_if_reachable(loaded, preview, options.ssh, secrets.admin_password, run.path)
+    write_plan(run, preview)
+    return preview
 
 
 def _check(options: ApplyOptions) -> ApplyOptions:

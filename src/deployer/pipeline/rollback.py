@@ -1,17 +1,15 @@
-"""Rollback I/O: the plan written into an apply's journal before its first change and kept up
-to date as it goes, and ``rollback``, a run of its own that undoes an apply from that journal.
+"""``rollback``: a run of its own that undoes an apply from that apply's journal.
 
 A rollback is: stop the product (``stop.yml``), restore the database (undo scripts, or the
 dump taken before migrating), then ``rollback.yml`` with what the run recorded, product last
-(it restarts Tomcat and checks the old version's health page).
+(it restarts Tomcat and checks the old version's health page). The plan it follows is written
+by ``rollback_plan`` ahead of each step of the apply.
 """
 
 from __future__ import annotations
 
 import getpass
-import json
 import logging
-import re
 import shlex
 import socket
 from collections.abc import Callable, Iterator
@@ -27,38 +25,32 @@ from deployer.migrations import discover
 from deployer.migrations import mysql as mysql_setup
 from deployer.migrations.dialects import MYSQL
 from deployer.migrations.runner import Runner
-from deployer.pipeline.database import migrations_folder, schema_migrations
+from deployer.pipeline.apply import ApplyOptions, control_dir, playbook_stage, prepare
+from deployer.pipeline.database import migrations_folder
 from deployer.pipeline.dbfacts import mysql_session
+from deployer.pipeline.rollback_plan import (
+    RollbackFailed,
+    load_plan,
+    plain_schema_name,
+    with_package_changes,
+    write_plan,
+)
 from deployer.pipeline.secrets import resolve_secrets
 from deployer.pipeline.targets import ssh_targets
 from deployer.rollback import (
-    HostStep,
-    MigrationStep,
     RollbackPlan,
     SchemaStep,
-    observe,
-    render_markdown,
+    package_rollback_vars,
     rollback_host_vars,
 )
 from deployer.spec import LoadedEnvironment
 from deployer.transport import SshOptions
-from deployer.transport.ssh import SshTarget, run_everywhere, run_on
+from deployer.transport.ssh import SshTarget, run_on
 
 if TYPE_CHECKING:
     from deployer.pipeline.apply import Progress, _Context
 
 log = logging.getLogger(__name__)
-
-MARKER = "WEB-INF/deployer-release.json"  # the product role's record of a release's artifact
-_NAME = re.compile(r"^[A-Za-z0-9_]+$")
-
-
-class RollbackFailed(DeployerError):
-    exit_code = ExitCode.ROLLBACK_FAILED
-
-
-class NoRollbackPlan(DeployerError):
-    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)
@@ -67,134 +59,6 @@ class RollbackOutcome:
     undone: str
     exit_code: ExitCode
     failure: str | None = None
-
-
-# --- the plan, written ahead of each step of an apply -------------------------------------
-
-
-class RollbackRecorder:
-    """Keeps ``rollback.json`` and ``rollback.md`` of an apply run current."""
-
-    def __init__(self, context: _Context) -> None:
-        self.context = context
-        self.plan = initial_plan(context.loaded, context.run, context.variables, self._ssh())
-        self.write()
-
-    def _ssh(self) -> SshOptions:
-        return self.context.options.ssh
-
-    def before(self, stage: str) -> None:
-        if stage == "schemas and migrations":
-            self.plan = measure_schemas(self.context, self.plan)
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.plan = observe(self.plan, self.context.run.events())
-        self.write()
-
-    def write(self) -> None:
-        write_plan(self.context.run, self.plan)
-
-
-def write_plan(run: Run, plan: RollbackPlan) -> None:
-    run.record("rollback.json", plan.to_json())
-    run.record("rollback.md", render_markdown(plan))
-
-
-def load_plan(run: Run) -> RollbackPlan:
-    """The plan of a run as its journal has it now, also when the run was killed half-way."""
-    path = run.path / "rollback.json"
-    if not path.is_file():
-        raise NoRollbackPlan(f"run {run.id} has no rollback plan ({path} is missing)")
-    plan = RollbackPlan.from_json(json.loads(path.read_text(encoding="utf-8")))
-    return observe(plan, run.events())
-
-
-def initial_plan(
-    loaded: LoadedEnvironment, run: Run, variables: dict[str, object], ssh: SshOptions
-) -> RollbackPlan:
-    env = loaded.env
-    plan = RollbackPlan(run.id, env.product.name, str(env.product.version))
-    for host in env.hosts:
-        plan.hosts.append(HostStep(host.name, app="app" in host.roles))
-    apps = ssh_targets(loaded, run.path, {h.host for h in plan.hosts if h.app})
-    root = str(variables.get("product_root") or f"/opt/{env.product.name}")
-    for name, (release, version) in _live_releases(apps, root, ssh).items():
-        step = plan.host(name)
-        step.previous_release, step.previous_version = release, version
-    database = env.database
-    for schema in database.schemas if database else []:
-        migrations = [
-            MigrationStep(m.name, m.version, m.undo.name if m.undo else None)
-            for m in schema_migrations(loaded, schema)
-        ]
-        plan.schemas.append(SchemaStep(schema.name, database.host, migrations=migrations))  # type: ignore[union-attr]
-    return plan
-
-
-def _live_releases(
-    targets: list[SshTarget], root: str, ssh: SshOptions
-) -> dict[str, tuple[str, str]]:
-    """Per app host, the target of ``current`` and the version it holds ("" when none)."""
-    current = shlex.quote(f"{root}/current")
-    marker = shlex.quote(f"{root}/current/{MARKER}")
-    command = f"if [ -L {current} ]; then readlink -f {current}; cat {marker}; fi"
-    found = {}
-    for name, result in run_everywhere(targets, command, ssh).items():
-        if not result.ok:
-            raise RollbackFailed(f"{name}: cannot read the live release: {result.describe()}")
-        lines = result.stdout.splitlines()
-        release = lines[0].strip() if lines else ""
-        version = ""
-        if len(lines) > 1:
-            version = str(json.loads("\n".join(lines[1:])).get("version", ""))
-        found[name] = (release, version)
-    return found
-
-
-def measure_schemas(context: _Context, plan: RollbackPlan) -> RollbackPlan:
-    """Before the first migration: each schema's version, and a dump when anything will run."""
-    loaded, run = context.loaded, context.run
-    targets = {t.name: t for t in ssh_targets(loaded, run.path)}
-    schemas = []
-    with mysql_session(loaded, targets, context.options.ssh, context.secrets.admin_password) as (
-        connection,
-        _,
-    ):
-        cursor = connection.cursor()
-        for schema in plan.schemas:
-            existed = mysql_setup.schema_exists(cursor, schema.schema)
-            down_to = 0
-            if existed and mysql_setup.history_exists(cursor, schema.schema):
-                connection.select_db(schema.schema)
-                rows = Runner(cursor, MYSQL, schema.schema, run.id, "rollback plan").history()
-                down_to = max((r.version for r in rows if r.success), default=0)
-            todo = [m for m in schema.migrations if m.version > down_to]
-            schemas.append(replace(schema, down_to=down_to, migrations=todo, existed=existed))
-    for index, schema in enumerate(schemas):
-        if schema.existed and schema.migrations and schema.host in targets:
-            dump = take_dump(targets[schema.host], schema.schema, run, context.options.ssh)
-            schemas[index] = replace(schema, dump=dump)
-    return replace(plan, schemas=schemas)
-
-
-def _name(schema: str) -> str:
-    if not _NAME.match(schema):
-        raise RollbackFailed(f"schema name {schema!r} is not a plain identifier")
-    return schema
-
-
-def take_dump(target: SshTarget, schema: str, run: Run, ssh: SshOptions) -> str:
-    """``mysqldump --single-transaction`` on the database host, kept in the run folder (0600)."""
-    argv = ["sudo", "-n", "mysqldump", "--single-transaction", "--routines", "--triggers"]
-    argv += ["--hex-blob", "--databases", _name(schema)]
-    result = run_on(target, shlex.join(argv), replace(ssh, command_timeout=1800))
-    if not result.ok:
-        raise RollbackFailed(f"{target.name}: dump of {schema} failed: {result.describe()}")
-    name = f"dump-{schema}.sql"
-    run.record(name, result.stdout)
-    run.event("dump", schema=schema, file=name, bytes=len(result.stdout))
-    return name
 
 
 # --- the rollback run ----------------------------------------------------------------------
@@ -208,16 +72,12 @@ def run_rollback(
     ssh: SshOptions | None = None,
 ) -> RollbackOutcome:
     """Undo ``undone`` (an apply run) as a run of its own; safe to run again."""
-    from deployer.pipeline.apply import (  # noqa: PLC0415 - apply imports this module
-        ApplyOptions,
-        control_dir,
-        playbook_stage,
-        prepare,
-    )
-
     plan = load_plan(undone)
     secrets = resolve_secrets(loaded, journal.redact)
-    run = journal.start("rollback", loaded.path, undoes=undone.id, product_version=plan.version)
+    ports = {step.host: step.previous_port for step in plan.hosts if step.previous_port}
+    run = journal.start(
+        "rollback", loaded.path, undoes=undone.id, product_version=plan.version, ports=ports
+    )
     options = ApplyOptions(ssh=ssh or SshOptions())
     with control_dir() as control:
         context = prepare(
@@ -235,6 +95,7 @@ def run_rollback(
                 partial(restore_database, plan=plan, undone=undone),
             ),
             ("rollback", "put configuration and release back", playbook_stage("rollback.yml")),
+            ("packages", "put packages back", partial(restore_packages, plan=plan, undone=undone)),
         ]
         try:
             for name, title, stage in stages:
@@ -254,6 +115,21 @@ def run_rollback(
             raise
     run.set_status(RunStatus.SUCCESSFUL, exit_code=0)
     return RollbackOutcome(run.id, undone.id, ExitCode.OK)
+
+
+def restore_packages(context: _Context, plan: RollbackPlan, undone: Run) -> None:
+    """Last: remove what the undone run installed and downgrade what it upgraded, compared
+    now with the list taken before it (so a run killed half-way is covered too)."""
+    targets = ssh_targets(context.loaded, context.run.path)
+    plan = with_package_changes(plan, undone, targets, context.options.ssh)
+    write_plan(context.run, plan)
+    values = package_rollback_vars(plan)
+    context.run.event("packages", changed={step.host: step.packages for step in plan.hosts})
+    if not values:
+        return
+    for host, host_values in values.items():
+        context.inventory["all"]["hosts"].get(host, {}).update(host_values)
+    playbook_stage("rollback-packages.yml")(context)
 
 
 def restore_database(context: _Context, plan: RollbackPlan, undone: Run) -> None:
@@ -291,7 +167,8 @@ def _undo_with_scripts(context: _Context, schema: SchemaStep) -> list[int]:
         if not newer:
             context.run.event("database", schema=schema.schema, undone=[])
             return []
-        scripted = all(
+        # Undo scripts cannot bring back what a destructive migration threw away.
+        scripted = not schema.prefers_dump and all(
             row.success and getattr(by_version.get(row.version), "undo", None) is not None
             for row in newer
         )
@@ -320,7 +197,14 @@ def restore_dump(target: SshTarget, schema: str, dump: Path, context: _Context) 
     """Drop the schema and load the dump (it recreates the schema): tables a failed migration
     made are gone too. The account's grants on the schema survive the drop."""
     drop = shlex.join(
-        ["sudo", "-n", "mysql", "--batch", "-e", f"DROP DATABASE IF EXISTS `{_name(schema)}`"]
+        [
+            "sudo",
+            "-n",
+            "mysql",
+            "--batch",
+            "-e",
+            f"DROP DATABASE IF EXISTS `{plain_schema_name(schema)}`",
+        ]
     )
     command = f"{drop} && sudo -n mysql --batch"
     ssh = replace(context.options.ssh, command_timeout=1800)

@@ -33,3 +33,9 @@ class Plan(BaseModel):
         default_factory=dict, description="Per host, the tasks check mode says would change."
     )
     notes: tuple[str, ...] = ()
+    rollback: str = Field(
+        default="", description="The rollback plan as apply will write it (Markdown)."
+    )
+    irreversible: tuple[str, ...] = Field(
+        default=(), description="Steps no rollback could undo; apply refuses them unless told."
+    )

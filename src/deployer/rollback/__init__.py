@@ -5,7 +5,10 @@ from deployer.rollback.model import (
     MigrationStep,
     RollbackPlan,
     SchemaStep,
+    irreversible,
     observe,
+    package_changes,
+    package_rollback_vars,
     rollback_host_vars,
 )
 from deployer.rollback.render import render_markdown
@@ -15,7 +18,10 @@ __all__ = [
     "MigrationStep",
     "RollbackPlan",
     "SchemaStep",
+    "irreversible",
     "observe",
+    "package_changes",
+    "package_rollback_vars",
     "render_markdown",
     "rollback_host_vars",
 ]

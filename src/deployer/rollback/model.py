@@ -21,6 +21,12 @@ class MigrationStep:
     name: str
     version: int
     undo: str | None  # the U script's name; None: only the dump can undo it
+    destructive: list[str] = field(default_factory=list)  # statements that throw data away
+
+    @property
+    def needs_dump(self) -> bool:
+        """Only a dump undoes it: no undo script, or statements whose data no script restores."""
+        return self.undo is None or bool(self.destructive)
 
 
 @dataclass
@@ -31,13 +37,33 @@ class SchemaStep:
     migrations: list[MigrationStep] = field(default_factory=list)
     dump: str | None = None  # file in the run folder, taken before the first migration
     existed: bool = True
+    size_mb: float | None = None  # data and indexes when measured; None: not measured yet
+    dump_limit_mb: int | None = None
+    no_dump: str = ""  # why no dump will be taken although one is needed
 
     @property
     def irreversible(self) -> list[str]:
-        """Migrations nothing can undo: no U script and no dump."""
-        if self.dump is not None:
+        """One line per migration nothing can undo: it needs the dump and there is none.
+
+        A schema the run creates is not flagged: a rollback keeps it, and nothing in it
+        predates the run. Neither is a schema whose dump is still to be taken.
+        """
+        if self.dump is not None or not self.existed or not self.no_dump:
             return []
-        return [m.name for m in self.migrations if m.undo is None]
+        return [_why(m, self.no_dump) for m in self.migrations if m.needs_dump]
+
+    @property
+    def prefers_dump(self) -> bool:
+        """Restore from the dump rather than run undo scripts (they cannot bring data back)."""
+        return self.dump is not None and any(m.destructive for m in self.migrations)
+
+
+def _why(migration: MigrationStep, no_dump: str) -> str:
+    what = "has no undo script" if migration.undo is None else "destroys data"
+    if migration.undo is None and migration.destructive:
+        what = "has no undo script and destroys data"
+    detail = f" ({migration.destructive[0]})" if migration.destructive else ""
+    return f"{migration.name} {what}{detail}, and {no_dump}"
 
 
 @dataclass
@@ -47,9 +73,13 @@ class HostStep:
     previous_release: str | None = None  # "" when no release was live; None: unknown
     previous_version: str = ""
     release_dir: str = ""
+    # The port the product was served on before the run, by the journal; None: not known.
+    previous_port: int | None = None
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)  # role -> run_changes
     backups: dict[str, dict[str, str]] = field(default_factory=dict)  # role -> file -> backup
     jdk_installed: list[str] = field(default_factory=list)
+    # name -> [version before the run ("" when the run installed it), version after]
+    packages: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -148,14 +178,39 @@ def rollback_host_vars(plan: RollbackPlan) -> dict[str, dict[str, Any]]:
             values["product_rollback_version"] = step.previous_version if previous else ""
             failed = step.release_dir if step.release_dir != previous else ""
             values["product_rollback_failed_release"] = failed
+            if step.previous_port:
+                # The run may have moved Tomcat; the restored one answers on the old port.
+                values["product_health_port"] = step.previous_port
         found[step.host] = values
+    return found
+
+
+def package_changes(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, list[str]]:
+    """Packages a run installed or upgraded: name -> [version before ("" if none), after].
+    Packages the run removed are not listed: no role removes any."""
+    return {
+        name: [before.get(name, ""), version]
+        for name, version in sorted(after.items())
+        if before.get(name) != version
+    }
+
+
+def package_rollback_vars(plan: RollbackPlan) -> dict[str, dict[str, Any]]:
+    """Per host that has any, the inputs of ``rollback-packages.yml`` (see playbooks/README.md)."""
+    found: dict[str, dict[str, Any]] = {}
+    for step in plan.hosts:
+        if step.packages:
+            found[step.host] = {
+                "common_rollback_downgrade": [
+                    [name, old] for name, (old, _new) in step.packages.items() if old
+                ],
+                "common_rollback_remove": [
+                    name for name, (old, _new) in step.packages.items() if not old
+                ],
+            }
     return found
 
 
 def irreversible(plan: RollbackPlan) -> list[str]:
     """One line per step that cannot be undone, for the plan's readers and for refusals."""
-    lines = []
-    for schema in plan.schemas:
-        for name in schema.irreversible:
-            lines.append(f"{schema.schema}: {name} has no undo script and no dump was taken")
-    return lines
+    return [f"{schema.schema}: {line}" for schema in plan.schemas for line in schema.irreversible]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from deployer.rollback.model import (
     FILE_ROLES,
     HostStep,
+    MigrationStep,
     RollbackPlan,
     SchemaStep,
     irreversible,
@@ -12,15 +13,28 @@ from deployer.rollback.model import (
 )
 
 
-def render_markdown(plan: RollbackPlan) -> str:
-    lines = [
-        f"# Rollback plan of run {plan.run_id}",
-        "",
-        f"The run deploys {plan.product} {plan.version}. `deployer rollback SPEC {plan.run_id}`",
-        "undoes it in this order: stop the product, restore the database, put the",
-        "configuration back, make the previous release live, restart, check its health.",
-        "",
-    ]
+def render_markdown(plan: RollbackPlan, *, preview: bool = False) -> str:
+    """``preview``: the plan shown by ``deployer plan``, before any run exists."""
+    order = (
+        "in this order: stop the product, restore the database, put the configuration back, "
+        "make the previous release live, restart, check its health."
+    )
+    if preview:
+        intro = [
+            "# Rollback plan",
+            "",
+            f"Deploying {plan.product} {plan.version}: apply writes this plan into its run "
+            "before the first change, and `deployer rollback SPEC RUN` (or `apply --atomic`) "
+            f"undoes the run {order}",
+        ]
+    else:
+        intro = [
+            f"# Rollback plan of run {plan.run_id}",
+            "",
+            f"The run deploys {plan.product} {plan.version}. "
+            f"`deployer rollback SPEC {plan.run_id}` undoes it {order}",
+        ]
+    lines = [*intro, ""]
     flagged = irreversible(plan)
     lines += ["## Cannot be undone", ""]
     lines += [f"- **{line}**" for line in flagged] or ["- nothing: every step below has an undo"]
@@ -40,21 +54,37 @@ def _schema(schema: SchemaStep) -> list[str]:
         lines.append("- made by this run: a rollback keeps it (drop it by hand if unwanted)")
     else:
         lines.append(f"- goes back to version {schema.down_to}")
-    for migration in schema.migrations:
-        how = "nothing: no undo script, no dump"
-        if migration.undo:
-            how = f"undo script `{migration.undo}`"
-        elif schema.dump:
-            how = "the dump"
-        lines.append(f"- `{migration.name}`: undone with {how}")
+    if schema.size_mb is not None:
+        limit = "" if schema.dump_limit_mb is None else f" (dump limit {schema.dump_limit_mb} MB)"
+        lines.append(f"- size before the run: {schema.size_mb:.1f} MB{limit}")
+    lines += [_migration(schema, m) for m in schema.migrations]
     if not schema.migrations and schema.down_to is not None:
         lines.append("- no migration to apply: nothing to undo")
     if schema.dump:
-        lines.append(
-            f"- dump taken before the first migration: `{schema.dump}` (restored when a "
-            "migration failed half-way or has no undo script)"
-        )
+        used = "always" if schema.prefers_dump else "when a migration failed half-way or has no "
+        used += "" if schema.prefers_dump else "undo script"
+        lines.append(f"- dump taken before the first migration: `{schema.dump}` (restored {used})")
+    elif schema.no_dump:
+        lines.append(f"- no dump: {schema.no_dump}")
     return [*lines, ""]
+
+
+def _migration(schema: SchemaStep, migration: MigrationStep) -> str:
+    if not schema.existed:
+        return f"- `{migration.name}`: stays with the schema"
+    how = "nothing: no undo script, no dump"
+    if (schema.dump and migration.needs_dump) or schema.prefers_dump:
+        how = "the dump"
+    elif migration.undo and not migration.destructive:
+        how = f"undo script `{migration.undo}`"
+    elif migration.undo:
+        how = f"nothing that brings the data back (undo script `{migration.undo}` only)"
+    elif schema.down_to is None:
+        how = "the dump taken before migrating"
+    line = f"- `{migration.name}`: undone with {how}"
+    for statement in migration.destructive:
+        line += f"\n  - destroys data: {statement}"
+    return line
 
 
 def _host(step: HostStep) -> list[str]:
@@ -67,12 +97,24 @@ def _host(step: HostStep) -> list[str]:
             lines.append(f"- {role}: remove `{path}` (made by the run)")
         for link, target in sorted((changes.get("relink") or {}).items()):
             lines.append(f"- {role}: link `{link}` to `{target}` again")
+    for name, (old, new) in step.packages.items():
+        if old:
+            lines.append(f"- packages: {name} back from {new} to {old}")
+        else:
+            lines.append(f"- packages: remove {name} {new} (installed by the run)")
     if step.jdk_installed:
         lines.append(f"- jdk: remove {', '.join(step.jdk_installed)} (installed by the run)")
     if step.app:
         lines += _release(step)
     if len(lines) == 2:
-        lines.append("- nothing recorded yet")
+        lines.append(
+            "- nothing changed yet: each file a task changes is backed up first, and restored"
+        )
+    if not step.packages:
+        lines.append(
+            "- packages: listed before the run; any it installs or upgrades are removed or "
+            "downgraded"
+        )
     return [*lines, ""]
 
 
@@ -84,6 +126,7 @@ def _release(step: HostStep) -> list[str]:
     lines = [
         f"- product: make `{step.previous_release}` live again "
         f"(version {step.previous_version or 'unknown'}), restart, check its health page"
+        + (f" on port {step.previous_port}" if step.previous_port else "")
     ]
     if step.release_dir and step.release_dir != step.previous_release:
         lines.append(f"- product: mark `{step.release_dir}` as failed (kept on disk)")

@@ -228,6 +228,14 @@ class Database(StrictModel):
     admin: Credentials = Field(description="Administrative account used to create schemas.")
     schemas: Annotated[list[Schema], Field(min_length=1)] = Field(description="Schemas to manage.")
     service_name: Text | None = Field(default=None, description="Oracle service name.")
+    dump_limit_mb: int = Field(
+        default=10240,
+        ge=0,
+        description="Largest schema (MB of data and indexes) dumped before migrating, so that a "
+        "rollback can restore it; a bigger schema is not dumped, and its migrations that have "
+        "no undo script or destroy data cannot be undone (apply refuses them unless "
+        "--allow-irreversible).",
+    )
 
     @property
     def effective_port(self) -> int:
@@ -279,3 +287,14 @@ class Environment(StrictModel):
 
     def host(self, name: str) -> Host | None:
         return next((host for host in self.hosts if host.name == name), None)
+
+    def tomcat_ports(self) -> dict[str, int]:
+        """Per app host, the port its Tomcat serves the product on (host overrides applied)."""
+        tomcat = self.middleware.tomcat
+        if tomcat is None:
+            return {}
+        found = {}
+        for host in self.hosts_with("app"):
+            override = host.overrides.tomcat
+            found[host.name] = override.port if override and override.port else tomcat.port
+        return found

@@ -78,12 +78,36 @@ def test_a_migration_without_undo_or_dump_is_flagged_as_irreversible() -> None:
     plan, _events = journal("upgrade-killed")
     assert irreversible(plan) == []
     plan.schemas[0].dump = None
+    plan.schemas[0].no_dump = "erp (12000.0 MB) is over the dump limit of 10240 MB"
     assert irreversible(plan) == []  # V2 has an undo script
     plan.schemas[0].migrations[0].undo = None
     assert irreversible(plan) == [
-        "erp: V2__add_order_status.sql has no undo script and no dump was taken"
+        "erp: V2__add_order_status.sql has no undo script, and erp (12000.0 MB) is over the "
+        "dump limit of 10240 MB"
     ]
     assert "**erp: V2__add_order_status.sql has no undo script" in render_markdown(plan)
+
+
+def test_a_destructive_migration_needs_the_dump_even_with_an_undo_script() -> None:
+    plan, _events = journal("upgrade-killed")
+    schema = plan.schemas[0]
+    schema.migrations[0].destructive = ["statement 1 drops a table: DROP TABLE legacy"]
+    assert schema.prefers_dump and irreversible(plan) == []
+    assert "undone with the dump\n  - destroys data: statement 1" in render_markdown(plan)
+    schema.dump, schema.no_dump = None, "db9 is not one of the spec's hosts"
+    assert irreversible(plan) == [
+        "erp: V2__add_order_status.sql destroys data (statement 1 drops a table: DROP TABLE "
+        "legacy), and db9 is not one of the spec's hosts"
+    ]
+
+
+def test_a_schema_made_by_the_run_is_never_irreversible() -> None:
+    plan, _events = journal("upgrade-killed")
+    schema = plan.schemas[0]
+    schema.existed, schema.dump, schema.no_dump = False, None, "no dump needed"
+    schema.migrations[0].undo = None
+    assert irreversible(plan) == []
+    assert "- `V2__add_order_status.sql`: stays with the schema" in render_markdown(plan)
 
 
 def test_the_markdown_says_per_host_and_step_what_is_restored_and_how() -> None:
@@ -130,7 +154,5 @@ def test_a_lab_first_release_journal_removes_what_the_run_made() -> None:
     ]
     text = render_markdown(observed)
     assert "- made by this run: a rollback keeps it" in text
-    assert "undone with nothing: no undo script, no dump" in text
-    assert irreversible(observed) == [
-        "erp: V1__create_core_tables.sql has no undo script and no dump was taken"
-    ]
+    assert "- `V1__create_core_tables.sql`: stays with the schema" in text
+    assert irreversible(observed) == []

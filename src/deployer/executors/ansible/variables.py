@@ -154,7 +154,6 @@ def _product_vars(loaded: LoadedEnvironment, run_id: str) -> dict[str, Any]:
         "product_config": unsafe(dict(env.product.config)),
         "product_app_service": layout.service,
         "product_context_path": unsafe(layout.context_path),
-        "product_health_port": env.middleware.tomcat.port,
         "product_health_path": unsafe(env.product.health_path),
         "product_health_retries": env.product.health_timeout,  # one try a second
         "product_health_delay": 1,
@@ -203,4 +202,7 @@ def host_vars(env: Environment, host: Host) -> dict[str, Any]:
             )
     if overrides.product_config:
         found["product_host_config"] = unsafe(dict(overrides.product_config))
+    if "tomcat_port" in found:
+        # The health page is read from Tomcat on the host itself, on this host's port.
+        found["product_health_port"] = found["tomcat_port"]
     return found
