@@ -1,0 +1,1 @@
+../../../sample-erp/migrations/erp/U2__add_order_status.sql

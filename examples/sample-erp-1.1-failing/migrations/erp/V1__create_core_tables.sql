@@ -1,0 +1,1 @@
+../../../sample-erp/migrations/erp/V1__create_core_tables.sql
