@@ -10,11 +10,12 @@ import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.executors.ansible.factcache import read_fact_cache
 from deployer.executors.ansible.inventory import build_inventory
 from deployer.executors.ansible.runner import (
     HostRecap,
@@ -32,8 +33,12 @@ from deployer.pipeline.secrets import RunSecrets, resolve_secrets
 from deployer.pipeline.targets import ssh_targets
 from deployer.spec import LoadedEnvironment
 from deployer.transport import SshOptions
+from deployer.transport.ssh import close_masters
 
 log = logging.getLogger(__name__)
+
+FACT_CACHE = "facts"  # Ansible's fact cache, in a run's control folder
+ANSIBLE_FACTS = "ansible-facts.json"  # the cache's content, recorded with an apply run
 
 Progress = Callable[[str, TaskEvent | None], None]
 
@@ -146,6 +151,8 @@ def prepare(
     control: Path,
 ) -> _Context:
     """Inventory and variables of a run, recorded in its journal with the spec."""
+    # deployer's own SSH commands and Ansible share one connection per host.
+    options = replace(options, ssh=replace(options.ssh, control_dir=control))
     run.record("spec.yml", loaded.path.read_text(encoding="utf-8"))
     inventory = build_inventory(loaded, ssh_targets(loaded, run.path), control)
     for host in loaded.env.hosts:
@@ -220,12 +227,16 @@ def _playbook(name: str) -> Stage:
                 check=context.options.check,
                 forks=context.options.forks,
                 roles_path=root / "roles",
-                fact_cache=context.control / "facts",
+                fact_cache=context.control / FACT_CACHE,
             ),
             on_event,
         )
         for host, recap in result.recap.items():
             context.recap[host] = _add(context.recap.get(host, HostRecap()), recap)
+        if not context.options.check:
+            # For a rollback of this run: it starts from these facts, not gathering again.
+            facts = read_fact_cache(context.control / FACT_CACHE)
+            context.run.record(ANSIBLE_FACTS, facts)
         context.run.event("playbook", name=name, status=result.status, rc=result.rc)
         if not result.ok:
             raise StageFailed(describe(result))
@@ -284,7 +295,14 @@ def _recap_json(recap: dict[str, HostRecap]) -> dict[str, dict[str, int]]:
 
 
 @contextmanager
-def control_dir() -> Iterator[Path]:
-    """A short path for ssh ControlPath sockets (Unix socket paths max out near 104 bytes)."""
+def control_dir(shared: Path | None = None) -> Iterator[Path]:
+    """A short path for ssh ControlPath sockets (Unix socket paths max out near 104 bytes),
+    with the connections in it ended afterwards; or ``shared``, which its owner ends."""
+    if shared is not None:
+        yield shared
+        return
     with tempfile.TemporaryDirectory(prefix="dpl-ssh-", dir="/tmp") as folder:
-        yield Path(folder)
+        try:
+            yield Path(folder)
+        finally:
+            close_masters(Path(folder))

@@ -9,6 +9,7 @@ follows is written by ``rollback_plan`` ahead of each step of the apply.
 from __future__ import annotations
 
 import getpass
+import json
 import logging
 import shlex
 import socket
@@ -20,12 +21,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.executors.ansible.factcache import seed_fact_cache
 from deployer.journal import Journal, Run, RunStatus
 from deployer.migrations import discover
 from deployer.migrations import mysql as mysql_setup
 from deployer.migrations.dialects import MYSQL
 from deployer.migrations.runner import Runner
-from deployer.pipeline.apply import ApplyOptions, control_dir, playbook_stage, prepare
+from deployer.pipeline.apply import (
+    ANSIBLE_FACTS,
+    FACT_CACHE,
+    ApplyOptions,
+    control_dir,
+    playbook_stage,
+    prepare,
+)
 from deployer.pipeline.database import migrations_folder
 from deployer.pipeline.dbfacts import mysql_session
 from deployer.pipeline.rollback_plan import (
@@ -79,12 +88,13 @@ def run_rollback(
         "rollback", loaded.path, undoes=undone.id, product_version=plan.version, ports=ports
     )
     options = ApplyOptions(ssh=ssh or SshOptions())
-    with control_dir() as control:
+    with control_dir(options.ssh.control_dir) as control:
         context = prepare(
             loaded, run, secrets=secrets, options=options, progress=progress, control=control
         )
         for host, values in rollback_host_vars(plan).items():
             context.inventory["all"]["hosts"].get(host, {}).update(values)
+        seed_facts(context, undone)
         write_plan(run, plan)
         run.set_status(RunStatus.RUNNING)
         stages: list[tuple[str, str, Callable[[_Context], None]]] = [
@@ -118,6 +128,19 @@ def run_rollback(
 
 
 STOP_TASK = "Stop the application server."
+
+
+def seed_facts(context: _Context, undone: Run) -> None:
+    """Start from the facts the undone run gathered, where it got that far: gathering them
+    again would keep the product down longer."""
+    path = undone.path / ANSIBLE_FACTS
+    if not path.is_file():
+        return
+    try:
+        facts = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return  # written as the run was killed: the rollback gathers them itself
+    seed_fact_cache(context.control / FACT_CACHE, facts)
 
 
 def stop_product(context: _Context) -> None:

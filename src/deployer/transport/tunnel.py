@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.transport.ssh import SshOptions, SshTarget, ssh_argv
@@ -46,7 +46,9 @@ def ssh_tunnel(
     """Forward a free loopback port to ``remote`` (as seen from ``via``) while the block runs."""
     local_port = _free_port()
     forward = f"127.0.0.1:{local_port}:{remote.host}:{remote.port}"
-    argv = ssh_argv(via, options)
+    # A connection of its own, never a shared master: ending the tunnel must not end the
+    # connections other commands share.
+    argv = ssh_argv(via, replace(options, control_dir=None))
     argv[1:1] = ["-N", "-L", forward, "-o", "ExitOnForwardFailure=yes"]
     process = subprocess.Popen(  # noqa: S603 - argv list
         argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

@@ -53,6 +53,11 @@ def ssh_common_args(target: SshTarget, control_dir: Path) -> str:
         "ControlPersist=120s",
         "-o",
         f"ControlPath={control_dir}/%C",
+        # As deployer's own commands: a host that dropped off is noticed in about 15 s.
+        "-o",
+        "ServerAliveInterval=5",
+        "-o",
+        "ServerAliveCountMax=3",
     ]
     if target.known_hosts is not None:
         options += ["-o", f"UserKnownHostsFile={target.known_hosts}"]
