@@ -5,7 +5,6 @@ ansible-lint and ansible-playbook are the real programs from the venv; they touc
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -15,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.support.role_modules import role_module
 
 REPO = Path(__file__).resolve().parents[2]
 ROLES = REPO / "roles"
@@ -162,12 +163,7 @@ def test_passwords_are_never_logged() -> None:
 
 
 def mysql_account_module() -> Any:
-    path = ROLES / "mysql/library/mysql_account.py"
-    spec = importlib.util.spec_from_file_location("mysql_account", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return role_module("mysql", "mysql_account")
 
 
 def test_mysql_account_hash_is_the_servers_native_password_hash() -> None:
