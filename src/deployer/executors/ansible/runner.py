@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -69,6 +70,7 @@ class PlaybookResult:
     recap: Mapping[str, HostRecap] = field(default_factory=dict)
     failures: tuple[TaskEvent, ...] = ()
     changes: tuple[TaskEvent, ...] = ()
+    said: str = ""  # the last lines ansible-playbook printed, when no task failed
 
     @property
     def ok(self) -> bool:
@@ -102,6 +104,12 @@ _OUTCOMES = {
 }
 
 
+def search_path() -> str:
+    """PATH for ansible-playbook with the folder of this Python first: the Ansible installed
+    with deployer is found even when its venv is not on PATH (`.venv/bin/deployer apply`)."""
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)])
+
+
 def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> PlaybookResult:
     import ansible_runner  # noqa: PLC0415 - heavy; only apply and plan need it
 
@@ -129,7 +137,7 @@ def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> Playboo
         write_atomic(variables, dump(run.variables))
         cmdline = [f"-e @{variables}"] + (["--check"] if run.check else [])
         cmdline += ["--diff"] if run.diff else []
-        envvars = dict(SETTINGS)
+        envvars = {**SETTINGS, "PATH": search_path()}
         if run.roles_path is not None:
             envvars["ANSIBLE_ROLES_PATH"] = str(run.roles_path)
         cache: dict[str, str] = {}
@@ -152,6 +160,9 @@ def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> Playboo
             **cache,
         )
         recap = _recap(stats)
+        # A playbook that stops before its first task (a usage or syntax error) leaves no
+        # failed task to quote: its own last words say why.
+        said = _last_lines(result) if result.rc and not failures else ""
     return PlaybookResult(
         playbook=run.playbook.name,
         status=str(result.status),
@@ -159,7 +170,18 @@ def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> Playboo
         recap=recap,
         failures=tuple(failures),
         changes=tuple(changes),
+        said=said,
     )
+
+
+def _last_lines(result: Any, count: int = 3) -> str:
+    try:
+        lines = [line.strip() for line in result.stdout.read().splitlines() if line.strip()]
+    except (OSError, AttributeError, ValueError):
+        return ""
+    errors = [i for i, line in enumerate(lines) if line.startswith(("ERROR", "[ERROR]"))]
+    start = errors[0] if errors else max(0, len(lines) - count)
+    return " | ".join(lines[start : start + count])[:1000]
 
 
 def _task_event(event: Mapping[str, Any]) -> TaskEvent | None:
@@ -255,4 +277,5 @@ def describe(result: PlaybookResult) -> str:
     if result.failures:
         first = result.failures[0]
         return f"{result.playbook}: {first.host}: {first.task}: {first.message}"
-    return f"{result.playbook}: {result.status} (rc {result.rc})"
+    said = f": {result.said}" if result.said else ""
+    return f"{result.playbook}: {result.status} (rc {result.rc}){said}"
