@@ -76,7 +76,7 @@ def ansible_defaults(
     for name in ("ANSIBLE_PIPELINING", "ANSIBLE_GATHERING", "ANSIBLE_SSH_ARGS"):
         env.pop(name, None)
     argv = [
-        "ansible-playbook",
+        str(Path(sys.executable).parent / "ansible-playbook"),  # the one installed with deployer
         "-i",
         str(inventory),
         "-e",

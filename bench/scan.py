@@ -85,7 +85,7 @@ def ansible_setup(inventory_file: Path, limit: str) -> None:
     }
     done = subprocess.run(
         [
-            "ansible",
+            str(Path(sys.executable).parent / "ansible"),  # the one installed with deployer
             "all",
             "-i",
             str(inventory_file),
