@@ -204,7 +204,8 @@ def host_vars(env: Environment, host: Host) -> dict[str, Any]:
             )
     if overrides.product_config:
         found["product_host_config"] = unsafe(dict(overrides.product_config))
-    if "tomcat_port" in found:
+    port = env.tomcat_ports().get(host.name)
+    if port is not None:
         # The health page is read from Tomcat on the host itself, on this host's port.
-        found["product_health_port"] = found["tomcat_port"]
+        found["product_health_port"] = port
     return found
