@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from deployer.executors.ansible.variables import host_vars
 from deployer.journal import Journal, RunStatus
 from deployer.pipeline.rollback_plan import served_ports
@@ -16,34 +18,43 @@ EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "huadong-production
 SPEC = Path("spec.yml")
 
 
-def finished(journal: Journal, kind: str, status: RunStatus, ports: dict[str, int]) -> str:
-    run = journal.start(kind, SPEC, ports=ports)
-    run.set_status(status, exit_code=0 if status is RunStatus.SUCCESSFUL else 6)
-    return run.id
+OK, FAILED = RunStatus.SUCCESSFUL, RunStatus.FAILED
+History = list[tuple[str, RunStatus, dict[str, int]]]
 
 
-def test_the_last_run_that_ended_well_tells_the_port(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        pytest.param(
+            [
+                ("apply", OK, {"app1": 8080}),
+                ("plan", OK, {"app1": 9999}),
+                ("apply", FAILED, {"app1": 8081}),
+            ],
+            {"app1": 8080},
+            id="the last run that ended well tells the port",
+        ),
+        pytest.param(
+            [
+                ("apply", OK, {"app1": 8080}),
+                ("apply", OK, {"app1": 8081}),
+                ("rollback", OK, {"app1": 8080}),
+            ],
+            {"app1": 8080},
+            id="a rollback leaves the ports it went back to",
+        ),
+        pytest.param([], {}, id="an empty journal knows no port"),
+    ],
+)
+def test_the_served_port_comes_from_the_journal(
+    tmp_path: Path, history: History, expected: dict[str, int]
+) -> None:
     journal = Journal(tmp_path)
-    finished(journal, "apply", RunStatus.SUCCESSFUL, {"app1": 8080})
-    finished(journal, "plan", RunStatus.SUCCESSFUL, {"app1": 9999})
-    finished(journal, "apply", RunStatus.FAILED, {"app1": 8081})
+    for kind, status, ports in history:
+        run = journal.start(kind, SPEC, ports=ports)
+        run.set_status(status, exit_code=0 if status is OK else 6)
     undone = journal.start("apply", SPEC, ports={"app1": 8082})
-    assert served_ports(journal, undone.id) == {"app1": 8080}
-
-
-def test_a_rollback_leaves_the_ports_it_went_back_to(tmp_path: Path) -> None:
-    journal = Journal(tmp_path)
-    finished(journal, "apply", RunStatus.SUCCESSFUL, {"app1": 8080})
-    finished(journal, "apply", RunStatus.SUCCESSFUL, {"app1": 8081})
-    finished(journal, "rollback", RunStatus.SUCCESSFUL, {"app1": 8080})
-    undone = journal.start("apply", SPEC, ports={"app1": 8081})
-    assert served_ports(journal, undone.id) == {"app1": 8080}
-
-
-def test_an_empty_journal_knows_no_port(tmp_path: Path) -> None:
-    journal = Journal(tmp_path)
-    undone = journal.start("apply", SPEC, ports={"app1": 8080})
-    assert served_ports(journal, undone.id) == {}
+    assert served_ports(journal, undone.id) == expected
 
 
 def test_the_rollback_checks_health_on_the_previous_port() -> None:
