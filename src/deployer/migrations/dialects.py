@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deployer.migrations.sqlplus import split_sqlplus
+from deployer.migrations.sqltext import Statement, split_script
+
 HISTORY_TABLE = "deployer_schema_history"
 
 
@@ -15,6 +18,20 @@ HISTORY_TABLE = "deployer_schema_history"
 class Dialect:
     name: str
     paramstyle: str  # "format" (%s) for PyMySQL, "named" (:name) for python-oracledb
+
+    def split(self, script: str) -> list[Statement]:
+        """Statements as the engine's own client reads the script: SQL*Plus for Oracle, the
+        mysql client (DELIMITER, version comments) for MySQL and MariaDB."""
+        return split_sqlplus(script) if self.name == "oracle" else split_script(script)
+
+    def session_reset(self, failed: bool = False) -> tuple[str, ...]:
+        """Run after each script: it may switch autocommit off (dumps do: SET AUTOCOMMIT=0
+        ... COMMIT), and the history row written next must still be committed. Turning
+        autocommit back on commits what a finished script left open; what a failed one left
+        open is rolled back first, as the mysql client's exit would."""
+        if self.name == "oracle":
+            return ()
+        return ("ROLLBACK", "SET autocommit = 1") if failed else ("SET autocommit = 1",)
 
     def quote_ident(self, name: str) -> str:
         if self.name == "oracle":

@@ -29,7 +29,10 @@ def pending(applied: Sequence[AppliedMigration], available: Sequence[Migration])
                 "roll that run back (deployer rollback) before migrating again"
             )
         migration = by_version.get(row.version)
-        if migration is not None and migration.checksum != row.checksum:
+        if migration is not None and row.checksum not in (
+            migration.checksum,
+            migration.former_checksum,
+        ):
             raise MigrationError(
                 f"{migration.path}: edited after it was applied (checksum {row.checksum[:12]} in "
                 f"history, {migration.checksum[:12]} on disk); add a new migration instead"

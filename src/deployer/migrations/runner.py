@@ -33,7 +33,9 @@ class MigrationFailed(DeployerError):
 
     def __init__(self, migration: Migration, statement: int, error: str) -> None:
         total = len(migration.statements)
-        super().__init__(f"{migration.name}: statement {statement} of {total} failed: {error}")
+        line = migration.line_of(statement)
+        where = migration.name if line is None else f"{migration.name}:{line}"
+        super().__init__(f"{where}: statement {statement} of {total} failed: {error}")
         self.migration = migration
         self.statement = statement
 
@@ -99,12 +101,15 @@ class Runner:
 
     def _apply(self, migration: Migration) -> MigrationOutcome:
         started = time.monotonic()
-        for number, statement in enumerate(migration.statements, start=1):
+        try:
+            self._run_script(migration)
+        except MigrationFailed:
             try:
-                self.cursor.execute(statement)
-            except Exception as exc:
+                self._reset(failed=True)
                 self._record(migration, success=False, started=started)
-                raise MigrationFailed(migration, number, _driver_message(exc)) from exc
+            except Exception as exc:  # the connection may be what failed: report the script
+                log.warning("could not record the failure of %s: %s", migration.name, exc)
+            raise
         self._record(migration, success=True, started=started)
         log.info("applied %s", migration.name)
         return MigrationOutcome(migration.version, migration.name, "up", _ms(started))
@@ -112,14 +117,24 @@ class Runner:
     def _revert(self, migration: Migration) -> MigrationOutcome:
         assert migration.undo is not None
         started = time.monotonic()
-        for number, statement in enumerate(migration.undo.statements, start=1):
-            try:
-                self.cursor.execute(statement)
-            except Exception as exc:
-                raise MigrationFailed(migration.undo, number, _driver_message(exc)) from exc
+        self._run_script(migration.undo)
         self.cursor.execute(self.dialect.delete_history(), {"version": migration.version})
         log.info("undid %s with %s", migration.name, migration.undo.name)
         return MigrationOutcome(migration.version, migration.undo.name, "down", _ms(started))
+
+    def _run_script(self, script: Migration) -> None:
+        """Each statement as it is (no parameters: a literal % is data, not a placeholder),
+        then the session put back in autocommit, whatever the script left it in."""
+        for number, statement in enumerate(script.statements, start=1):
+            try:
+                self.cursor.execute(statement)
+            except Exception as exc:
+                raise MigrationFailed(script, number, _driver_message(exc)) from exc
+        self._reset(failed=False)
+
+    def _reset(self, failed: bool) -> None:
+        for statement in self.dialect.session_reset(failed):
+            self.cursor.execute(statement)
 
     def forget_failed(self) -> list[int]:
         """Drop history rows of failed attempts (after their effects were restored)."""

@@ -1,58 +1,182 @@
-"""Split a SQL script into statements: ``;`` ends a statement outside quotes and comments."""
+"""Split a MySQL/MariaDB script into statements the way the ``mysql`` client reads it.
+
+The client, not the server, knows ``DELIMITER``: a line ``DELIMITER ;;`` changes the
+statement terminator, so triggers, procedures and functions can hold ``;`` in their bodies.
+``--`` starts a comment only when followed by whitespace or a control character (``1--1`` is
+arithmetic), ``#`` comments run to the end of the line, and plain ``/* */`` comments are
+dropped. Version comments (``/*!50700 ... */``, MariaDB's ``/*M!...*/``) and optimizer hints
+(``/*+ ... */``) are code the server runs, so they stay in the statement text. Quoted strings
+and identifiers may hold anything, with backslash escapes and doubled quotes. An unterminated
+quote or comment is an error naming its line, never a silently shortened file.
+"""
 
 from __future__ import annotations
 
-_QUOTES = ("'", '"', "`")
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from deployer.errors import DeployerError, ExitCode
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement to send to the server, and the script line it starts on."""
+
+    text: str
+    line: int
+
+
+class SqlTextError(DeployerError):
+    """The script cannot be read as SQL (unterminated quote or comment, bad DELIMITER)."""
+
+    exit_code = ExitCode.INVALID_SPEC
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+#: ``DELIMITER xx`` as the client recognises it: any case, at the start of a line, when no
+#: statement is pending; the argument is the first word of the rest of the line.
+_DELIMITER_LINE = re.compile(r"[ \t]*delimiter(?!\S)(?:[ \t]+(\S*))?[^\n]*", re.IGNORECASE)
+#: ``--`` followed by whitespace, a control character or the end of the script.
+_DASH_COMMENT = r"--(?=[\x00-\x20\x7f]|\Z)"
+#: Comments that are code the server runs: version comments and optimizer hints.
+_KEPT_COMMENT = ("/*!", "/*M!", "/*+")
+
+
+@dataclass
+class Pending:
+    """The statement being read: its pieces and the line of its first significant text."""
+
+    parts: list[str]
+    line: int | None = None
+
+    def add(self, text: str, line: int) -> None:
+        if self.line is None:
+            stripped = text.lstrip()
+            if not stripped:
+                return
+            line += text.count("\n", 0, len(text) - len(stripped))
+            self.line = line
+        self.parts.append(text)
+
+    def take(self) -> Statement | None:
+        text = "".join(self.parts).strip()
+        line = self.line
+        self.parts, self.line = [], None
+        return Statement(text, line) if text and line is not None else None
+
+
+def split_script(script: str) -> list[Statement]:
+    """Statements without their terminator, each with its first line; comments between
+    statements and plain comments inside them are dropped."""
+    return list(_MysqlReader(script).statements())
 
 
 def split_statements(script: str) -> list[str]:
-    """Statements without their trailing ``;``; comment-only fragments are dropped."""
-    statements: list[str] = []
-    current: list[str] = []
-    index, length = 0, len(script)
-    while index < length:
-        char = script[index]
-        if char in _QUOTES:
-            end = _quoted_end(script, index)
-            current.append(script[index:end])
-            index = end
-        elif script.startswith("--", index) or char == "#":
-            end = script.find("\n", index)
-            index = length if end < 0 else end
-        elif script.startswith("/*", index):
-            end = script.find("*/", index + 2)
-            index = length if end < 0 else end + 2
-            current.append(" ")
-        elif char == ";":
-            _flush(current, statements)
-            index += 1
+    """The statements' texts only (see :func:`split_script`)."""
+    return [statement.text for statement in split_script(script)]
+
+
+class _MysqlReader:
+    def __init__(self, script: str) -> None:
+        self.script = script
+        self.pos = 0
+        self.line = 1
+        self.pending = Pending([])
+        self.delimiter = ";"
+        self.special = _special(self.delimiter)
+
+    def statements(self) -> Iterator[Statement]:
+        script = self.script
+        self._delimiter_command()
+        while True:
+            match = self.special.search(script, self.pos)
+            end = len(script) if match is None else match.start()
+            if end > self.pos:
+                self._keep(script[self.pos : end])
+            if match is None:
+                break
+            found = match.group()
+            if found == self.delimiter:
+                self.pos = match.end()
+                yield from self._flush()
+            elif found == "\n":
+                self._keep("\n")
+                self._delimiter_command()
+            elif found in ("'", '"', "`"):
+                self._keep(script[end : _quoted_end(script, end, self.line)])
+            elif found == "/*":
+                self._block_comment(end)
+            else:  # "#" or "-- ": to the end of the line, which stays
+                newline = script.find("\n", end)
+                self.pos = len(script) if newline < 0 else newline
+        yield from self._flush()
+
+    def _keep(self, text: str) -> None:
+        self.pending.add(text, self.line)
+        self.line += text.count("\n")
+        self.pos += len(text)
+
+    def _flush(self) -> Iterator[Statement]:
+        statement = self.pending.take()
+        if statement is not None:
+            yield statement
+
+    def _block_comment(self, start: int) -> None:
+        close = self.script.find("*/", start + 2)
+        if close < 0:
+            raise SqlTextError(self.line, "comment /* is never closed with */")
+        comment = self.script[start : close + 2]
+        if comment.startswith(_KEPT_COMMENT):
+            self._keep(comment)
         else:
-            current.append(char)
-            index += 1
-    _flush(current, statements)
-    return statements
+            # Dropped, but as a separator: "a/* */b" must not become "ab".
+            self.pending.add(" ", self.line)
+            self.line += comment.count("\n")
+            self.pos = close + 2
+
+    def _delimiter_command(self) -> None:
+        """At a line start with no statement pending, ``DELIMITER xx`` is the client's."""
+        if self.pending.line is not None:
+            return
+        match = _DELIMITER_LINE.match(self.script, self.pos)
+        if match is None:
+            return
+        word = match.group(1) or ""
+        if not word:
+            raise SqlTextError(self.line, "DELIMITER must be followed by the new terminator")
+        if "\\" in word:
+            raise SqlTextError(self.line, f"DELIMITER {word}: a backslash cannot delimit")
+        self.delimiter = word.strip("'\"`") or word
+        self.special = _special(self.delimiter)
+        self.pos = match.end()
 
 
-def _quoted_end(script: str, start: int) -> int:
+def _special(delimiter: str) -> re.Pattern[str]:
+    """What interrupts plain text; the delimiter first, as in the client, so ``//`` ends a
+    statement rather than starting anything."""
+    return re.compile("|".join([re.escape(delimiter), r"\n", "['\"`#]", _DASH_COMMENT, r"/\*"]))
+
+
+_QUOTE_STOP = {"'": re.compile(r"['\\]"), '"': re.compile(r'["\\]'), "`": re.compile("`")}
+
+
+def _quoted_end(script: str, start: int, line: int) -> int:
     """Index just past the closing quote; doubled quotes and backslash escapes stay inside."""
     quote = script[start]
+    stop = _QUOTE_STOP[quote]
     index = start + 1
-    while index < len(script):
-        char = script[index]
-        if char == "\\" and quote != "`":
-            index += 2
-            continue
-        if char == quote:
-            if script.startswith(quote * 2, index):
-                index += 2
-                continue
-            return index + 1
-        index += 1
-    return len(script)
-
-
-def _flush(current: list[str], statements: list[str]) -> None:
-    text = "".join(current).strip()
-    current.clear()
-    if text:
-        statements.append(text)
+    while True:
+        match = stop.search(script, index)
+        if match is None:
+            kind = "identifier" if quote == "`" else "string"
+            raise SqlTextError(line, f"{kind} opened with {quote} is never closed")
+        index = match.end()
+        if match.group() == "\\" or script.startswith(quote, index):
+            index += 1  # an escaped character, or the second of a doubled quote
+        else:
+            return index

@@ -1,7 +1,10 @@
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from deployer.errors import ExitCode
 from deployer.migrations import AppliedMigration, MigrationError, discover, pending
 from deployer.migrations.dialects import MYSQL, ORACLE
 from deployer.migrations.files import checksum
@@ -85,3 +88,79 @@ def test_identifiers_are_quoted_per_dialect() -> None:
     assert ":version" in ORACLE.insert_history()
     assert "GET_LOCK(%(name)s, %(timeout)s)" in MYSQL.lock()
     assert "DBMS_LOCK.REQUEST" in ORACLE.lock()
+
+
+def test_a_bom_is_neither_sql_nor_part_of_the_checksum(tmp_path: Path) -> None:
+    plain = _write(tmp_path, "V1__plain.sql", "CREATE TABLE a (x INT);\n")
+    (tmp_path / "V2__bom.sql").write_bytes(b"\xef\xbb\xbfCREATE TABLE b (x INT);\r\n")
+    first, second = discover(tmp_path)
+    assert second.statements == ("CREATE TABLE b (x INT)",)
+    assert second.checksum == checksum("CREATE TABLE b (x INT);\n")
+    # A file without a BOM keeps the checksum histories already hold.
+    assert first.checksum == checksum(plain.read_text(encoding="utf-8"))
+    assert first.former_checksum is None
+
+
+def test_a_history_written_with_the_bom_in_the_checksum_stays_valid(tmp_path: Path) -> None:
+    (tmp_path / "V1__bom.sql").write_bytes(b"\xef\xbb\xbfCREATE TABLE b (x INT);\n")
+    recorded = checksum("\ufeffCREATE TABLE b (x INT);\n")
+    history = [AppliedMigration(1, "bom", recorded, True)]
+    assert pending(history, discover(tmp_path)) == []
+
+
+def test_an_unterminated_comment_names_file_and_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "V1__open.sql", "CREATE TABLE a (x INT);\n\n/* never closed;\nDROP x;")
+    with pytest.raises(MigrationError) as caught:
+        discover(tmp_path)
+    assert str(caught.value) == f"{path}:3: comment /* is never closed with */"
+    assert caught.value.exit_code == ExitCode.INVALID_SPEC
+
+
+def _folder(path: Path) -> None:
+    path.mkdir()
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _dangling(path: Path) -> None:
+    path.symlink_to(path.with_name("gone.sql"))
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_folder, "not a regular file (a folder)"),
+        (_fifo, "not a regular file (a FIFO)"),
+        (_dangling, "a link to a missing file"),
+    ],
+)
+def test_an_entry_that_is_not_a_regular_file_is_a_spec_error(
+    tmp_path: Path, make: Callable[[Path], None], message: str
+) -> None:
+    _write(tmp_path, "V1__create_core.sql", "CREATE TABLE a (x INT);\n")
+    path = tmp_path / "V2__odd.sql"
+    make(path)
+    with pytest.raises(MigrationError) as caught:
+        discover(tmp_path)  # a FIFO would block here if it were opened
+    assert str(caught.value) == f"{path}: {message}"
+    assert caught.value.exit_code == ExitCode.INVALID_SPEC
+
+
+def test_a_link_to_a_migration_is_read(tmp_path: Path) -> None:
+    source = _write(tmp_path, "source.txt", "CREATE TABLE a (x INT);\n")
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "V1__linked.sql").symlink_to(source)
+    [migration] = discover(tmp_path / "migrations")
+    assert migration.statements == ("CREATE TABLE a (x INT)",)
+
+
+def test_statements_keep_their_lines_and_oracle_reads_sqlplus(tmp_path: Path) -> None:
+    _write(
+        tmp_path, "V1__proc.sql", "-- header\nCREATE TABLE a (x INT);\n\nBEGIN\n NULL;\nEND;\n/\n"
+    )
+    [migration] = discover(tmp_path, ORACLE)
+    assert migration.statements == ("CREATE TABLE a (x INT)", "BEGIN\n NULL;\nEND;")
+    assert migration.lines == (2, 4)
+    assert migration.line_of(2) == 4 and migration.line_of(3) is None
