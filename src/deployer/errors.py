@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     STALE_PLAN = 10
     LAB_FAILED = 11
     IRREVERSIBLE = 12
+    JOURNAL_DAMAGED = 13
     INTERRUPTED = 130
 
 

@@ -33,9 +33,13 @@ def _journal(args: argparse.Namespace) -> Any:
 
 
 def summary(run: Run) -> dict[str, Any]:
+    from deployer.journal.runs import JournalDamaged, read_json
+
     meta = run.meta()
     recap_file = run.path / "recap.json"
-    recap = json.loads(recap_file.read_text(encoding="utf-8")) if recap_file.exists() else {}
+    recap = read_json(recap_file) if recap_file.exists() else {}
+    if not isinstance(recap, dict):
+        raise JournalDamaged(f"{recap_file}: not a recap per host (a JSON object)")
     keys = (
         "id",
         "kind",

@@ -3,16 +3,23 @@
 The lock is a file in the journal's folder naming its holder (command, user, machine, pid,
 time). It is taken with link(2), which fails when the file exists, so two deployers racing
 for it cannot both win, and a reader never sees half a lock. A lock whose holder has died
-(same machine, pid gone) is stale; it is broken only when asked to.
+(same machine, pid gone) is stale; so is a lock file without a readable holder record that
+is older than ``STALE_AFTER`` seconds. A stale lock is broken only when asked to, by rename
+and compare: the lock is renamed to a name of the breaker's own, and removed only if it is
+still the very lock that was judged stale; a lock another deployer took in the meantime is put
+back. Two breakers racing can then never remove each other's fresh lock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
+import secrets
 import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -20,8 +27,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.journal.runs import JournalNotAFolder
 
 LOCK_FILE = "deploy.lock"
+#: Seconds after which a lock without a readable holder record is stale (its taker crashed
+#: between taking and writing it; a live one writes it within milliseconds).
+STALE_AFTER = 60
 
 
 class DeployLocked(DeployerError):
@@ -63,9 +74,46 @@ def holder_of(root: Path) -> LockHolder | None:
         raise DeployLocked(f"{root / LOCK_FILE} is not a deploy lock; remove it by hand") from exc
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A lock file as it was judged: its bytes and inode identify it."""
+
+    content: bytes
+    inode: int
+    age: float
+
+    @property
+    def holder(self) -> LockHolder | None:
+        return parse_holder(self.content)
+
+    def same(self, other: Seen | None) -> bool:
+        return other is not None and (other.content, other.inode) == (self.content, self.inode)
+
+
+def parse_holder(content: bytes | str) -> LockHolder | None:
+    """The holder a lock record names, or None when it names none (empty, not JSON)."""
+    try:
+        data = json.loads(content)
+        return LockHolder(**data) if isinstance(data, dict) else None
+    except (ValueError, TypeError):
+        return None
+
+
+def look(path: Path) -> Seen | None:
+    try:
+        with path.open("rb") as handle:
+            status = os.fstat(handle.fileno())
+            content = handle.read()
+    except FileNotFoundError:
+        return None
+    return Seen(content, status.st_ino, max(0.0, time.time() - status.st_mtime))
+
+
 @contextmanager
 def deploy_lock(root: Path, command: str, *, break_stale: bool = False) -> Iterator[LockHolder]:
     """Hold the environment's deploy lock while the block runs."""
+    if root.exists() and not root.is_dir():
+        raise JournalNotAFolder(f"journal {root} is a file, not a folder; pass --journal a folder")
     me = LockHolder(
         command,
         getpass.getuser(),
@@ -77,17 +125,17 @@ def deploy_lock(root: Path, command: str, *, break_stale: bool = False) -> Itera
     for _ in range(3):  # a stale lock broken by someone else between our attempts: try again
         if _take(path, me):
             break
-        holder = holder_of(root)
-        if holder is None:
+        seen = look(path)
+        if seen is None:
             continue
-        if holder.alive:
-            raise DeployLocked(f"the environment is locked by {holder.describe()}")
-        if not break_stale:
+        judge_stale(path, seen, break_stale)
+        if not break_lock(path, seen):
+            now = look(path)
+            holder = now.holder if now is not None else None
             raise DeployLocked(
-                f"the environment is locked by {holder.describe()}, which is no longer "
-                "running; pass --break-lock to break the stale lock"
+                "the deploy lock changed hands while it was being broken"
+                + (f"; now held by {holder.describe()}" if holder else "")
             )
-        path.unlink(missing_ok=True)
     else:
         raise DeployLocked(f"could not take the deploy lock {path}")
     try:
@@ -95,6 +143,44 @@ def deploy_lock(root: Path, command: str, *, break_stale: bool = False) -> Itera
     finally:
         if holder_of(root) == me:
             path.unlink(missing_ok=True)
+
+
+def judge_stale(path: Path, seen: Seen, break_stale: bool) -> None:
+    """Return only when the lock ``seen`` is stale and may be broken; else say who holds it."""
+    holder = seen.holder
+    if holder is None:
+        if seen.age < STALE_AFTER:
+            raise DeployLocked(f"{path} has no holder record yet; try again")
+        if not break_stale:
+            raise DeployLocked(
+                f"{path} has no holder record and is older than {STALE_AFTER} s, so its taker "
+                "died while taking it; pass --break-lock to break the stale lock"
+            )
+        return
+    if holder.alive:
+        raise DeployLocked(f"the environment is locked by {holder.describe()}")
+    if not break_stale:
+        raise DeployLocked(
+            f"the environment is locked by {holder.describe()}, which is no longer "
+            "running; pass --break-lock to break the stale lock"
+        )
+
+
+def break_lock(path: Path, seen: Seen) -> bool:
+    """Remove the lock if it is still the one ``seen``; False when another deployer holds it
+    now (the lock is then put back)."""
+    aside = path.with_name(f".{path.name}.broken.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return True  # another breaker removed it first: take it in the next round
+    if seen.same(look(aside)):
+        aside.unlink()
+        return True
+    with contextlib.suppress(FileExistsError):
+        os.link(aside, path)  # link, not rename: never replaces a lock taken meanwhile
+    aside.unlink()
+    return False
 
 
 def _take(path: Path, me: LockHolder) -> bool:

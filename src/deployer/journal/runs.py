@@ -42,6 +42,82 @@ class RunNotFound(DeployerError):
     exit_code = ExitCode.USAGE
 
 
+class JournalNotAFolder(DeployerError):
+    """``--journal`` (or the default journal path) names something that is not a folder."""
+
+    exit_code = ExitCode.USAGE
+
+
+class JournalDamaged(DeployerError):
+    """A run's record cannot be read back: edited by hand, truncated, or not deployer's."""
+
+    exit_code = ExitCode.JOURNAL_DAMAGED
+
+
+#: Keys whose values deployer writes itself (ids, kinds, statuses, times, the port each host
+#: serves on): kept whole by the redactor, so that a secret such as ``a`` or ``1`` cannot make
+#: the journal unreadable for the commands that read it back.
+TRUSTED = frozenset(
+    {
+        "id",
+        "kind",
+        "status",
+        "started",
+        "finished",
+        "exit_code",
+        "timeline",
+        "time",
+        "event",
+        "undoes",
+        "ports",
+    }
+)
+
+
+def _plain(data: Any) -> Any:
+    """JSON types only (tuples, paths, enums... as JSON would write them)."""
+    return json.loads(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def _dumps(data: Any, indent: int | None = None) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=indent)
+
+
+def _write_meta(folder: Path, meta: Mapping[str, Any], redact: Redactor) -> None:
+    write_atomic(folder / "meta.json", _dumps(redact.value(_plain(meta), TRUSTED), indent=2))
+
+
+def read_json(path: Path) -> Any:
+    """A JSON record of the journal; a damaged one is an error naming the file."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise JournalDamaged(f"{path}: not a readable JSON record ({_reason(exc)})") from exc
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    path = folder / "meta.json"
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise JournalDamaged(f"{path}: not a run record (a JSON object), but {_kind(data)}")
+    return data
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"line {exc.lineno} column {exc.colno}: {exc.msg}"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc)
+
+
+def _kind(data: Any) -> str:
+    names = {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(data), "a number")
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -64,31 +140,41 @@ class Run:
         return self.path.name
 
     def meta(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
-        return data
+        return read_meta(self.path)
 
     def record(self, name: str, content: str | Mapping[str, Any] | list[Any]) -> Path:
-        """Store a named record (text, or JSON for mappings/lists), redacted."""
-        text = (
-            content
-            if isinstance(content, str)
-            else json.dumps(content, ensure_ascii=False, indent=2, default=str)
-        )
+        """Store a named record, redacted: mappings and lists as JSON masked per value, text
+        named ``*.json`` likewise when it parses, any other text in every encoding."""
+        if isinstance(content, str):
+            text = self.redact.json(content) if name.endswith(".json") else self.redact(content)
+        else:
+            text = _dumps(self.redact.value(_plain(content)), indent=2)
         target = self.path / name
-        write_atomic(target, self.redact(text))
+        write_atomic(target, text)
         return target
 
     def event(self, kind: str, **data: Any) -> None:
-        line = json.dumps({"time": _now(), "event": kind, **data}, ensure_ascii=False, default=str)
-        append_line(self.path / "events.jsonl", self.redact(line))
+        record = self.redact.value(_plain({"time": _now(), "event": kind, **data}), TRUSTED)
+        append_line(self.path / "events.jsonl", _dumps(record))
 
     def events(self) -> Iterator[dict[str, Any]]:
         path = self.path / "events.jsonl"
         if not path.exists():
             return
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                yield json.loads(line)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise JournalDamaged(f"{path}: cannot be read ({_reason(exc)})") from exc
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError as exc:
+                raise JournalDamaged(f"{path}:{number}: not a JSON event") from exc
+            if not isinstance(event, dict):
+                raise JournalDamaged(f"{path}:{number}: not a JSON event (an object)")
+            yield event
 
     def set_status(self, status: RunStatus, exit_code: int | None = None, **extra: Any) -> None:
         meta = self.meta()
@@ -98,9 +184,7 @@ class Run:
             meta["finished"] = _now()
             meta["exit_code"] = exit_code
         meta.update(extra)
-        write_atomic(
-            self.path / "meta.json", self.redact(json.dumps(meta, ensure_ascii=False, indent=2))
-        )
+        _write_meta(self.path, meta, self.redact)
         self.event("status", status=status.value, exit_code=exit_code)
 
 
@@ -110,10 +194,15 @@ class Journal:
     def __init__(self, root: Path, redact: Redactor | None = None) -> None:
         # Absolute: run folders hold files (known_hosts) that tools started elsewhere read.
         self.root = root.resolve()
-        self.redact = redact or Redactor()
+        # Not ``redact or ...``: an empty Redactor is falsy, and the caller's one must be used.
+        self.redact = redact if redact is not None else Redactor()
 
     def start(self, kind: str, spec: Path, **meta: Any) -> Run:
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._check_folder()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise JournalNotAFolder(f"journal {self.root} is not a folder") from exc
         run = Run(self.root / new_run_id(), self.redact)
         run.path.mkdir(mode=0o700)
         record = {
@@ -131,18 +220,18 @@ class Journal:
             "timeline": [{"status": "starting", "time": _now()}],
             **meta,
         }
-        write_atomic(
-            run.path / "meta.json", self.redact(json.dumps(record, ensure_ascii=False, indent=2))
-        )
+        _write_meta(run.path, record, self.redact)
         return run
 
     def runs(self) -> list[Run]:
+        self._check_folder()
         if not self.root.is_dir():
             return []
         found = [p for p in self.root.iterdir() if (p / "meta.json").is_file()]
         return [Run(p, self.redact) for p in sorted(found, key=lambda p: p.name)]
 
     def get(self, run_id: str) -> Run:
+        self._check_folder()
         path = self.root / run_id
         if not run_id or "/" in run_id or not (path / "meta.json").is_file():
             raise RunNotFound(f"no run '{run_id}' in {self.root}")
@@ -151,3 +240,9 @@ class Journal:
     def last(self, kind: str | None = None) -> Run | None:
         runs = [r for r in self.runs() if kind is None or r.meta().get("kind") == kind]
         return runs[-1] if runs else None
+
+    def _check_folder(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise JournalNotAFolder(
+                f"journal {self.root} is a file, not a folder; pass --journal a folder"
+            )

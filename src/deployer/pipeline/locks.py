@@ -3,8 +3,14 @@ journal) and every target host (one deployer per host, even from another machine
 copy of the journal).
 
 On a host the lock is a directory made with mkdir(1), which fails when it exists, so two
-deployers racing for a host cannot both win; it holds the holder's record. All hosts are locked
-at once; when one refuses, the others taken are released.
+deployers racing for a host cannot both win; it holds the holder's record, written whole (to a
+temporary name, then renamed). All hosts are locked at once; when one refuses, the others taken
+are released.
+
+A lock folder without a record older than ``STALE_AFTER`` seconds is stale (its taker died
+between mkdir and the write). Breaking is rename and compare, in one script on the host: the
+folder is renamed aside, and removed only if it still holds the record judged stale (or still
+none, and is still old); otherwise it is put back and the break refused.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
-from deployer.journal.lock import DeployLocked, LockHolder, deploy_lock
+from deployer.journal.lock import STALE_AFTER, DeployLocked, LockHolder, deploy_lock, parse_holder
 from deployer.pipeline.targets import ssh_targets
 from deployer.spec import LoadedEnvironment
 from deployer.transport import SshOptions
@@ -28,7 +34,50 @@ from deployer.transport.ssh import SshTarget, run_on
 log = logging.getLogger(__name__)
 
 LOCKS_DIR = "/var/lib/deployer/locks"
-TAKEN, HELD = "lock: taken", "lock: held"
+TAKEN, HELD, BROKEN, CHANGED = "lock: taken", "lock: held", "lock: broken", "lock: changed"
+
+#: ``sh -c TAKE_SCRIPT sh FOLDER`` with the holder's record on stdin: takes the lock, or says
+#: it is held, how old the folder is and the record it holds (if any).
+TAKE_SCRIPT = f"""\
+lock=$1
+parent=$(dirname -- "$lock")
+mkdir -p -m 700 -- "$parent" || exit 3
+if mkdir -m 700 -- "$lock" 2>/dev/null; then
+  cat > "$lock/.holder.json.new" && mv -f -- "$lock/.holder.json.new" "$lock/holder.json" || exit 3
+  echo '{TAKEN}'
+  exit 0
+fi
+now=$(date +%s)
+echo '{HELD}'
+echo "age: $(( now - $(stat -c %Y -- "$lock" 2>/dev/null || echo "$now") ))"
+cat -- "$lock/holder.json" 2>/dev/null
+exit 0
+"""
+
+#: ``sh -c BREAK_SCRIPT sh FOLDER STALE_AFTER`` with the record judged stale on stdin (empty:
+#: the folder had none): removes the lock only if it is still that one.
+BREAK_SCRIPT = f"""\
+lock=$1
+aside="$lock.broken.$$.$(date +%s)"
+mv -T -- "$lock" "$aside" 2>/dev/null || {{ echo '{BROKEN}'; exit 0; }}
+judged=$(cat; echo x)
+judged=${{judged%x}}
+same=no
+if [ -z "$judged" ]; then
+  age=$(( $(date +%s) - $(stat -c %Y -- "$aside") ))
+  [ ! -e "$aside/holder.json" ] && [ "$age" -ge "$2" ] && same=yes
+elif [ -f "$aside/holder.json" ] && printf %s "$judged" | cmp -s - "$aside/holder.json"; then
+  same=yes
+fi
+if [ "$same" = yes ]; then
+  rm -rf -- "$aside"
+  echo '{BROKEN}'
+else
+  mv -T -- "$aside" "$lock" 2>/dev/null || rm -rf -- "$aside"
+  echo '{CHANGED}'
+fi
+exit 0
+"""
 
 
 @contextmanager
@@ -69,23 +118,59 @@ def take_host_lock(
 ) -> None:
     record = json.dumps(asdict(me)).encode()
     for _ in range(2):  # once more after breaking a stale lock
-        answer = _run(target, _take_script(folder), ssh, record)
+        answer = _run(target, script_command(TAKE_SCRIPT, folder), ssh, record)
         if answer.startswith(TAKEN):
             return
-        holder = _holder(answer[len(HELD) :])
+        age, judged = parse_held(answer)
         where = f"{target.name} is locked"
+        holder = parse_holder(judged) if judged.strip() else None
         if holder is None:
-            raise DeployLocked(f"{where} ({folder} has no holder record yet); try again")
-        if holder.alive:
+            _judge_recordless(where, folder, age, bool(judged.strip()), break_stale)
+        elif holder.alive:
             raise DeployLocked(f"{where} by {holder.describe()}")
-        if not break_stale:
+        elif not break_stale:
             raise DeployLocked(
                 f"{where} by {holder.describe()}, which is no longer running; pass "
                 "--break-lock to break the stale lock"
             )
-        log.warning("%s: breaking the stale lock of %s", target.name, holder.describe())
-        _run(target, f"sudo -n rm -rf -- {shlex.quote(folder)}", ssh)
+        whom = holder.describe() if holder else "a holder that never wrote its record"
+        log.warning("%s: breaking the stale lock of %s", target.name, whom)
+        command = script_command(BREAK_SCRIPT, folder, str(STALE_AFTER))
+        if _run(target, command, ssh, judged.encode()).startswith(CHANGED):
+            raise DeployLocked(f"{where}: the lock changed hands while it was being broken")
     raise DeployLocked(f"could not take the deploy lock {folder} on {target.name}")
+
+
+def _judge_recordless(where: str, folder: str, age: int, garbled: bool, break_stale: bool) -> None:
+    """A folder without a holder record (or with half of one, from a crash while writing it)
+    is being taken right now, or its taker died: the folder's age tells which."""
+    what = "a record that names no holder" if garbled else "no holder record"
+    if age < STALE_AFTER:
+        raise DeployLocked(f"{where} ({folder} has {what} yet); try again")
+    if not break_stale:
+        raise DeployLocked(
+            f"{where} ({folder} has {what} and is {age} s old, so its taker died while "
+            "taking it); pass --break-lock to break the stale lock"
+        )
+
+
+def script_command(script: str, *args: str) -> str:
+    """One remote command running ``script`` as root with ``args`` as $1..."""
+    quoted = " ".join(shlex.quote(arg) for arg in args)
+    return f"sudo -n sh -c {shlex.quote(script)} deployer-lock {quoted}"
+
+
+def parse_held(answer: str) -> tuple[int, str]:
+    """The folder's age and its record (maybe empty) from the take script's "held" answer."""
+    lines = answer.split("\n", 2)[1:]
+    age = 0
+    if lines and lines[0].startswith("age: "):
+        try:
+            age = int(lines[0][len("age: ") :].strip())
+        except ValueError:
+            age = 0
+        lines = lines[1:]
+    return age, lines[0] if lines else ""
 
 
 def release_host_lock(target: SshTarget, folder: str, me: LockHolder, ssh: SshOptions) -> None:
@@ -95,17 +180,6 @@ def release_host_lock(target: SshTarget, folder: str, me: LockHolder, ssh: SshOp
     result = run_on(target, script, ssh, stdin=json.dumps(asdict(me)).encode())
     if not result.ok:
         log.warning("%s: deploy lock not released: %s", target.name, result.describe())
-
-
-def _take_script(folder: str) -> str:
-    quoted = shlex.quote(folder)
-    parent = shlex.quote(str(Path(folder).parent))
-    return (
-        f"sudo -n mkdir -p -m 700 {parent} && "
-        f"if sudo -n mkdir -m 700 {quoted} 2>/dev/null; then "
-        f"sudo -n tee {quoted}/holder.json >/dev/null && echo {shlex.quote(TAKEN)}; "
-        f"else echo {shlex.quote(HELD)}; sudo -n cat {quoted}/holder.json 2>/dev/null; fi"
-    )
 
 
 class LockHostUnreachable(DeployerError):
@@ -119,10 +193,3 @@ def _run(target: SshTarget, script: str, ssh: SshOptions, stdin: bytes | None = 
     if not result.ok:
         raise DeployLocked(f"cannot take the deploy lock: {result.describe()}")
     return result.stdout
-
-
-def _holder(text: str) -> LockHolder | None:
-    try:
-        return LockHolder(**json.loads(text))
-    except (ValueError, TypeError):
-        return None

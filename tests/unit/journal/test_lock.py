@@ -6,14 +6,17 @@ import json
 import os
 import socket
 import subprocess
+import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from deployer.errors import ExitCode
-from deployer.journal.lock import LOCK_FILE, DeployLocked, deploy_lock, holder_of
+from deployer.errors import DeployerError, ExitCode
+from deployer.journal import lock
+from deployer.journal.lock import LOCK_FILE, DeployLocked, LockHolder, deploy_lock, holder_of
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -85,3 +88,66 @@ def test_apply_is_refused_before_touching_any_host(
     assert result.code == ExitCode.LOCKED
     assert "locked by apply by alice@" in result.err
     assert [p.name for p in tmp_path.iterdir()] == [LOCK_FILE]
+
+
+def test_two_breakers_never_remove_each_others_fresh_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both breakers judge the same dead holder; the second one to act must find the lock
+    the first took since, and leave it."""
+    write_lock(tmp_path, dead_pid())
+    real_alive = LockHolder.alive.fget  # type: ignore[attr-defined]
+    first: ExitStack = ExitStack()
+    taken: list[LockHolder] = []
+    interleaved: list[bool] = []
+
+    def alive(holder: LockHolder) -> bool:
+        if holder.command == "apply" and not interleaved:
+            interleaved.append(True)
+            # The other breaker runs now, between this one's judgement and its break.
+            taken.append(first.enter_context(deploy_lock(tmp_path, "rollback", break_stale=True)))
+        return bool(real_alive(holder))
+
+    monkeypatch.setattr(LockHolder, "alive", property(alive))
+    with first:
+        with pytest.raises(DeployLocked, match="changed hands"):
+            take(tmp_path, break_stale=True)
+        assert taken and holder_of(tmp_path) == taken[0]
+    assert holder_of(tmp_path) is None  # released by its own holder
+
+
+def test_the_second_breaker_judging_the_same_dead_holder_refuses(tmp_path: Path) -> None:
+    write_lock(tmp_path, dead_pid())
+    path = tmp_path / LOCK_FILE
+    seen_by_first, seen_by_second = lock.look(path), lock.look(path)
+    assert seen_by_first is not None and seen_by_second is not None
+    assert lock.break_lock(path, seen_by_first)
+    with deploy_lock(tmp_path, "apply") as first:
+        assert not lock.break_lock(path, seen_by_second)
+        assert holder_of(tmp_path) == first
+    assert not list(tmp_path.glob(".*broken*"))
+
+
+def age(path: Path, seconds: float) -> None:
+    old = time.time() - seconds
+    os.utime(path, (old, old))
+
+
+def test_a_lock_without_a_holder_record_is_stale_once_old(tmp_path: Path) -> None:
+    path = tmp_path / LOCK_FILE
+    path.write_bytes(b"")  # its taker died before writing the record
+    with pytest.raises(DeployLocked, match="no holder record yet; try again"):
+        take(tmp_path, break_stale=True)
+    age(path, lock.STALE_AFTER + 5)
+    with pytest.raises(DeployLocked, match=r"older than 60 s.*pass --break-lock"):
+        take(tmp_path)
+    with deploy_lock(tmp_path, "apply", break_stale=True) as me:
+        assert holder_of(tmp_path) == me
+
+
+def test_a_journal_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    journal = tmp_path / "runs"
+    journal.write_text("not a folder\n", encoding="utf-8")
+    with pytest.raises(DeployerError, match="is a file, not a folder") as caught:
+        take(journal)
+    assert caught.value.exit_code == ExitCode.USAGE

@@ -1,11 +1,14 @@
 import json
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from deployer.errors import ExitCode
 from deployer.journal import Journal, Redactor, RunStatus
-from deployer.journal.runs import RunNotFound
+from deployer.journal.runs import JournalDamaged, JournalNotAFolder, RunNotFound
 
 SECRET = 'p@ss "w0rd"/中文'
 
@@ -54,3 +57,82 @@ def test_redactor_masks_longest_values_first() -> None:
     redact = Redactor(["abc", "abcdef"])
     assert redact("x abcdef y abc") == "x ******** y ********"
     assert not Redactor([""])
+
+
+DAMAGED_META = [
+    pytest.param("[1, 2]", "not a run record \\(a JSON object\\), but a list", id="list"),
+    pytest.param("42", "but a number", id="number"),
+    pytest.param('{"id": ', "not a readable JSON record \\(line 1 column 8", id="invalid"),
+    pytest.param("\udcff", "not UTF-8", id="not-utf8"),
+]
+
+
+@pytest.mark.parametrize(("content", "message"), DAMAGED_META)
+def test_a_damaged_meta_json_is_an_error_naming_the_file(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    journal = Journal(tmp_path)
+    run = journal.start("apply", tmp_path / "env.yml")
+    (run.path / "meta.json").write_bytes(content.encode("utf-8", "surrogateescape"))
+    with pytest.raises(JournalDamaged, match=message) as caught:
+        journal.last("apply")
+    assert caught.value.exit_code == ExitCode.JOURNAL_DAMAGED
+    assert str(run.path / "meta.json") in str(caught.value)
+
+
+def test_a_damaged_event_line_is_an_error_naming_file_and_line(tmp_path: Path) -> None:
+    run = Journal(tmp_path).start("apply", tmp_path / "env.yml")
+    run.event("stage", name="database")
+    with (run.path / "events.jsonl").open("a") as events:
+        events.write("[]\n")
+    with pytest.raises(JournalDamaged, match=r"events.jsonl:2: not a JSON event"):
+        list(run.events())
+
+
+def test_a_journal_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    root.write_text("", encoding="utf-8")
+    journal = Journal(root)
+    for action in (journal.runs, lambda: journal.get("x"), lambda: journal.start("plan", root)):
+        with pytest.raises(JournalNotAFolder, match="is a file, not a folder") as caught:
+            action()
+        assert caught.value.exit_code == ExitCode.USAGE
+
+
+SPEC = str(Path(__file__).resolve().parents[3] / "examples" / "huadong-production.yml")
+COMMANDS = [
+    pytest.param(["runs", SPEC], id="runs"),
+    pytest.param(["show", SPEC, "last"], id="show"),
+    pytest.param(["rollback", SPEC, "--last"], id="rollback"),
+]
+
+
+@pytest.fixture
+def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUADONG_DB_ADMIN_PASSWORD", "x")
+    monkeypatch.setenv("HUADONG_DB_APP_PASSWORD", "y")
+
+
+@pytest.mark.usefixtures("_secrets")
+@pytest.mark.parametrize("argv", COMMANDS)
+def test_commands_refuse_a_journal_that_is_a_file(
+    tmp_path: Path, cli: Callable[[list[str]], Any], argv: list[str]
+) -> None:
+    root = tmp_path / "runs.txt"
+    root.write_text("", encoding="utf-8")
+    result = cli([*argv, "--journal", str(root)])
+    assert result.code == ExitCode.USAGE, result.err
+    assert "is a file, not a folder" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.usefixtures("_secrets")
+@pytest.mark.parametrize("argv", COMMANDS)
+@pytest.mark.parametrize("content", ["[]", "7", "{", "null"])
+def test_commands_refuse_a_journal_whose_meta_is_not_an_object(
+    tmp_path: Path, cli: Callable[[list[str]], Any], argv: list[str], content: str
+) -> None:
+    run = Journal(tmp_path).start("apply", Path(SPEC))
+    (run.path / "meta.json").write_text(content, encoding="utf-8")
+    result = cli([*argv, "--journal", str(tmp_path)])
+    assert result.code == ExitCode.JOURNAL_DAMAGED, result.err
+    assert "meta.json" in result.err and "Traceback" not in result.err
