@@ -8,16 +8,21 @@ skipped here: model validation reports those.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from deployer.spec.environment import ROLES
+from deployer.spec.freeform import config_findings, file_references, secret_findings
 from deployer.spec.problems import Problem
-from deployer.spec.secrets import SECRET_KEY, SecretRef, resolve_file
+from deployer.spec.regularfile import not_regular
+from deployer.spec.secrets import SecretRef, SecretUnavailable, read_secret_file, resolve_file
 from deployer.spec.yamlsource import YamlDocument, YamlPath
 
 Finding = tuple[YamlPath, str]
+_CHARSET = re.compile(r"^[a-z0-9]{1,32}$")
+_COLLATION = re.compile(r"^[a-z0-9_]{1,64}$")
 
 
 def cross_check(doc: YamlDocument, base_dir: Path) -> list[Problem]:
@@ -34,12 +39,18 @@ def _all_findings(data: dict[str, Any], base_dir: Path) -> Iterator[Finding]:
         yield from _database_host(hosts, data.get("database"))
     yield from _roles_have_middleware(hosts, _mapping(data.get("middleware")))
     yield from _referenced_files(data, hosts, base_dir)
+    yield from _secret_files(data, base_dir)
+    yield from _charsets(_mapping(data.get("database")))
     product = _mapping(data.get("product"))
-    yield from _config_secrets(product.get("config"), ("product", "config"), allow_inline)
+    yield from config_findings(product.get("config"), ("product", "config"), allow_inline)
     for index, host in enumerate(hosts):
         config = _mapping(host.get("overrides")).get("product_config")
         path: YamlPath = ("hosts", index, "overrides", "product_config")
-        yield from _config_secrets(config, path, allow_inline)
+        yield from config_findings(config, path, allow_inline)
+    # Values there are typed as text by the model; their keys are free.
+    parameters = product.get("context_parameters")
+    yield from secret_findings(parameters, ("product", "context_parameters"), allow_inline)
+    yield from secret_findings(data.get("labels"), ("labels",), allow_inline)
 
 
 def _unique_hosts(hosts: list[dict[str, Any]]) -> Iterator[Finding]:
@@ -111,12 +122,9 @@ def _referenced_files(
         key_file = _mapping(host.get("auth")).get("key_file")
         wanted.append((("hosts", index, "auth", "key_file"), key_file, "file"))
     database = _mapping(data.get("database"))
-    wanted.append((("database", "admin", "password"), _secret_file(database.get("admin")), "file"))
     for index, schema in enumerate(_mapping(s) for s in _list(database.get("schemas"))):
         prefix = ("database", "schemas", index)
         wanted.append(((*prefix, "migrations"), schema.get("migrations"), "dir"))
-        owner = _secret_file(schema.get("owner"))
-        wanted.append(((*prefix, "owner", "password"), owner, "file"))
     for path, locator, kind in wanted:
         if not _text(locator):
             continue
@@ -124,7 +132,64 @@ def _referenced_files(
         if kind == "dir" and not target.is_dir():
             yield (path, f"folder not found: {target}")
         elif kind == "file" and not target.is_file():
+            what = not_regular(target)
+            yield (
+                path,
+                f"not a regular file: {target} {what}" if what else f"file not found: {target}",
+            )
+
+
+def _secret_files(data: dict[str, Any], base_dir: Path) -> Iterator[Finding]:
+    """Every ``${file:...}`` secret is a readable regular UTF-8 file (read now, not shown)."""
+    database = _mapping(data.get("database"))
+    refs: list[tuple[YamlPath, str]] = [
+        (("database", "admin", "password"), _secret_file(database.get("admin")))
+    ]
+    for index, schema in enumerate(_mapping(s) for s in _list(database.get("schemas"))):
+        owner = _secret_file(schema.get("owner"))
+        refs.append((("database", "schemas", index, "owner", "password"), owner))
+    product = _mapping(data.get("product"))
+    refs.extend(file_references(product.get("config"), ("product", "config")))
+    for index, host in enumerate(_mapping(h) for h in _list(data.get("hosts"))):
+        path: YamlPath = ("hosts", index, "overrides", "product_config")
+        refs.extend(file_references(_mapping(host.get("overrides")).get("product_config"), path))
+    for path, locator in refs:
+        if not locator:
+            continue
+        target = resolve_file(locator, base_dir)
+        if not target.exists():
             yield (path, f"file not found: {target}")
+            continue
+        try:
+            read_secret_file(target)
+        except SecretUnavailable as exc:
+            yield (path, str(exc))
+
+
+def _charsets(database: dict[str, Any]) -> Iterator[Finding]:
+    """A collation belongs to one character set, whose name it starts with; the server refuses
+    any other pair only when the schema is created, after the database server was set up."""
+    for index, schema in enumerate(_mapping(s) for s in _list(database.get("schemas"))):
+        charset, collation = schema.get("charset", "utf8mb4"), schema.get("collation")
+        prefix: YamlPath = ("database", "schemas", index)
+        if not isinstance(charset, str) or not _CHARSET.match(charset.strip()):
+            continue  # the model reports it
+        charset = charset.strip()
+        if collation is None:
+            if charset != "utf8mb4":
+                yield (
+                    (*prefix, "charset"),
+                    f"the default collation utf8mb4_unicode_ci is not one of {charset}'s; "
+                    f"set collation too (e.g. {charset}_bin)",
+                )
+        elif isinstance(collation, str) and _COLLATION.match(collation.strip()):
+            collation = collation.strip()
+            if not (collation.startswith(charset + "_") or collation == charset == "binary"):
+                yield (
+                    (*prefix, "collation"),
+                    f"{collation} is not a collation of character set {charset} "
+                    f"(its collations start with '{charset}_')",
+                )
 
 
 def _secret_file(credentials: Any) -> str:
@@ -135,27 +200,6 @@ def _secret_file(credentials: Any) -> str:
     except ValueError:
         return ""
     return ref.locator if ref is not None and ref.source == "file" else ""
-
-
-def _config_secrets(config: Any, prefix: YamlPath, allow_inline: bool) -> Iterator[Finding]:
-    """Free-form config keys named like secrets must hold references too."""
-    if isinstance(config, list):
-        for index, item in enumerate(config):
-            yield from _config_secrets(item, (*prefix, index), allow_inline)
-        return
-    for key, value in _mapping(config).items():
-        path = (*prefix, key)
-        if isinstance(value, dict | list):
-            yield from _config_secrets(value, path, allow_inline)
-        elif (
-            SECRET_KEY.search(str(key))
-            and isinstance(value, str | int | float)
-            and not isinstance(value, bool)  # feature switches such as csrf_token: true
-        ):
-            try:
-                SecretRef.parse(str(value), allow_inline)
-            except ValueError as exc:
-                yield (path, str(exc))
 
 
 def _has_role(host: dict[str, Any], role: str) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from deployer.spec.problems import file_problem
+from deployer.spec.regularfile import NotRegularFileError, read_regular_file
 
 MAX_BYTES = 1024 * 1024
 
@@ -46,15 +47,15 @@ def read_text(path: Path, shown: str) -> str:
 
 def _read_bytes(path: Path, shown: str) -> bytes:
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        raise file_problem(shown, "is a directory, not a YAML file") from None
+        raw = read_regular_file(path, MAX_BYTES)
     except FileNotFoundError:
         raise file_problem(shown, "file not found") from None
     except OSError as exc:
         raise file_problem(shown, f"cannot read: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
+    except NotRegularFileError as exc:
+        # A FIFO or a device would make the read wait forever or never end.
+        raise file_problem(shown, f"{exc}, not a YAML file") from None
+    if raw is None:
         raise file_problem(shown, f"file is larger than {MAX_BYTES // 1024} KiB; refusing to parse")
     return raw
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, field_validator
+from pydantic import Field, StrictBool, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from deployer.spec.secrets import SecretRef
 from deployer.spec.types import (
@@ -17,6 +18,15 @@ from deployer.spec.types import (
     Text,
     Version,
     matching,
+)
+from deployer.spec.values import (
+    Charset,
+    Collation,
+    ContextPath,
+    HealthPath,
+    JvmOption,
+    OracleService,
+    ServerNames,
 )
 
 Role = Literal["web", "app", "db"]
@@ -66,14 +76,14 @@ class Product(StrictModel):
     templates: Text | None = Field(
         default=None, description="Folder of config templates rendered with `config`."
     )
-    context_path: Annotated[str, Field(pattern=r"^(/[A-Za-z0-9._-]+)?$")] = Field(
+    context_path: ContextPath = Field(
         default="", description="Where Tomcat serves the product: '/erp', or '' for the root."
     )
     context_parameters: dict[Text, Text] = Field(
         default_factory=dict,
         description="Tomcat context parameters, e.g. where the product finds its config file.",
     )
-    health_path: Text = Field(
+    health_path: HealthPath = Field(
         default="/health", description="URL path of the health page, context path included."
     )
     health_timeout: int = Field(
@@ -93,8 +103,24 @@ class Product(StrictModel):
     config: dict[str, Any] = Field(
         default_factory=dict,
         description="Parameters passed to the product's config templates; keys named like "
-        "secrets (password, token, ...) must hold secret references.",
+        "secrets (password, token, ...) must hold secret references; upload_dir, which also "
+        "goes into Tomcat's unit file, must be an absolute path.",
     )
+
+    @field_validator("health_path")
+    @classmethod
+    def _health_in_context(cls, health_path: str, info: ValidationInfo) -> str:
+        """Tomcat serves only the product's context: a page outside it is never found."""
+        context = info.data.get("context_path")
+        if context and not (
+            health_path == context or health_path.startswith((context + "/", context + "?"))
+        ):
+            raise PydanticCustomError(
+                "health_path",
+                "must be inside the context path {context} (e.g. {context}/health)",
+                {"context": context},
+            )
+        return health_path
 
 
 class KeyAuth(StrictModel):
@@ -118,13 +144,13 @@ Auth = Annotated[
 
 class Nginx(StrictModel):
     listen_port: Port = Field(default=80, description="Port nginx listens on.")
-    server_name: Text = Field(description="server_name of the site, e.g. erp.example.cn.")
+    server_name: ServerNames = Field(description="server_name of the site, e.g. erp.example.cn.")
 
 
 class Tomcat(StrictModel):
     version: Version = Field(description="Tomcat version, quoted: '9.0', '10.1'.")
     port: Port = Field(default=8080, description="HTTP connector port.")
-    jvm_options: list[Text] = Field(
+    jvm_options: list[JvmOption] = Field(
         default_factory=lambda: ["-Xms512m", "-Xmx1024m"],
         description="JVM options (CATALINA_OPTS).",
     )
@@ -146,12 +172,14 @@ class Middleware(StrictModel):
 
 class NginxOverride(StrictModel):
     listen_port: Port | None = Field(default=None, description="Port nginx listens on.")
-    server_name: Text | None = Field(default=None, description="server_name on this host.")
+    server_name: ServerNames | None = Field(default=None, description="server_name on this host.")
 
 
 class TomcatOverride(StrictModel):
     port: Port | None = Field(default=None, description="HTTP connector port on this host.")
-    jvm_options: list[Text] | None = Field(default=None, description="JVM options on this host.")
+    jvm_options: list[JvmOption] | None = Field(
+        default=None, description="JVM options on this host."
+    )
 
 
 class HostOverrides(StrictModel):
@@ -203,8 +231,12 @@ class Schema(StrictModel):
     """A database schema (MySQL/MariaDB database, Oracle user) the product uses."""
 
     name: SchemaName = Field(description="Schema name.")
-    charset: Text = Field(default="utf8mb4", description="Character set.")
-    collation: Text = Field(default="utf8mb4_unicode_ci", description="Collation.")
+    charset: Charset = Field(default="utf8mb4", description="Character set.")
+    collation: Collation = Field(
+        default="utf8mb4_unicode_ci",
+        description="Collation, one of the character set's (its name starts with the "
+        "charset's and '_'); required when charset is not utf8mb4.",
+    )
     migrations: Text | None = Field(
         default=None, description="Folder of V<n>__<desc>.sql migrations, relative to the spec."
     )
@@ -227,7 +259,7 @@ class Database(StrictModel):
     port: Port | None = Field(default=None, description="Default 3306, or 1521 for Oracle.")
     admin: Credentials = Field(description="Administrative account used to create schemas.")
     schemas: Annotated[list[Schema], Field(min_length=1)] = Field(description="Schemas to manage.")
-    service_name: Text | None = Field(default=None, description="Oracle service name.")
+    service_name: OracleService | None = Field(default=None, description="Oracle service name.")
     dump_limit_mb: int = Field(
         default=10240,
         ge=0,

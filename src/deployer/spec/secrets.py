@@ -17,8 +17,12 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.spec.regularfile import NotRegularFileError, read_regular_file
+from deployer.spec.types import has_control
 
 _REFERENCE = re.compile(r"^\$\{(?P<source>[a-z]+):(?P<locator>.*)\}$")
+#: A secret file is a password or a key, not a document.
+MAX_SECRET_BYTES = 64 * 1024
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Keys in free-form config that hold secrets and so must be references too.
 SECRET_KEY = re.compile(
@@ -57,11 +61,7 @@ class SecretRef:
             if value is None:
                 raise SecretUnavailable(f"environment variable {self.locator} is not set ({self})")
             return value
-        path = resolve_file(self.locator, base_dir)
-        try:
-            return path.read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise SecretUnavailable(f"cannot read secret file {path}: {exc.strerror}") from None
+        return read_secret_file(resolve_file(self.locator, base_dir))
 
     @classmethod
     def parse(cls, text: str, allow_inline: bool) -> SecretRef:
@@ -86,6 +86,10 @@ class SecretRef:
             )
         if source == "file" and not locator:
             raise PydanticCustomError("secret_reference", "${file:path} needs a path")
+        if source == "file" and has_control(locator):
+            raise PydanticCustomError(
+                "secret_reference", "${file:path} must not contain control characters"
+            )
         if source not in ("env", "file"):
             raise PydanticCustomError(
                 "secret_reference", "unknown secret source; use ${env:NAME} or ${file:path}"
@@ -124,3 +128,29 @@ def resolve_file(locator: str, base_dir: Path) -> Path:
     """A path from a spec: ``~`` expanded, relative paths taken from the spec's folder."""
     path = Path(locator).expanduser()
     return path if path.is_absolute() else base_dir / path
+
+
+def read_secret_file(path: Path) -> str:
+    """The text of a secret file, without its final line break.
+
+    Anything but a regular file is refused before reading: a FIFO would block the reader
+    forever, a device could be endless. The bytes must be UTF-8; the error never shows them.
+    """
+    try:
+        raw = read_regular_file(path, MAX_SECRET_BYTES)
+    except OSError as exc:
+        raise SecretUnavailable(f"cannot read secret file {path}: {exc.strerror}") from None
+    except NotRegularFileError as exc:
+        raise SecretUnavailable(f"secret file {path} {exc}") from None
+    if raw is None:
+        raise SecretUnavailable(
+            f"secret file {path} is larger than {MAX_SECRET_BYTES // 1024} KiB; "
+            "a secret file holds one password or key"
+        )
+    try:
+        return raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise SecretUnavailable(
+            f"secret file {path} is not UTF-8 text (byte {exc.start + 1}); convert it, "
+            "e.g. iconv -f GB18030 -t UTF-8"
+        ) from None

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 API_VERSION = "deployer/v1"
 
 _DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
+_ZONE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _DNS_NAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
     r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
@@ -26,7 +27,7 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-def _text_only(value: Any) -> Any:
+def text_only(value: Any) -> Any:
     """YAML turns unquoted 5.7 into a float and 1.10 into 1.1: insist on quotes."""
     if isinstance(value, bool):
         raise PydanticCustomError(
@@ -52,7 +53,7 @@ def _no_bool(value: Any) -> Any:
 
 
 def _version_range(value: Any) -> Any:
-    value = _text_only(value)
+    value = text_only(value)
     if isinstance(value, str):
         try:
             SpecifierSet(value)
@@ -65,14 +66,21 @@ def _version_range(value: Any) -> Any:
 
 
 def _address(value: Any) -> Any:
-    value = _text_only(value)
+    value = text_only(value)
     if isinstance(value, str):
         try:
-            ipaddress.ip_address(value)
+            address = ipaddress.ip_address(value)
         except ValueError:
             # 10.20.30.311 matches the DNS name grammar, but nobody means it as a name.
             if _DOTTED_NUMBERS.match(value) or not _DNS_NAME.match(value):
                 raise PydanticCustomError("address", "not an IP address or DNS name") from None
+        else:
+            # Python takes anything after '%' as an IPv6 zone; ssh and Ansible pass it on.
+            zone = getattr(address, "scope_id", None)
+            if zone is not None and not _ZONE.match(zone):
+                raise PydanticCustomError(
+                    "address", "not an IPv6 zone id (letters, digits, '_', '.' and '-', e.g. eth0)"
+                )
     return value
 
 
@@ -86,12 +94,31 @@ def matching(pattern: str, hint: str) -> StringConstraints:
     return StringConstraints(pattern=pattern)
 
 
+#: Control characters (C0 but tab, DEL, C1) and Unicode line separators, as a regex class body:
+#: in a unit file, config file or shell command line they start a new line, and with it a new
+#: directive or command.
+CONTROL_CLASS = r"\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029"
+NO_CONTROL = f"^[^{CONTROL_CLASS}]*$"
+_NO_CONTROL_HINT = "must not contain line breaks or other control characters"
+_CONTROL = re.compile(f"[{CONTROL_CLASS}]")
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a character that could break a line in a file or command."""
+    return _CONTROL.search(text) is not None
+
+
 # Constraints come before the validators so that the JSON Schema keeps them too.
-Text = Annotated[str, StringConstraints(min_length=1), BeforeValidator(_text_only)]
+Text = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    matching(NO_CONTROL, _NO_CONTROL_HINT),
+    BeforeValidator(text_only),
+]
 Version = Annotated[
     str,
     matching(r"^[0-9][0-9A-Za-z.+_-]*$", "not a version; write e.g. '10.1' or '8.0.36'"),
-    BeforeValidator(_text_only),
+    BeforeValidator(text_only),
     Field(description="A version, quoted: '5.7', '10.1', '17'."),
 ]
 VersionRange = Annotated[
@@ -105,12 +132,12 @@ Name = Annotated[
         r"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$",
         "use lower-case letters, digits, '-' and '_' (at most 63, e.g. 'app1')",
     ),
-    BeforeValidator(_text_only),
+    BeforeValidator(text_only),
     Field(description="Lower-case letters, digits, '-' and '_'."),
 ]
 Address = Annotated[str, BeforeValidator(_address), Field(description="IP address or DNS name.")]
 Port = Annotated[
     int, Field(ge=1, le=65535), BeforeValidator(_no_bool), Field(description="TCP port.")
 ]
-LabelText = Annotated[str, BeforeValidator(_text_only)]
+LabelText = Annotated[str, matching(NO_CONTROL, _NO_CONTROL_HINT), BeforeValidator(text_only)]
 Labels = dict[LabelText, LabelText]

@@ -93,9 +93,9 @@ def test_referenced_files_and_folders_must_exist(tmp_path: Path) -> None:
         "t.yml:5:41: product.templates: folder not found: T/app.war",
         "t.yml:6:9: matrix: file not found: T/matrix.yml",
         "t.yml:2:74: hosts[0].auth.key_file: file not found: T/id_key",
+        "t.yml:12:20: database.schemas[1].migrations: folder not found: T/nowhere",
         "t.yml:9:21: database.admin.password: file not found: T/admin.pw",
         "t.yml:11:50: database.schemas[0].owner.password: file not found: T/owner.pw",
-        "t.yml:12:20: database.schemas[1].migrations: folder not found: T/nowhere",
     ]
 
 

@@ -1,0 +1,147 @@
+"""Types of spec values that end up inside a unit file, a config file, a URL or a command line.
+
+Each type is as narrow as the place the value lands in: whatever passes here can be written
+there without quoting surprises. The roles check the same values again (a second wall), but a
+value refused there is refused after earlier stages changed the hosts; refused here, it is a
+spec error before anything runs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+from deployer.spec.secrets import SECRET_KEY
+from deployer.spec.types import matching, text_only
+
+# systemd reads ReadWritePaths= as a space-separated list with quotes, backslash escapes and
+# %-specifiers, and the shell gives meaning to $ ` ;: none of these belong in a server path.
+_PATH_SEGMENT = r"[^/\s\"'\\%$`;\x00-\x1f\x7f-\x9f]+"
+ABSOLUTE_PATH = rf"^(/{_PATH_SEGMENT})+/?$"
+_ABSOLUTE_PATH_HINT = (
+    "expected an absolute path below / such as /opt/erp/uploads, without blanks, control "
+    "characters, quotes, backslashes or % $ ` ;"
+)
+_ABSOLUTE_PATH = re.compile(ABSOLUTE_PATH)
+# A URL path: RFC 3986 path characters and a query, without quotes, $ or ; (kept out of
+# nginx and shell contexts).
+HEALTH_PATH = r"^/[A-Za-z0-9._~!&()*+,=:@%/?-]*$"
+_DNS = (
+    r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+_SERVER_NAME = rf"(_|(\*\.|\.)?{_DNS})"
+SERVER_NAMES = rf"^{_SERVER_NAME}( {_SERVER_NAME})*$"
+# As the tomcat role's __tomcat_unsafe_option_chars: one word the unit file and catalina.sh
+# pass on as it is.
+JVM_OPTION = r"^-[^\s\"'\\$`;&|<>(){}*?!#~^\[\]\x00-\x1f\x7f-\x9f]+$"
+_SYSTEM_PROPERTY = re.compile(r"^-D(?P<name>[^=]+)=")
+
+
+def _no_dot_segments(value: str) -> str:
+    """``/opt/x/..`` would point somewhere else than it reads; a cleanup there removes more."""
+    if any(part in (".", "..") for part in value.split("?", maxsplit=1)[0].split("/")):
+        raise PydanticCustomError(
+            "dot_segment", "'.' and '..' are not allowed in this path; write it out in full"
+        )
+    return value
+
+
+def absolute_path_problem(value: Any) -> str | None:
+    """Why ``value`` is not an absolute path fit for a unit file, or None (for free-form
+    config, which the model cannot type)."""
+    if not isinstance(value, str):
+        return "expected text: an absolute path such as /opt/erp/uploads"
+    if not _ABSOLUTE_PATH.match(value):
+        return _ABSOLUTE_PATH_HINT
+    try:
+        _no_dot_segments(value)
+    except PydanticCustomError as exc:
+        return exc.message()
+    return None
+
+
+def _plaintext_secret_option(value: str, info: ValidationInfo) -> str:
+    """``-Ddb.password=...`` puts a secret in the unit file and the process list."""
+    match = _SYSTEM_PROPERTY.match(value)
+    allow = bool((info.context or {}).get("allow_inline_secrets", False))
+    if match and SECRET_KEY.search(match["name"]) and not allow:
+        raise PydanticCustomError(
+            "secret_inline",
+            "plaintext secret is not allowed in a JVM option; pass it through the product's "
+            "config as ${env:NAME} or ${file:path} (or set allow_inline_secrets: true)",
+        )
+    return value
+
+
+AbsolutePath = Annotated[
+    str,
+    matching(ABSOLUTE_PATH, _ABSOLUTE_PATH_HINT),
+    AfterValidator(_no_dot_segments),
+    BeforeValidator(text_only),
+    Field(description="An absolute path without blanks, quotes, '.' or '..' segments."),
+]
+ContextPath = Annotated[
+    str,
+    matching(
+        r"^(/[A-Za-z0-9_-][A-Za-z0-9._-]*)?$",
+        "expected '' or one path segment such as '/erp' (letters, digits, '.', '_' and '-', "
+        "not starting with '.')",
+    ),
+    BeforeValidator(text_only),
+]
+HealthPath = Annotated[
+    str,
+    matching(
+        HEALTH_PATH,
+        "expected an absolute URL path such as /erp/health.jsp (starting with '/', without "
+        "blanks, quotes, $ or ;)",
+    ),
+    AfterValidator(_no_dot_segments),
+    BeforeValidator(text_only),
+]
+Charset = Annotated[
+    str,
+    matching(
+        r"^[a-z0-9]{1,32}$",
+        "not a character set name (lower-case letters and digits, e.g. utf8mb4, gb18030)",
+    ),
+    BeforeValidator(text_only),
+]
+Collation = Annotated[
+    str,
+    matching(
+        r"^[a-z0-9_]{1,64}$",
+        "not a collation name (lower-case letters, digits and '_', e.g. utf8mb4_unicode_ci)",
+    ),
+    BeforeValidator(text_only),
+]
+ServerNames = Annotated[
+    str,
+    matching(
+        SERVER_NAMES,
+        "expected DNS names separated by single spaces (*.example.cn and _ allowed), "
+        "without ; quotes or braces",
+    ),
+    BeforeValidator(text_only),
+]
+JvmOption = Annotated[
+    str,
+    matching(
+        JVM_OPTION,
+        "not one JVM option: start with '-', no blanks, quotes, backslashes or shell "
+        "characters ($ ` ; & | < > ( ) { } * ? ! # ~ ^ [ ])",
+    ),
+    AfterValidator(_plaintext_secret_option),
+    BeforeValidator(text_only),
+]
+OracleService = Annotated[
+    str,
+    matching(
+        r"^[A-Za-z][A-Za-z0-9._$#-]{0,127}$",
+        "not an Oracle service name (a letter, then letters, digits and . _ $ # -)",
+    ),
+    BeforeValidator(text_only),
+]
