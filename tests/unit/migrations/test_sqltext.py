@@ -1,9 +1,12 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deployer.errors import ExitCode
 from deployer.migrations import discover
+from deployer.migrations.sqlplus import split_sqlplus
 from deployer.migrations.sqltext import SqlTextError, Statement, split_script, split_statements
 
 
@@ -169,3 +172,15 @@ def test_sakila_data_splits_into_its_extended_inserts() -> None:
     assert sum(s.startswith("CREATE TRIGGER") for s in data.statements) == 3
     assert not any("\r" in s for s in data.statements)
     assert any(",/*!50705 0x" in s for s in inserts)
+
+
+@given(st.text(alphabet="ab;'\"`\\#-/*!+\n DELIMITER$q", max_size=60))
+def test_any_text_splits_or_names_a_line(script: str) -> None:
+    for split in (split_script, split_sqlplus):
+        try:
+            statements = split(script)
+        except SqlTextError as exc:
+            assert 1 <= exc.line <= script.count("\n") + 1
+        else:
+            assert all(s.text and s.text == s.text.strip() for s in statements)
+            assert all(1 <= s.line <= script.count("\n") + 1 for s in statements)
