@@ -17,9 +17,15 @@ class Streams:
     verbosity: int = 0  # -1 quiet, 0 normal, 1+ verbose
 
     def __post_init__(self) -> None:
-        # Text is printed as given: no markup, no :emoji: codes, no highlighting.
-        self.console = Console(file=self.out, highlight=False, soft_wrap=True, emoji=False)
-        self.errors = Console(file=self.err, highlight=False, soft_wrap=True, emoji=False)
+        # Text is printed as given: no markup, no :emoji: codes, no highlighting. Markup is off
+        # for the whole console, so that a string inside a renderable (a table cell) cannot
+        # carry it either: such strings come from specs, hosts and databases.
+        self.console = Console(
+            file=self.out, highlight=False, soft_wrap=True, emoji=False, markup=False
+        )
+        self.errors = Console(
+            file=self.err, highlight=False, soft_wrap=True, emoji=False, markup=False
+        )
 
     def say(self, text: str, *, style: str | None = None) -> None:
         """Normal output; silenced by -q."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -18,6 +20,16 @@ _STYLE = {
     "ACCEPTED": "cyan",
 }
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _plain(value: str, style: str = "") -> Text:
+    """A value from the spec, a host or a database, shown as it is: a Text is never read as
+    rich markup (a process named ``[/x]`` would otherwise raise, ``[bold]`` would style), and
+    control characters are escaped so that no host output can drive the terminal."""
+    escaped = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", value)
+    return Text(escaped, style=style)
+
 
 def render_text(report: CheckReport, lang: Lang = "en", verbose: bool = False) -> RenderableType:
     """Tables grouped by host; passes are listed only when ``verbose``."""
@@ -31,8 +43,8 @@ def render_text(report: CheckReport, lang: Lang = "en", verbose: bool = False) -
 def _host_table(host: HostReport, lang: Lang, verbose: bool) -> RenderableType:
     title = f"{host.host} ({host.address}) — {', '.join(host.roles)}"
     if not host.reachable:
-        return Text(f"{title}: {text('unreachable', lang)}: {host.error}", style="bold red")
-    table = Table(title=title, title_justify="left", expand=False, show_lines=False)
+        return _plain(f"{title}: {text('unreachable', lang)}: {host.error}", style="bold red")
+    table = Table(title=_plain(title), title_justify="left", expand=False, show_lines=False)
     for column in ("status", "check", "observed", "required", "remediation"):
         table.add_column(text(column, lang), overflow="fold")
     hidden = 0
@@ -46,10 +58,10 @@ def _host_table(host: HostReport, lang: Lang, verbose: bool) -> RenderableType:
             remediation = f"{text('accepted', lang)}: {result.accepted.reason}"
         table.add_row(
             Text(text(status, lang), style=_STYLE[status]),
-            result.check_id,
-            result.observed,
-            result.required,
-            remediation,
+            _plain(result.check_id),
+            _plain(result.observed),
+            _plain(result.required),
+            _plain(remediation),
         )
     if hidden:
         table.caption = f"+ {hidden} {text('PASS', lang)} (-v)"

@@ -77,6 +77,54 @@ def test_text_lists_failures_first_and_the_verdict(report: CheckReport) -> None:
     assert "Some hosts could not be checked." in text
 
 
+#: Text that rich would read as markup (raising on the unmatched closing tag, styling the rest)
+#: and a terminal escape: a process name a host reports, a reason an engineer types.
+HOSTILE_PROCESS = "[bold]ja[/x]va\x1b[2J"
+HOSTILE_REASON = "[/x] <script>alert(1)</script> [bold]下月扩容"
+
+
+def hostile_report() -> CheckReport:
+    taken = _result("port.free:8080", Status.FAIL, f"listening: 0.0.0.0:8080 ({HOSTILE_PROCESS})")
+    app1 = HostReport(
+        host="app1",
+        address="10.0.0.1",
+        roles=("web", "app"),
+        reachable=True,
+        results=(taken, _result("memory.total", Status.FAIL, "1024 MB")),
+    )
+    db1 = HostReport(
+        host="db1", address="10.0.0.2", roles=("db",), reachable=False, error=HOSTILE_PROCESS
+    )
+    bare = CheckReport(
+        customer="c",
+        environment="e",
+        product="p",
+        product_version="1.0",
+        generated_at=datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc),
+        hosts=(app1, db1),
+    )
+    return apply_acceptances(
+        bare, [Acceptance(check_id="memory.total", host="app1", reason=HOSTILE_REASON)]
+    )
+
+
+def test_text_shows_what_hosts_and_users_wrote_literally() -> None:
+    out = io.StringIO()
+    # A console with markup on, as any caller's might be: the renderables must not need it off.
+    Console(file=out, width=400, markup=True).print(render_text(hostile_report(), "en"))
+    text = out.getvalue()
+    assert text.count("[bold]ja[/x]va\\x1b[2J") == 2  # observed, and the unreachable host
+    assert f"Accepted risks: {HOSTILE_REASON}" in text
+    assert "\x1b" not in text
+
+
+def test_html_escapes_what_hosts_and_users_wrote() -> None:
+    page = render_html(hostile_report(), "en")
+    assert "<script>" not in page
+    assert "[/x] &lt;script&gt;alert(1)&lt;/script&gt; [bold]下月扩容" in page
+    assert "[bold]ja[/x]va" in page
+
+
 def test_json_carries_the_model_and_the_summary(report: CheckReport) -> None:
     data = json.loads(render_json(report))
     assert data["summary"]["blocking"] == ["port.free:8080@app1"]

@@ -1,0 +1,79 @@
+"""`deployer check` output: what hosts and engineers wrote is printed as written.
+
+The scan itself is faked here (tests/lab/test_check.py runs it on real hosts): these tests are
+about how the command prints a report whose values contain rich markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deployer.checks import Acceptance, CheckReport, CheckResult, HostReport, Status
+from deployer.checks.acceptance import apply_acceptances
+from deployer.errors import ExitCode
+from deployer.pipeline import check as check_pipeline
+from deployer.pipeline.check import CheckOutcome
+
+#: A process name as `ss -p` reports it from the host: any bytes its owner chose.
+PROCESS = "[bold]ja[/x]va"
+
+
+def _port_taken(acceptances: Sequence[Acceptance]) -> CheckReport:
+    taken = CheckResult(
+        check_id="port.free:8080",
+        host="app1",
+        title="Port free",
+        title_zh="端口空闲",
+        status=Status.FAIL,
+        observed=f"listening: 0.0.0.0:8080 ({PROCESS})",
+        required="free for tomcat",
+        remediation=f"Stop or move the service listening on port 8080 ({PROCESS}) on app1.",
+        remediation_zh="请停止占用端口的服务。",
+        blocking=True,
+    )
+    host = HostReport(
+        host="app1", address="10.20.30.11", roles=("web", "app"), reachable=True, results=(taken,)
+    )
+    report = CheckReport(
+        customer="c",
+        environment="e",
+        product="sample-erp",
+        product_version="1.0",
+        generated_at=datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc),
+        hosts=(host,),
+    )
+    return apply_acceptances(report, acceptances)
+
+
+@pytest.fixture
+def fake_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    def run_check(
+        loaded: Any, workdir: Path, options: Any, acceptances: Sequence[Acceptance], redact: Any
+    ) -> CheckOutcome:
+        return CheckOutcome(report=_port_taken(acceptances))
+
+    monkeypatch.setattr(check_pipeline, "run_check", run_check)
+    monkeypatch.setenv("COLUMNS", "400")  # table cells on one line each, to find them whole
+
+
+@pytest.mark.usefixtures("fake_scan", "in_repo")
+def test_a_process_name_with_markup_is_printed_as_written(cli, tmp_path: Path) -> None:
+    done = cli(["check", "examples/huadong-production.yml", "--journal", str(tmp_path)])
+    assert done.code == ExitCode.CHECKS_FAILED, done.err
+    assert f"({PROCESS})" in done.out
+
+
+@pytest.mark.usefixtures("fake_scan", "in_repo")
+def test_an_accepted_risk_reason_with_markup_is_printed_as_written(cli, tmp_path: Path) -> None:
+    reason = "[/x] customer signed [bold]ticket 42[/bold]"
+    html = tmp_path / "report.html"
+    argv = ["check", "examples/huadong-production.yml", "--journal", str(tmp_path / "runs")]
+    done = cli([*argv, "--accept", "port.free:8080@app1", "--reason", reason, "--html", str(html)])
+    assert done.code == ExitCode.OK, done.err
+    assert reason in done.out
+    assert reason in html.read_text(encoding="utf-8")
