@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from deployer.executors.ansible.runner import HostRecap
     from deployer.journal import Journal
     from deployer.pipeline.apply import ApplyOutcome
+    from deployer.plan.model import Plan
     from deployer.spec import LoadedEnvironment
 
 
@@ -71,6 +73,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.pipeline.locks import environment_lock
 
     target = load_target(args, restrict=False)
+    if args.plan:
+        # Before the question: a wrong --plan is refused without asking anything.
+        read_plan(args.plan)
     env = target.loaded.env
     hosts = [h.name for h in env.hosts if not args.limit or h.name in args.limit.split(",")]
     _confirm(
@@ -109,6 +114,24 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         + (" --lab" if args.lab else "")
     )
     return outcome.exit_code
+
+
+def read_plan(path: Path) -> Plan:
+    """The saved plan at ``path``; only a regular file is read (a FIFO would block forever)."""
+    from deployer.plan.saved import SAVE_HINT, NotAPlan, parse_plan
+
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise NotAPlan(f"{path}: is a folder, not a saved plan; {SAVE_HINT}")
+        if not stat.S_ISREG(mode):
+            raise NotAPlan(f"{path}: not a regular file, so not a saved plan; {SAVE_HINT}")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotAPlan(f"{path}: no such plan file; {SAVE_HINT}") from None
+    except OSError as exc:
+        raise NotAPlan(f"{path}: cannot read the plan: {exc.strerror}") from None
+    return parse_plan(data, str(path))
 
 
 def _changed_anything(outcome: ApplyOutcome) -> bool:
