@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from deployer.cli.common import add_spec_arguments, load_target
 from deployer.cli.io import Streams
+from deployer.cli.outputs import check_output, write_output
 from deployer.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.transport import SshOptions
 
     acceptances = _acceptances(args)
+    check_output(args.json_file, "--json")
+    check_output(args.html_file, "--html")
     target = load_target(args)
     redact = Redactor()
     journal = Journal(target.journal_root, redact)
@@ -105,9 +108,9 @@ def _write_outputs(
     for host, script in outcome.fixups.items():
         write_atomic(run_dir / f"fixup-{host}.sh", redact(script))
     if args.json_file:
-        write_atomic(args.json_file, redact(render_json(outcome.report)))
+        write_output(args.json_file, redact(render_json(outcome.report)), "--json")
     if args.html_file:
-        write_atomic(args.html_file, redact(render_html(outcome.report, args.lang)))
+        write_output(args.html_file, redact(render_html(outcome.report, args.lang)), "--html")
 
 
 def _exit_code(outcome: CheckOutcome) -> ExitCode:

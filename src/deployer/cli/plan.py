@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from deployer.cli.common import add_spec_arguments, load_target
 from deployer.cli.io import Streams
+from deployer.cli.outputs import check_output, write_output
 from deployer.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -30,11 +31,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.journal import Journal, Redactor
-    from deployer.journal.files import write_atomic
     from deployer.pipeline.apply import ApplyOptions
     from deployer.pipeline.plan import make_plan
 
     target = load_target(args, restrict=False)
+    check_output(args.out, "--out")
 
     def progress(stage: str, event: TaskEvent | None) -> None:
         if event is None:
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     for note in plan.notes:
         streams.say(f"note: {journal.redact(note)}", style="dim")
     if args.out:
-        write_atomic(args.out, plan.model_dump_json(indent=2))
+        write_output(args.out, plan.model_dump_json(indent=2), "--out")
         streams.say(f"saved: {args.out} (deployer apply {args.spec} --plan {args.out})")
     return ExitCode.OK
 
