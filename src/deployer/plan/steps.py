@@ -35,7 +35,7 @@ def plan_steps(env: Environment) -> tuple[Step, ...]:
             "middleware",
             app_hosts,
             f"JDK {middleware.jdk.version}, Tomcat {middleware.tomcat.version} "
-            f"on port {middleware.tomcat.port}",
+            f"on {_ports(env.tomcat_ports())}",
         )
     if middleware.nginx:
         add(
@@ -50,3 +50,11 @@ def plan_steps(env: Environment) -> tuple[Step, ...]:
         "restart, health check",
     )
     return tuple(steps)
+
+
+def _ports(ports: dict[str, int]) -> str:
+    """One port when every host shares it; else each host's, as host overrides set them."""
+    distinct = set(ports.values())
+    if len(distinct) == 1:
+        return f"port {distinct.pop()}"
+    return "ports " + ", ".join(f"{host} {port}" for host, port in ports.items())
