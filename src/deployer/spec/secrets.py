@@ -6,6 +6,7 @@ even then ``str()``/``repr()`` never show it, and error messages never echo it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -126,7 +127,10 @@ class SecretRef:
 
 def resolve_file(locator: str, base_dir: Path) -> Path:
     """A path from a spec: ``~`` expanded, relative paths taken from the spec's folder."""
-    path = Path(locator).expanduser()
+    path = Path(locator)
+    # ~name of an unknown user: kept as written, and then reported as not found.
+    with contextlib.suppress(RuntimeError):
+        path = path.expanduser()
     return path if path.is_absolute() else base_dir / path
 
 

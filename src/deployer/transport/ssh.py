@@ -50,6 +50,24 @@ class SshOptions:
     extra: tuple[str, ...] = field(default_factory=tuple)
 
 
+def config_quoted(text: str) -> str:
+    """``text`` as one ssh_config argument, as ssh reads ``-o Name=value``: double-quoted,
+    since a blank would split a file list such as UserKnownHostsFile in two."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def path_option(name: str, path: Path | str) -> str:
+    """``Name="path"`` for an option whose value ssh expands %-tokens in (IdentityFile,
+    UserKnownHostsFile, ControlPath...): a literal '%' is written '%%'."""
+    return f"{name}={config_quoted(str(path).replace('%', '%%'))}"
+
+
+def control_path_option(control_dir: Path) -> str:
+    """ControlPath in ``control_dir``, one socket per connection (ssh's own %C token)."""
+    escaped = str(control_dir).replace("%", "%%")
+    return f"ControlPath={config_quoted(escaped + '/%C')}"
+
+
 def ssh_argv(target: SshTarget, options: SshOptions) -> list[str]:
     """The ssh command line (without the remote command) for ``target``."""
     argv = ["ssh"]
@@ -70,16 +88,18 @@ def ssh_argv(target: SshTarget, options: SshOptions) -> list[str]:
         target.user,
     ]
     if target.known_hosts is not None:
-        argv += ["-o", f"UserKnownHostsFile={target.known_hosts}"]
+        argv += ["-o", path_option("UserKnownHostsFile", target.known_hosts)]
         argv += ["-o", "GlobalKnownHostsFile=none"]
     if target.key_file is not None:
-        argv += ["-i", str(target.key_file), "-o", "IdentitiesOnly=yes"]
+        # Not -i: ssh checks -i's path as given, then expands %-tokens in it, so no spelling
+        # of a path with '%' passes both; IdentityFile takes the escaped form.
+        argv += ["-o", path_option("IdentityFile", target.key_file), "-o", "IdentitiesOnly=yes"]
     if options.control_dir is not None:
         argv += [
             "-o",
             "ControlMaster=auto",
             "-o",
-            f"ControlPath={options.control_dir}/%C",
+            control_path_option(options.control_dir),
             "-o",
             "ControlPersist=60",
             # A shared connection to a host that dropped off the network is noticed in about
@@ -148,7 +168,14 @@ def close_masters(control_dir: Path) -> None:
     for socket_path in control_dir.iterdir() if control_dir.is_dir() else []:
         if not socket_path.is_socket():
             continue
-        argv = ["ssh", "-o", f"ControlPath={socket_path}", "-O", "exit", "shared-connection"]
+        argv = [
+            "ssh",
+            "-o",
+            path_option("ControlPath", socket_path),
+            "-O",
+            "exit",
+            "shared-connection",
+        ]
         try:
             subprocess.run(argv, capture_output=True, timeout=5, check=False)  # noqa: S603
         except subprocess.TimeoutExpired:

@@ -10,8 +10,8 @@ def test_host_keys_are_always_checked_strictly() -> None:
     joined = " ".join(argv)
     assert "StrictHostKeyChecking=yes" in joined
     assert "StrictHostKeyChecking=no" not in joined
-    assert "UserKnownHostsFile=/kh" in joined
-    assert "BatchMode=yes" in joined and "ControlPath=/ctl/%C" in joined
+    assert 'UserKnownHostsFile="/kh"' in joined
+    assert "BatchMode=yes" in joined and 'ControlPath="/ctl/%C"' in joined
     assert argv[-1] == "10.0.0.5" and argv[argv.index("-p") + 1] == "2222"
 
 

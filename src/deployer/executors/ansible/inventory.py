@@ -1,4 +1,9 @@
-"""An Ansible inventory from an environment spec: groups per role, strict host keys."""
+"""An Ansible inventory from an environment spec: groups per role, strict host keys.
+
+Ansible templates inventory values, connection settings included, on the control machine:
+every text taken from the spec (or from paths the spec names) is tagged ``!unsafe`` so that a
+key file called ``{{ lookup('pipe', ...) }}`` stays a file name.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from deployer.executors.ansible.variables import Unsafe
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Role
-from deployer.transport.ssh import SshTarget
+from deployer.transport.ssh import SshTarget, control_path_option, path_option
 
 ROLE_GROUPS: tuple[Role, ...] = ("web", "app", "db")
 
@@ -21,15 +27,15 @@ def build_inventory(
     hosts: dict[str, dict[str, Any]] = {}
     for host in loaded.env.hosts:
         target = by_name[host.name]
+        # The key file goes into the common arguments, quoted and %-escaped for ssh, rather
+        # than ansible_ssh_private_key_file, which Ansible hands to ssh with '%' unescaped.
         hosts[host.name] = {
-            "ansible_host": target.address,
+            "ansible_host": Unsafe(target.address),
             "ansible_port": target.port,
-            "ansible_user": target.user,
+            "ansible_user": Unsafe(target.user),
             "ansible_become": host.become,
-            "ansible_ssh_common_args": ssh_common_args(target, control_dir),
+            "ansible_ssh_common_args": Unsafe(ssh_common_args(target, control_dir)),
         }
-        if target.key_file is not None:
-            hosts[host.name]["ansible_ssh_private_key_file"] = str(target.key_file)
     children: dict[str, Any] = {
         role: {"hosts": {h.name: {} for h in loaded.env.hosts_with(role)}} for role in ROLE_GROUPS
     }
@@ -52,7 +58,7 @@ def ssh_common_args(target: SshTarget, control_dir: Path) -> str:
         "-o",
         "ControlPersist=120s",
         "-o",
-        f"ControlPath={control_dir}/%C",
+        control_path_option(control_dir),
         # As deployer's own commands: a host that dropped off is noticed in about 15 s.
         "-o",
         "ServerAliveInterval=5",
@@ -60,6 +66,10 @@ def ssh_common_args(target: SshTarget, control_dir: Path) -> str:
         "ServerAliveCountMax=3",
     ]
     if target.known_hosts is not None:
-        options += ["-o", f"UserKnownHostsFile={target.known_hosts}"]
+        options += ["-o", path_option("UserKnownHostsFile", target.known_hosts)]
         options += ["-o", "GlobalKnownHostsFile=/dev/null"]
+    if target.key_file is not None:
+        options += ["-o", path_option("IdentityFile", target.key_file)]
+        options += ["-o", "IdentitiesOnly=yes"]
+    # Ansible splits these arguments as a POSIX shell would.
     return shlex.join(options)
