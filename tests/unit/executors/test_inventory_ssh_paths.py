@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(shutil.which("ssh") is None, reason="needs the s
 
 def ssh_config(argv: list[str]) -> dict[str, list[str]]:
     """What the real ssh makes of ``argv`` (``ssh -G``: no connection), option -> values."""
-    done = subprocess.run(  # noqa: S603 - argv list
+    done = subprocess.run(
         ["ssh", "-G", *argv[1:]], capture_output=True, text=True, timeout=30, check=True
     )
     found: dict[str, list[str]] = {}
@@ -106,7 +106,7 @@ def test_ansible_takes_inventory_values_from_the_spec_literally(
     env["ANSIBLE_SSH_EXECUTABLE"] = str(fake)
     env["ANSIBLE_LOCAL_TEMP"] = str(tmp_path / "tmp")
     playbook = Path(sys.executable).parent / "ansible-playbook"
-    done = subprocess.run(  # noqa: S603 - argv list
+    done = subprocess.run(
         [str(playbook), "-i", "hosts.yml", "--limit", "app1", "play.yml"],
         cwd=tmp_path,
         env=env,
