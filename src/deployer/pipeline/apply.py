@@ -176,14 +176,37 @@ def predict(context: _Context) -> tuple[dict[str, list[str]], list[str]]:
         try:
             _playbook(name)(context)
         except StageFailed as exc:
-            notes.append(
-                f"check mode stopped in {exc}; later steps of that playbook are not "
-                "predicted (expected on hosts where earlier steps install software)"
-            )
+            if _refused_input(context, name):
+                # A role refusing its input refuses it in apply too: not a check-mode artefact.
+                notes.append(
+                    f"check mode stopped in {exc}; a role refused its input there, and apply "
+                    "would stop at the same task: correct the spec or the host first"
+                )
+            else:
+                notes.append(
+                    f"check mode stopped in {exc}; later steps of that playbook are not "
+                    "predicted (expected on hosts where earlier steps install software)"
+                )
     for event in context.run.events():
         if event.get("event") == "task" and event.get("outcome") == "changed":
             would_change.setdefault(str(event["host"]), []).append(str(event["task"]))
     return would_change, notes
+
+
+#: How the tasks that check a role's input are named: Ansible's argument validation, and the
+#: roles' own asserts ("Check the settings that go into nginx's configuration.").
+_INPUT_CHECKS = ("Validating arguments against arg spec", "Check ")
+
+
+def _refused_input(context: _Context, playbook: str) -> bool:
+    """Whether the playbook failed in a task that checks the role's input."""
+    return any(
+        event.get("event") == "task"
+        and event.get("playbook") == playbook
+        and event.get("outcome") == "failed"
+        and str(event.get("task", "")).startswith(_INPUT_CHECKS)
+        for event in context.run.events()
+    )
 
 
 def _stages(loaded: LoadedEnvironment) -> list[tuple[str, Stage]]:
