@@ -8,14 +8,15 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deployer.errors import DeployerError, ExitCode
 from deployer.migrations import Migration, MigrationError, discover
 from deployer.migrations import mysql as mysql_setup
 from deployer.migrations.dialects import MYSQL
 from deployer.migrations.runner import MigrationOutcome, Runner
-from deployer.pipeline.dbfacts import mysql_session
+from deployer.pipeline.dbfacts import DatabaseFailed, database_errors, mysql_session
 from deployer.pipeline.secrets import RunSecrets
 from deployer.spec import LoadedEnvironment
-from deployer.spec.environment import Schema
+from deployer.spec.environment import Database, Schema
 from deployer.spec.secrets import resolve_file
 from deployer.transport.ssh import SshOptions, SshTarget
 
@@ -58,30 +59,62 @@ def apply_database(
     secrets: RunSecrets,
     run_id: str,
 ) -> list[SchemaOutcome]:
-    database = loaded.env.database
-    assert database is not None and database.engine != "oracle", "Oracle runs are not wired yet"
+    """Schemas, accounts and migrations; a refusal of the server is a DatabaseFailed that
+    names the schema and step, with the server's message."""
+    database = _mysql_family(loaded)
     outcomes = []
     installed_by = f"{getpass.getuser()}@{socket.gethostname()}"
-    with mysql_session(loaded, targets, options, secrets.admin_password) as (connection, _):
+    masks = _masks(secrets)
+    with mysql_session(loaded, targets, options, secrets.admin_password, masks) as (
+        connection,
+        _,
+    ):
         cursor = connection.cursor()
         for schema in database.schemas:
-            created = mysql_setup.ensure_schema(
-                cursor, schema.name, schema.charset, schema.collation
-            )
-            if schema.owner is not None:
-                mysql_setup.ensure_account(
-                    cursor,
-                    schema.name,
-                    schema.owner.user,
-                    secrets.owner_passwords[schema.name],
-                    app_host_addresses(loaded),
+            where = f"{database.engine} on {database.host}: schema {schema.name}"
+            with database_errors(where, masks):
+                created = mysql_setup.ensure_schema(
+                    cursor, schema.name, schema.charset, schema.collation
                 )
-            connection.select_db(schema.name)
-            runner = Runner(cursor, MYSQL, schema.name, run_id, installed_by)
-            _refuse_downgrade(runner, schema)
-            applied = runner.migrate(schema_migrations(loaded, schema))
+            if schema.owner is not None:
+                with database_errors(f"{where}: account {schema.owner.user}", masks):
+                    mysql_setup.ensure_account(
+                        cursor,
+                        schema.name,
+                        schema.owner.user,
+                        secrets.owner_passwords[schema.name],
+                        app_host_addresses(loaded),
+                    )
+            with database_errors(f"{where}: migrations", masks):
+                connection.select_db(schema.name)
+                runner = Runner(cursor, MYSQL, schema.name, run_id, installed_by)
+                _refuse_downgrade(runner, schema)
+                applied = runner.migrate(schema_migrations(loaded, schema))
             outcomes.append(SchemaOutcome(schema.name, created, tuple(applied)))
     return outcomes
+
+
+class OracleNotWired(DeployerError):
+    """Oracle schemas and migrations are not run by apply yet (facts and dialect are)."""
+
+    exit_code = ExitCode.APPLY_FAILED
+
+
+def _mysql_family(loaded: LoadedEnvironment) -> Database:
+    database = loaded.env.database
+    if database is None:
+        raise DatabaseFailed("the spec has no database: there is no schema stage to run")
+    if database.engine == "oracle":
+        raise OracleNotWired(
+            "Oracle schemas and migrations are not applied by deployer yet; run them with "
+            "SQL*Plus, or leave database out of the spec"
+        )
+    return database
+
+
+def _masks(secrets: RunSecrets) -> list[str]:
+    """Every password of the stage, masked in the server's messages."""
+    return [secrets.admin_password, *secrets.owner_passwords.values()]
 
 
 def _refuse_downgrade(runner: Runner, schema: Schema) -> None:
@@ -104,7 +137,11 @@ def pending_migrations(
     if database is None:
         return []
     found = []
-    with mysql_session(loaded, targets, options, secrets.admin_password) as (connection, _):
+    masks = _masks(secrets)
+    with mysql_session(loaded, targets, options, secrets.admin_password, masks) as (
+        connection,
+        _,
+    ):
         cursor = connection.cursor()
         for schema in database.schemas:
             available = schema_migrations(loaded, schema)

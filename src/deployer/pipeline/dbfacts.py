@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from deployer.errors import DeployerError
+import pymysql
+
+from deployer.errors import DeployerError, ExitCode
 from deployer.facts.database import DatabaseFacts
 from deployer.journal.redact import Redactor
 from deployer.spec import LoadedEnvironment
@@ -47,41 +49,91 @@ def database_endpoint(
         yield local, True
 
 
+class DatabaseFailed(DeployerError):
+    """The database server refused or lost a statement: its own message, secrets masked."""
+
+    exit_code = ExitCode.APPLY_FAILED
+
+
+@contextmanager
+def database_errors(where: str, secrets: Sequence[str]) -> Iterator[None]:
+    """Driver and socket errors of the block as a DatabaseFailed naming ``where`` with the
+    server's message. PyMySQL also raises ValueError and AssertionError on what it cannot
+    parse; a server's message may quote a statement, hence the masking of ``secrets``."""
+    try:
+        yield
+    except (pymysql.err.MySQLError, OSError, ValueError, AssertionError) as exc:
+        raise DatabaseFailed(Redactor(secrets)(f"{where}: {server_message(exc)}")) from exc
+
+
+def server_message(exc: BaseException) -> str:
+    """``(1819) Your password does not satisfy ...`` for a server error, else the text."""
+    args: tuple[Any, ...] = tuple(exc.args)
+    if len(args) >= 2 and isinstance(args[0], int):
+        return f"({args[0]}) {args[1]}"
+    return str(exc) or type(exc).__name__
+
+
 @contextmanager
 def mysql_session(
-    loaded: LoadedEnvironment, targets: dict[str, SshTarget], options: SshOptions, password: str
+    loaded: LoadedEnvironment,
+    targets: dict[str, SshTarget],
+    options: SshOptions,
+    password: str,
+    secrets: Sequence[str] = (),
 ) -> Iterator[tuple[Any, bool]]:
     """(connection, tunnelled) as the admin account: directly when the server takes it, else
     through an SSH tunnel to the database host's loopback (admin accounts are often allowed
-    from there only, and the port is often firewalled)."""
+    from there only, and the port is often firewalled). An error of the server in the block
+    is a DatabaseFailed, with ``password`` and ``secrets`` masked in its message."""
     database = loaded.env.database
     assert database is not None
     host = loaded.env.host(database.host)
     direct = Endpoint(host.address if host else database.host, database.effective_port)
-    can_tunnel = host is not None and host.name in targets
+    where = f"{database.engine} on {database.host}"
+    via = targets.get(host.name) if host else None
+    with (
+        database_errors(where, [password, *secrets]),
+        _connection(direct, database.admin.user, password, via, options) as session,
+    ):
+        yield session
+
+
+@contextmanager
+def _connection(
+    direct: Endpoint, user: str, password: str, via: SshTarget | None, options: SshOptions
+) -> Iterator[tuple[Any, bool]]:
     connection = None
     if reachable(direct):
         try:
-            connection = open_mysql(direct, database.admin.user, password)
+            connection = open_mysql(direct, user, password)
         except DatabaseUnavailable:
-            if not can_tunnel:
+            if via is None:
                 raise
             log.debug("direct login to %s refused; trying through SSH", direct.host)
     if connection is not None:
-        try:
+        with _closing(connection):
             yield connection, False
-        finally:
-            connection.close()
         return
-    if not can_tunnel:
+    if via is None:
         raise DatabaseUnavailable(f"{direct.host}:{direct.port} does not answer")
-    assert host is not None
-    with ssh_tunnel(targets[host.name], Endpoint("127.0.0.1", direct.port), options) as local:
-        connection = open_mysql(local, database.admin.user, password)
-        try:
+    with ssh_tunnel(via, Endpoint("127.0.0.1", direct.port), options) as local:
+        connection = open_mysql(local, user, password)
+        with _closing(connection):
             yield connection, True
-        finally:
+
+
+@contextmanager
+def _closing(connection: Any) -> Iterator[None]:
+    """Close the connection after the block; a connection the server already dropped must
+    not hide the error that dropped it."""
+    try:
+        yield
+    finally:
+        try:
             connection.close()
+        except (pymysql.err.MySQLError, OSError):
+            log.debug("closing the database connection failed", exc_info=True)
 
 
 def collect_database_facts(

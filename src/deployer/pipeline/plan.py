@@ -24,6 +24,8 @@ from deployer.plan.steps import plan_steps
 from deployer.rollback import RollbackPlan, irreversible, render_markdown
 from deployer.spec import LoadedEnvironment
 from deployer.spec.secrets import resolve_file
+from deployer.transport.database import DatabaseUnavailable
+from deployer.transport.tunnel import TunnelError
 
 
 class StalePlan(DeployerError):
@@ -130,7 +132,9 @@ def _pending(
             targets = {t.name: t for t in ssh_targets(loaded, scratch)}
             found = pending_migrations(loaded, targets, options.ssh, secrets)
         return {p.schema: p.pending for p in found}, []
-    except DeployerError as exc:
+    except (DatabaseUnavailable, TunnelError) as exc:
+        # A server that answers but refuses a query (DatabaseFailed) fails the plan instead:
+        # "every migration is pending" would not be true.
         every = {
             s.name: tuple(m.name for m in schema_migrations(loaded, s)) for s in database.schemas
         }

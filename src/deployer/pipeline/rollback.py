@@ -39,6 +39,7 @@ from deployer.pipeline.database import migrations_folder
 from deployer.pipeline.dbfacts import mysql_session
 from deployer.pipeline.rollback_plan import (
     RollbackFailed,
+    dump_name,
     load_plan,
     plain_schema_name,
     with_package_changes,
@@ -54,7 +55,8 @@ from deployer.rollback import (
 )
 from deployer.spec import LoadedEnvironment
 from deployer.transport import SshOptions
-from deployer.transport.ssh import SshTarget, run_everywhere, run_on
+from deployer.transport.ssh import SshTarget, run_everywhere
+from deployer.transport.stream import digest, run_from_file
 
 if TYPE_CHECKING:
     from deployer.pipeline.apply import Progress, _Context
@@ -192,7 +194,7 @@ def restore_database(context: _Context, plan: RollbackPlan, undone: Run) -> None
                 f"{schema.schema}: migrations {left} cannot be undone (no undo script and "
                 "no dump); restore the schema by hand"
             )
-        restore_dump(targets[schema.host], schema.schema, undone.path / schema.dump, context)
+        restore_dump(targets[schema.host], schema, undone.path, context)
         with _runner(context, schema.schema) as runner:
             forgotten = runner.forget_failed() if runner is not None else []
         context.run.event("database", schema=schema.schema, restored=schema.dump, forgot=forgotten)
@@ -238,21 +240,41 @@ def _runner(context: _Context, schema: str) -> Iterator[Runner | None]:
         yield Runner(cursor, MYSQL, schema, context.run.id, installed_by)
 
 
-def restore_dump(target: SshTarget, schema: str, dump: Path, context: _Context) -> None:
+def restore_dump(target: SshTarget, schema: SchemaStep, folder: Path, context: _Context) -> None:
     """Drop the schema and load the dump (it recreates the schema): tables a failed migration
-    made are gone too. The account's grants on the schema survive the drop."""
-    drop = shlex.join(
-        [
-            "sudo",
-            "-n",
-            "mysql",
-            "--batch",
-            "-e",
-            f"DROP DATABASE IF EXISTS `{plain_schema_name(schema)}`",
-        ]
-    )
-    command = f"{drop} && sudo -n mysql --batch"
+    made are gone too. The account's grants on the schema survive the drop. Only the very
+    file that was taken is loaded, streamed byte for byte."""
+    dump = verified_dump(schema, folder)
+    name = plain_schema_name(schema.schema)
+    client = ["sudo", "-n", "mysql", "--batch", "--default-character-set=utf8mb4"]
+    drop = shlex.join([*client, "-e", f"DROP DATABASE IF EXISTS `{name}`"])
+    command = f"{drop} && {shlex.join(client)}"
     ssh = replace(context.options.ssh, command_timeout=1800)
-    result = run_on(target, command, ssh, stdin=dump.read_bytes())
+    result = run_from_file(target, command, ssh, dump)
     if not result.ok:
-        raise RollbackFailed(f"{target.name}: restoring {schema} failed: {result.describe()}")
+        raise RollbackFailed(f"{target.name}: restoring {name} failed: {result.describe()}")
+
+
+def verified_dump(schema: SchemaStep, folder: Path) -> Path:
+    """The dump of ``schema`` in the undone run's ``folder``, if it is still the file that was
+    taken: same size and SHA-256 as the plan recorded. Anything else is refused before the
+    schema is touched."""
+    name = dump_name(schema.schema)
+    if schema.dump != name:  # a plan names only its own run's file, never a path
+        raise RollbackFailed(f"{schema.schema}: the plan names an unexpected dump {schema.dump!r}")
+    path = folder / name
+    if schema.dump_bytes is None or not schema.dump_sha256:
+        raise RollbackFailed(
+            f"{schema.schema}: {path} has no recorded size and SHA-256 (an older deployer "
+            "redacted its dumps, so it may not hold the data as it was); restore it by hand"
+        )
+    if not path.is_file():
+        raise RollbackFailed(f"{schema.schema}: the dump {path} is missing; restore it by hand")
+    found = digest(path)
+    if (found.size, found.sha256) != (schema.dump_bytes, schema.dump_sha256):
+        raise RollbackFailed(
+            f"{schema.schema}: {path} is not the dump that was taken ({found.size} bytes, "
+            f"sha256 {found.sha256}; the plan recorded {schema.dump_bytes} bytes, sha256 "
+            f"{schema.dump_sha256}): refusing to restore it"
+        )
+    return path

@@ -39,7 +39,8 @@ from deployer.rollback import (
 )
 from deployer.spec import LoadedEnvironment
 from deployer.transport import SshOptions
-from deployer.transport.ssh import SshTarget, run_everywhere, run_on
+from deployer.transport.ssh import SshTarget, run_everywhere
+from deployer.transport.stream import run_to_file
 
 if TYPE_CHECKING:
     from deployer.pipeline.apply import _Context
@@ -277,8 +278,7 @@ def measure_schemas(context: _Context, plan: RollbackPlan) -> RollbackPlan:
     schemas = list(plan.schemas)
     for index, schema in enumerate(schemas):
         if schema.existed and schema.migrations and not schema.no_dump:
-            dump = take_dump(targets[schema.host], schema.schema, run, ssh)
-            schemas[index] = replace(schema, dump=dump)
+            schemas[index] = take_dump(targets[schema.host], schema, run, ssh)
     return replace(plan, schemas=schemas)
 
 
@@ -314,14 +314,22 @@ def plain_schema_name(schema: str) -> str:
     return schema
 
 
-def take_dump(target: SshTarget, schema: str, run: Run, ssh: SshOptions) -> str:
-    """``mysqldump --single-transaction`` on the database host, kept in the run folder (0600)."""
+def dump_name(schema: str) -> str:
+    """The dump's file in the run folder. It holds the customer's data as it is, secrets
+    included, so it is the one file of a run that is not redacted."""
+    return f"dump-{plain_schema_name(schema)}.sql"
+
+
+def take_dump(target: SshTarget, schema: SchemaStep, run: Run, ssh: SshOptions) -> SchemaStep:
+    """``mysqldump --single-transaction`` on the database host, streamed into the run folder
+    (0600) byte for byte: never redacted, since masking a secret that appears in the data
+    would restore the mask. The step comes back with the dump's name, size and SHA-256."""
+    name = dump_name(schema.schema)
     argv = ["sudo", "-n", "mysqldump", "--single-transaction", "--routines", "--triggers"]
-    argv += ["--hex-blob", "--databases", plain_schema_name(schema)]
-    result = run_on(target, shlex.join(argv), replace(ssh, command_timeout=1800))
-    if not result.ok:
-        raise RollbackFailed(f"{target.name}: dump of {schema} failed: {result.describe()}")
-    name = f"dump-{schema}.sql"
-    run.record(name, result.stdout)
-    run.event("dump", schema=schema, file=name, bytes=len(result.stdout))
-    return name
+    argv += ["--hex-blob", "--default-character-set=utf8mb4", "--databases", schema.schema]
+    options = replace(ssh, command_timeout=1800)
+    result, taken = run_to_file(target, shlex.join(argv), options, run.path / name)
+    if not result.ok or taken is None:
+        raise RollbackFailed(f"{target.name}: dump of {schema.schema} failed: {result.describe()}")
+    run.event("dump", schema=schema.schema, file=name, bytes=taken.size, sha256=taken.sha256)
+    return replace(schema, dump=name, dump_bytes=taken.size, dump_sha256=taken.sha256)

@@ -36,6 +36,9 @@ class SchemaStep:
     down_to: int | None = None  # newest version applied before the run; None: not read yet
     migrations: list[MigrationStep] = field(default_factory=list)
     dump: str | None = None  # file in the run folder, taken before the first migration
+    # The dump's size and SHA-256 as taken: a rollback restores only that very file.
+    dump_bytes: int | None = None
+    dump_sha256: str = ""
     existed: bool = True
     size_mb: float | None = None  # data and indexes when measured; None: not measured yet
     dump_limit_mb: int | None = None

@@ -64,6 +64,8 @@ def _schema(schema: SchemaStep) -> list[str]:
         used = "always" if schema.prefers_dump else "when a migration failed half-way or has no "
         used += "" if schema.prefers_dump else "undo script"
         lines.append(f"- dump taken before the first migration: `{schema.dump}` (restored {used})")
+        if schema.dump_sha256:
+            lines.append(f"  - {schema.dump_bytes} bytes, sha256 `{schema.dump_sha256}`")
     elif schema.no_dump:
         lines.append(f"- no dump: {schema.no_dump}")
     return [*lines, ""]

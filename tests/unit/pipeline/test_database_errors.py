@@ -1,0 +1,281 @@
+"""Errors of the database stage are failures of the run, not bugs: the server's refusal comes
+back as one line with its own message (passwords masked), exit 6, and ``apply --atomic``
+rolls back. The server is a fake cursor raising PyMySQL's own error classes."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
+import pymysql
+import pytest
+
+from deployer.errors import ExitCode
+from deployer.pipeline import apply as apply_module
+from deployer.pipeline import dbfacts
+from deployer.pipeline.database import apply_database, pending_migrations
+from deployer.pipeline.dbfacts import DatabaseFailed
+from deployer.pipeline.plan import _pending
+from deployer.pipeline.rollback import restore_database
+from deployer.pipeline.secrets import RunSecrets
+from deployer.rollback import RollbackPlan, SchemaStep
+from deployer.spec import LoadedEnvironment, load_environment
+from deployer.transport import SshOptions
+from deployer.transport.database import DatabaseUnavailable
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "huadong-production.yml"
+ADMIN = "adm'n;pw\"secret"
+OWNER = "app {{pw}} #secret"
+SECRETS = RunSecrets(ADMIN, {"erp": OWNER})
+
+
+class FakeCursor:
+    """A server with an empty history that fails the first statement ``fails`` matches."""
+
+    def __init__(self, fails: Callable[[str], BaseException | None]) -> None:
+        self.fails = fails
+        self.row: tuple[Any, ...] | None = None
+
+    def execute(self, query: str, args: Any = None) -> int:
+        error = self.fails(query)
+        if error is not None:
+            raise error
+        self.row = (0,)
+        return 0
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.row
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return []
+
+    def __enter__(self) -> FakeCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class FakeConnection:
+    host, port = "10.20.30.21", 3306
+
+    def __init__(self, cursor: FakeCursor) -> None:
+        self._cursor = cursor
+        self.closed = False
+
+    def cursor(self) -> FakeCursor:
+        return self._cursor
+
+    def select_db(self, name: str) -> None:
+        error = self._cursor.fails(f"USE {name}")
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def on(prefix: str, error: BaseException) -> Callable[[str], BaseException | None]:
+    return lambda query: error if query.startswith(prefix) else None
+
+
+@pytest.fixture
+def loaded() -> LoadedEnvironment:
+    return load_environment(EXAMPLE)
+
+
+def serve(monkeypatch: pytest.MonkeyPatch, fails: Callable[[str], BaseException | None]) -> None:
+    """The database port answers and the admin login works; statements go to the fake."""
+    connection = FakeConnection(FakeCursor(fails))
+    monkeypatch.setattr(dbfacts, "reachable", lambda endpoint, timeout=2.0: True)
+    monkeypatch.setattr(dbfacts, "open_mysql", lambda *args, **kwargs: connection)
+
+
+CASES = [
+    pytest.param(
+        on("ALTER USER", pymysql.err.OperationalError(1819, "Your password does not satisfy")),
+        "schema erp: account erp_app: (1819) Your password does not satisfy",
+        id="password policy",
+    ),
+    pytest.param(
+        on("CREATE DATABASE", pymysql.err.OperationalError(1115, "Unknown character set: 'x'")),
+        "schema erp: (1115) Unknown character set: 'x'",
+        id="unknown charset",
+    ),
+    pytest.param(
+        on("CREATE DATABASE", pymysql.err.OperationalError(1044, "Access denied for user 'r'")),
+        "schema erp: (1044) Access denied for user 'r'",
+        id="access denied",
+    ),
+    pytest.param(
+        on("USE", pymysql.err.OperationalError(2013, "Lost connection to server during query")),
+        "schema erp: migrations: (2013) Lost connection to server during query",
+        id="lost connection",
+    ),
+    pytest.param(
+        on("SELECT COUNT(*) FROM information_schema.schemata", ConnectionResetError(104, "reset")),
+        "schema erp: (104) reset",
+        id="socket error",
+    ),
+    pytest.param(
+        on("GRANT", pymysql.err.ProgrammingError(1064, f"syntax error near '{OWNER}' at line 1")),
+        "account erp_app: (1064) syntax error near '********' at line 1",
+        id="a message quoting a password",
+    ),
+    pytest.param(
+        on("CREATE USER", pymysql.err.InterfaceError(0, "")),
+        "account erp_app: (0) ",
+        id="connection gone",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fails", "expected"), CASES)
+def test_a_server_error_in_the_schema_stage_is_a_failure_with_its_message(
+    monkeypatch: pytest.MonkeyPatch,
+    loaded: LoadedEnvironment,
+    fails: Callable[[str], BaseException | None],
+    expected: str,
+) -> None:
+    serve(monkeypatch, fails)
+    with pytest.raises(DatabaseFailed) as raised:
+        apply_database(loaded, {}, SshOptions(), SECRETS, "r1")
+    message = str(raised.value)
+    assert raised.value.exit_code == ExitCode.APPLY_FAILED
+    assert message.startswith("mariadb on db1: ") and expected in message, message
+    assert ADMIN not in message and OWNER not in message
+
+
+def test_a_charset_name_the_stage_refuses_is_a_failure_not_a_bug(
+    monkeypatch: pytest.MonkeyPatch, loaded: LoadedEnvironment
+) -> None:
+    """A value no server knows, refused by deployer before it reaches the server."""
+    database = loaded.env.database
+    assert database is not None
+    bad = database.schemas[0].model_copy(update={"charset": "utf-8"})
+    env = loaded.env.model_copy(update={"database": database.model_copy(update={"schemas": [bad]})})
+    serve(monkeypatch, lambda query: None)
+    with pytest.raises(DatabaseFailed, match=r"schema erp: not a character set .*'utf-8'"):
+        apply_database(replace(loaded, env=env), {}, SshOptions(), SECRETS, "r1")
+
+
+def test_plan_fails_on_a_server_error_but_notes_a_server_not_there_yet(
+    monkeypatch: pytest.MonkeyPatch, loaded: LoadedEnvironment
+) -> None:
+    serve(monkeypatch, on("SELECT COUNT(*)", pymysql.err.OperationalError(1142, "denied")))
+    with pytest.raises(DatabaseFailed, match=r"mariadb on db1: \(1142\) denied"):
+        pending_migrations(loaded, {}, SshOptions(), SECRETS)
+    with pytest.raises(DatabaseFailed):
+        _pending(loaded, apply_module.ApplyOptions(), SECRETS)
+
+    def absent(*args: Any, **kwargs: Any) -> None:
+        raise DatabaseUnavailable("10.20.30.21:3306 does not answer")
+
+    monkeypatch.setattr("deployer.pipeline.plan.pending_migrations", absent)
+    pending, notes = _pending(loaded, apply_module.ApplyOptions(), SECRETS)
+    assert pending["erp"] and "does not answer" in notes[0]
+
+
+class FakeRecorder:
+    """The rollback plan's recorder, without hosts: it only notes when it was called."""
+
+    calls: ClassVar[list[str]] = []
+
+    def __init__(self, context: object) -> None:
+        self.calls.append("plan")
+
+    def before(self, stage: str) -> None:
+        self.calls.append(f"before {stage}")
+
+    def finish(self) -> None:
+        self.calls.append("finish")
+
+    def refresh(self) -> None:
+        self.calls.append("refresh")
+
+
+@pytest.fixture
+def apply_without_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """``deployer apply`` with only the schema stage, no deploy lock and no rollback plan on
+    hosts; returns the order of what ran, rollbacks included."""
+    calls: ClassVar[list[str]] = []
+    FakeRecorder.calls = calls
+    monkeypatch.setenv("HUADONG_DB_ADMIN_PASSWORD", ADMIN)
+    monkeypatch.setenv("HUADONG_DB_APP_PASSWORD", OWNER)
+    monkeypatch.setattr(apply_module, "RollbackRecorder", FakeRecorder)
+    stage = ("schemas and migrations", apply_module._database_stage)
+    monkeypatch.setattr(apply_module, "_stages", lambda loaded: [stage])
+
+    @contextlib.contextmanager
+    def no_lock(*args: Any, **kwargs: Any) -> Iterator[None]:
+        yield
+
+    monkeypatch.setattr("deployer.pipeline.locks.environment_lock", no_lock)
+    monkeypatch.setattr(socket, "gethostname", lambda: "laptop")
+    return calls
+
+
+Cli = Callable[[list[str]], Any]
+
+
+def apply(cli: Cli, journal: Path, *extra: str) -> Any:
+    return cli(["apply", str(EXAMPLE), "-y", "--journal", str(journal), *extra])
+
+
+@pytest.mark.parametrize("codes", [(0, 8), (7, 7)], ids=["rolled back", "rollback failed"])
+def test_atomic_apply_rolls_back_after_a_server_error(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    apply_without_hosts: list[str],
+    cli: Cli,
+    codes: tuple[int, int],
+) -> None:
+    """codes: what the rollback ends with, and what apply then exits with."""
+    rollback_code, expected = codes
+    serve(monkeypatch, on("ALTER USER", pymysql.err.OperationalError(1819, "policy")))
+
+    def rollback(loaded: object, journal: object, undone: Any, streams: object) -> int:
+        apply_without_hosts.append(f"rollback {undone.meta()['status']}")
+        return rollback_code
+
+    monkeypatch.setattr("deployer.cli.rollback.rollback", rollback)
+    done = apply(cli, tmp_path, "--atomic")
+    assert done.code == expected, done.err
+    assert "apply failed: mariadb on db1: schema erp: account erp_app: (1819) policy" in done.err
+    assert "internal error" not in done.err and ADMIN not in done.err
+    assert apply_without_hosts == [
+        "plan",
+        "before schemas and migrations",
+        "finish",
+        "rollback failed",
+    ]
+
+
+def test_apply_without_atomic_ends_with_exit_6_after_a_server_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, apply_without_hosts: list[str], cli: Cli
+) -> None:
+    serve(monkeypatch, on("CREATE DATABASE", pymysql.err.OperationalError(1115, "Unknown")))
+    done = apply(cli, tmp_path)
+    assert done.code == 6, done.err
+    assert "(1115) Unknown" in done.err and "rollback" not in " ".join(apply_without_hosts)
+
+
+def test_a_server_error_in_the_rollback_database_step_is_a_failure(
+    monkeypatch: pytest.MonkeyPatch, loaded: LoadedEnvironment, tmp_path: Path
+) -> None:
+    """The rollback run turns it into exit 7 like any DeployerError."""
+    serve(monkeypatch, on("SELECT COUNT(*)", pymysql.err.OperationalError(2013, "Lost connection")))
+    context: Any = SimpleNamespace(
+        loaded=loaded,
+        run=SimpleNamespace(path=tmp_path, id="r2"),
+        options=apply_module.ApplyOptions(),
+        secrets=SECRETS,
+    )
+    plan = RollbackPlan("r1", "sample-erp", "1.1", schemas=[SchemaStep("erp", "db1", down_to=1)])
+    with pytest.raises(DatabaseFailed, match=r"mariadb on db1: \(2013\) Lost connection"):
+        restore_database(context, plan, SimpleNamespace(path=tmp_path))  # type: ignore[arg-type]
