@@ -80,18 +80,25 @@ def extra_vars(loaded: LoadedEnvironment, run_id: str) -> dict[str, Any]:
 
 
 def _web_vars(env: Environment) -> dict[str, Any]:
-    nginx, tomcat = env.middleware.nginx, env.middleware.tomcat
-    if nginx is None:
+    if env.middleware.nginx is None:
         return {}
-    colocated = all("app" in h.roles for h in env.hosts_with("web"))
-    upstreams = ["127.0.0.1"] if colocated else [h.address for h in env.hosts_with("app")]
     layout = product_layout(env)
     return {
         "nginx_site_name": unsafe(env.product.name),
-        "nginx_upstream_hosts": unsafe(upstreams),
-        "nginx_upstream_port": tomcat.port if tomcat else 8080,
         "nginx_root_redirect": unsafe(f"{layout.context_path}/" if layout.context_path else ""),
     }
+
+
+def upstream_servers(env: Environment, web_host: Host) -> list[dict[str, Any]]:
+    """The Tomcats nginx on ``web_host`` proxies to, each on its own host's port.
+
+    When every web host is also an app host, each nginx talks to the Tomcat beside it over
+    loopback; otherwise to every app host's address.
+    """
+    ports = env.tomcat_ports()
+    if all("app" in h.roles for h in env.hosts_with("web")):
+        return [{"address": "127.0.0.1", "port": ports[web_host.name]}]
+    return [{"address": h.address, "port": ports[h.name]} for h in env.hosts_with("app")]
 
 
 def _app_vars(env: Environment) -> dict[str, Any]:
@@ -189,6 +196,8 @@ def host_vars(env: Environment, host: Host) -> dict[str, Any]:
     if nginx is not None and "web" in host.roles:
         found["nginx_listen_port"] = nginx.listen_port
         found["nginx_server_name"] = unsafe(nginx.server_name)
+        # Per host: a colocated nginx proxies to its own Tomcat, whose port may be overridden.
+        found["nginx_upstream_servers"] = unsafe(upstream_servers(env, host))
     if tomcat is not None and "app" in host.roles:
         found["tomcat_port"] = tomcat.port
         found["tomcat_jvm_options"] = unsafe(list(tomcat.jvm_options))
