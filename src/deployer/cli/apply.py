@@ -73,9 +73,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.pipeline.locks import environment_lock
 
     target = load_target(args, restrict=False)
-    if args.plan:
-        # Before the question: a wrong --plan is refused without asking anything.
-        read_plan(args.plan)
+    # Before the question: a wrong --plan is refused without asking anything.
+    saved = read_plan(args.plan) if args.plan else None
     env = target.loaded.env
     hosts = [h.name for h in env.hosts if not args.limit or h.name in args.limit.split(",")]
     _confirm(
@@ -93,11 +92,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         max_fail_percent=args.max_fail_percent,
         allow_irreversible=args.allow_irreversible,
     )
-    if args.plan:
+    if saved is not None:
         from deployer.pipeline.plan import verify_plan
 
         with tempfile.TemporaryDirectory(prefix="deployer-verify-") as scratch:
-            verify_plan(args.plan, target.loaded, Path(scratch), options)
+            verify_plan(saved, args.plan, target.loaded, Path(scratch), options)
     journal = Journal(target.journal_root, Redactor())
 
     progress = task_progress(streams, journal.redact)

@@ -142,13 +142,10 @@ def _pending(
 
 
 def verify_plan(
-    plan_file: Path, loaded: LoadedEnvironment, workdir: Path, options: ApplyOptions
+    plan: Plan, plan_file: Path, loaded: LoadedEnvironment, workdir: Path, options: ApplyOptions
 ) -> Plan:
-    """The saved plan, if it still describes this spec and these hosts; else StalePlan."""
-    try:
-        plan = Plan.model_validate_json(plan_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DeployerError(f"{plan_file}: not a readable plan ({exc})") from None
+    """The saved plan (read from ``plan_file``), if it still describes this spec and these
+    hosts; else StalePlan."""
     if plan.spec_sha256 != spec_fingerprint(loaded):
         raise StalePlan(
             f"{plan_file} is stale: the spec or a file it references changed since "
