@@ -167,6 +167,11 @@ def run_from_vagrant(args: argparse.Namespace, streams: Streams) -> int:
 
 def _read(path: Path) -> str:
     try:
+        # Only a regular file: a FIFO (or a device) would keep the command waiting.
+        if path.exists() and not path.is_file():
+            raise UsageError(f"cannot read {path}: not a regular file")
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"cannot read {path}: not UTF-8 (byte {exc.start})") from None
