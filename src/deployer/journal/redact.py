@@ -92,20 +92,20 @@ class Redactor:
 
     def value(self, data: Any, trusted: frozenset[str] = frozenset()) -> Any:
         """A JSON-like structure with every string (keys too) masked; numbers, booleans and
-        null unchanged. Values under ``trusted`` keys are deployer's own words (ids, kinds,
-        statuses, times) that no secret can reach; they are kept whole so that the record
-        stays readable whatever a secret looks like."""
-        if isinstance(data, str):
-            return self(data)
+        null unchanged. Values under the top level's ``trusted`` keys are deployer's own words
+        (ids, kinds, statuses, times) that no secret can reach; they are kept whole so that
+        the record stays readable whatever a secret looks like."""
         if isinstance(data, dict):
             return {
                 (key if key in trusted else self(str(key))): (
-                    item if key in trusted else self.value(item, trusted)
+                    item if key in trusted else self.value(item)
                 )
                 for key, item in data.items()
             }
+        if isinstance(data, str):
+            return self(data)
         if isinstance(data, list | tuple):
-            return [self.value(item, trusted) for item in data]
+            return [self.value(item) for item in data]
         return data
 
     def json(self, text: str) -> str:

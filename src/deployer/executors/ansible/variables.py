@@ -2,11 +2,17 @@
 
 Every string from the spec is tagged ``!unsafe``: the spec is data, and Ansible would
 otherwise evaluate ``{{ }}`` inside it. Secrets are never written: the variables file says
-``lookup('env', NAME)`` and the value travels in the environment of the playbook run.
+``lookup('env', NAME)`` and the value travels in the environment of the playbook run. That
+holds for the secrets in free-form settings too (``product.config``, a host's
+``product_config``, ``product.context_parameters``): a ``${env:}``/``${file:}`` reference, or
+a plaintext value under a key named like a secret, each get an environment variable of their
+own (``config_secrets``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +21,7 @@ import yaml
 
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Environment, Host
-from deployer.spec.secrets import resolve_file
+from deployer.spec.secrets import SECRET_KEY, SecretRef, resolve_file
 
 SECRET_ENV = {
     "mysql_admin_password": "DEPLOYER_MYSQL_ADMIN_PASSWORD",
@@ -53,6 +59,68 @@ def unsafe(value: Any) -> Any:
 
 def env_lookup(name: str) -> str:
     return f"{{{{ lookup('ansible.builtin.env', '{name}') }}}}"
+
+
+def is_secret_setting(key: object, value: object) -> bool:
+    """A free-form setting that holds a secret: a reference, or a value under a secret key."""
+    if isinstance(value, str) and secret_reference(value) is not None:
+        return True
+    return (
+        SECRET_KEY.search(str(key)) is not None
+        and isinstance(value, str | int | float)
+        and not isinstance(value, bool)  # feature switches such as csrf_token: true
+    )
+
+
+def secret_reference(text: str) -> SecretRef | None:
+    """The ``${env:}``/``${file:}`` reference ``text`` is, or None for any other text."""
+    try:
+        return SecretRef.parse(text, allow_inline=False)
+    except ValueError:
+        return None
+
+
+def _secret_env_name(scope: str, path: tuple[object, ...]) -> str:
+    # Named after where the setting is, so that the variables and the environment agree.
+    digest = hashlib.sha256(json.dumps([scope, *path], default=str).encode()).hexdigest()
+    return f"DEPLOYER_SECRET_{digest[:20].upper()}"
+
+
+def _settings_with_secrets(
+    value: Any, scope: str, path: tuple[object, ...] = ()
+) -> tuple[Any, dict[str, str]]:
+    """``value`` for the variables (strings unsafe, secrets as environment lookups), and the
+    spec's text of each secret by the environment variable that carries it."""
+    if isinstance(value, Mapping):
+        settings: dict[str, Any] = {}
+        secrets: dict[str, str] = {}
+        for key, item in value.items():
+            if is_secret_setting(key, item):
+                name = _secret_env_name(scope, (*path, key))
+                settings[str(key)] = env_lookup(name)
+                secrets[name] = str(item)
+            else:
+                settings[str(key)], found = _settings_with_secrets(item, scope, (*path, key))
+                secrets.update(found)
+        return settings, secrets
+    if isinstance(value, list | tuple):
+        pairs = [_settings_with_secrets(item, scope, (*path, i)) for i, item in enumerate(value)]
+        return [v for v, _ in pairs], {k: s for _, found in pairs for k, s in found.items()}
+    return unsafe(value), {}
+
+
+def config_secrets(env: Environment) -> dict[str, str]:
+    """The spec's text (a reference or a plaintext value) of every secret in free-form
+    settings, by the environment variable that carries its value to the playbooks."""
+    found = dict(_settings_with_secrets(env.product.config, "config")[1])
+    found.update(_settings_with_secrets(env.product.context_parameters, "context")[1])
+    for host in env.hosts:
+        found.update(_settings_with_secrets(host.overrides.product_config, _host_scope(host))[1])
+    return found
+
+
+def _host_scope(host: Host) -> str:
+    return f"host:{host.name}"
 
 
 @dataclass(frozen=True)
@@ -112,15 +180,13 @@ def _app_vars(env: Environment) -> dict[str, Any]:
         "jdk_version": unsafe(jdk.version if jdk else "17"),
         "tomcat_version": unsafe(tomcat.version),
         "tomcat_listen_address": "127.0.0.1" if colocated else "0.0.0.0",  # noqa: S104
-        "tomcat_contexts": unsafe(
-            [
-                {
-                    "path": layout.context_path,
-                    "doc_base": f"{layout.root}/current",
-                    "parameters": dict(env.product.context_parameters),
-                }
-            ]
-        ),
+        "tomcat_contexts": [
+            {
+                "path": Unsafe(layout.context_path),
+                "doc_base": Unsafe(f"{layout.root}/current"),
+                "parameters": _settings_with_secrets(env.product.context_parameters, "context")[0],
+            }
+        ],
         "tomcat_read_write_paths": unsafe([uploads]),
     }
 
@@ -158,7 +224,7 @@ def _product_vars(loaded: LoadedEnvironment, run_id: str) -> dict[str, Any]:
         "product_artifact": unsafe(str(resolve_file(env.product.artifact, loaded.base_dir))),
         "product_run_id": run_id,
         "product_root": unsafe(layout.root),
-        "product_config": unsafe(dict(env.product.config)),
+        "product_config": _settings_with_secrets(env.product.config, "config")[0],
         "product_app_service": layout.service,
         "product_context_path": unsafe(layout.context_path),
         "product_health_path": unsafe(env.product.health_path),
@@ -212,7 +278,9 @@ def host_vars(env: Environment, host: Host) -> dict[str, Any]:
                 }
             )
     if overrides.product_config:
-        found["product_host_config"] = unsafe(dict(overrides.product_config))
+        found["product_host_config"] = _settings_with_secrets(
+            overrides.product_config, _host_scope(host)
+        )[0]
     port = env.tomcat_ports().get(host.name)
     if port is not None:
         # The health page is read from Tomcat on the host itself, on this host's port.
