@@ -27,6 +27,7 @@ from deployer.spec.values import (
     JvmOption,
     OracleService,
     ServerNames,
+    SettingName,
 )
 
 Role = Literal["web", "app", "db"]
@@ -79,7 +80,7 @@ class Product(StrictModel):
     context_path: ContextPath = Field(
         default="", description="Where Tomcat serves the product: '/erp', or '' for the root."
     )
-    context_parameters: dict[Text, Text] = Field(
+    context_parameters: dict[SettingName, Text] = Field(
         default_factory=dict,
         description="Tomcat context parameters, e.g. where the product finds its config file.",
     )

@@ -6,15 +6,17 @@ is rendered into a config file, and the keys deployer itself consumes have a pre
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from deployer.spec.secrets import SECRET_KEY, SecretRef
 from deployer.spec.types import has_control
-from deployer.spec.values import absolute_path_problem
+from deployer.spec.values import SETTING_NAME_HINT, absolute_path_problem
 from deployer.spec.yamlsource import YamlPath
 
 Finding = tuple[YamlPath, str]
+SETTING_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 #: Config keys the roles read themselves, and the check their value must pass.
 #: upload_dir becomes a ReadWritePaths= line of Tomcat's systemd drop-in.
@@ -37,15 +39,17 @@ def config_findings(config: Any, prefix: YamlPath, allow_inline: bool) -> Iterat
 
 
 def control_findings(value: Any, path: YamlPath) -> Iterator[Finding]:
-    """Line breaks and control characters in any key or text value, however deep: a product
-    template writes them into a config file, where they start a line of their own."""
+    """Line breaks and control characters in any text value, however deep: a product
+    template writes them into a config file, where they start a line of their own. Keys are
+    names the templates use (and Ansible would template a key, which it never marks unsafe):
+    plain names only."""
     if isinstance(value, list):
         for index, item in enumerate(value):
             yield from control_findings(item, (*path, index))
     elif isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(key, str) and has_control(key):
-                yield ((*path, key), "key must not contain line breaks or control characters")
+            if not (isinstance(key, str) and SETTING_NAME.match(key)):
+                yield ((*path, key), SETTING_NAME_HINT)
             else:
                 yield from control_findings(item, (*path, key))
     elif isinstance(value, str) and has_control(value):

@@ -76,6 +76,14 @@ def _plaintext_secret_option(value: str, info: ValidationInfo) -> str:
     return value
 
 
+SETTING_NAME_HINT = (
+    "not a setting name (letters, digits, '_', '.' and '-', starting with a letter, digit or _)"
+)
+SettingName = Annotated[
+    str,
+    matching(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", SETTING_NAME_HINT),
+    BeforeValidator(text_only),
+]
 AbsolutePath = Annotated[
     str,
     matching(ABSOLUTE_PATH, _ABSOLUTE_PATH_HINT),
