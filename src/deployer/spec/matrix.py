@@ -33,9 +33,13 @@ class OsSupport(StrictModel):
 
 
 class DiskRequirement(StrictModel):
-    path: Annotated[str, matching(r"^/", "expected an absolute path such as /opt")] = Field(
-        description="Mount point or folder that needs the space."
-    )
+    path: Annotated[
+        str,
+        matching(
+            r"^/[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$",
+            "expected an absolute path such as /opt, without control characters",
+        ),
+    ] = Field(description="Mount point or folder that needs the space.")
     free_gb: Annotated[float, Field(gt=0)] = Field(description="Free space needed, in GB.")
 
 
@@ -63,8 +67,22 @@ class Databases(StrictModel):
     oracle: VersionRange | None = Field(default=None, description="Supported Oracle versions.")
 
 
+# The MySQL role writes these into the server's option file, one `name = value` line each
+# (its own assert accepts the same characters).
+SettingName = Annotated[
+    str,
+    matching(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", "not a server variable name (letters, digits, _)"),
+]
 SettingValue = Annotated[
-    str | int,
+    Annotated[
+        str,
+        matching(
+            r"^(>=|<=|!=|==|>|<)?[A-Za-z0-9_.,:/%+-]+$",
+            "expected one word of letters, digits and _ . , : / % + - (after a comparison "
+            "such as '>=' if wanted)",
+        ),
+    ]
+    | int,
     Field(description="Exact value, or a comparison such as '>=64M' or '!=0'."),
 ]
 
@@ -72,9 +90,13 @@ SettingValue = Annotated[
 class DatabaseSettings(StrictModel):
     """Server variables the product needs, per engine (e.g. lower_case_table_names: 1)."""
 
-    mysql: dict[str, SettingValue] = Field(default_factory=dict, description="MySQL variables.")
-    mariadb: dict[str, SettingValue] = Field(default_factory=dict, description="MariaDB variables.")
-    oracle: dict[str, SettingValue] = Field(
+    mysql: dict[SettingName, SettingValue] = Field(
+        default_factory=dict, description="MySQL variables."
+    )
+    mariadb: dict[SettingName, SettingValue] = Field(
+        default_factory=dict, description="MariaDB variables."
+    )
+    oracle: dict[SettingName, SettingValue] = Field(
         default_factory=dict, description="Oracle parameters (NLS_CHARACTERSET, ...)."
     )
 
