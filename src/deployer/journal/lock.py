@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
-from deployer.journal.runs import JournalNotAFolder
+from deployer.journal.runs import make_journal_dir
 
 LOCK_FILE = "deploy.lock"
 #: Seconds after which a lock without a readable holder record is stale (its taker crashed
@@ -112,8 +112,7 @@ def look(path: Path) -> Seen | None:
 @contextmanager
 def deploy_lock(root: Path, command: str, *, break_stale: bool = False) -> Iterator[LockHolder]:
     """Hold the environment's deploy lock while the block runs."""
-    if root.exists() and not root.is_dir():
-        raise JournalNotAFolder(f"journal {root} is a file, not a folder; pass --journal a folder")
+    make_journal_dir(root)
     me = LockHolder(
         command,
         getpass.getuser(),
@@ -184,7 +183,6 @@ def break_lock(path: Path, seen: Seen) -> bool:
 
 
 def _take(path: Path, me: LockHolder) -> bool:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=".deploy.lock.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

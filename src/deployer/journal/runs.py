@@ -198,11 +198,7 @@ class Journal:
         self.redact = redact if redact is not None else Redactor()
 
     def start(self, kind: str, spec: Path, **meta: Any) -> Run:
-        self._check_folder()
-        try:
-            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except (FileExistsError, NotADirectoryError) as exc:
-            raise JournalNotAFolder(f"journal {self.root} is not a folder") from exc
+        make_journal_dir(self.root)
         run = Run(self.root / new_run_id(), self.redact)
         run.path.mkdir(mode=0o700)
         record = {
@@ -242,7 +238,20 @@ class Journal:
         return runs[-1] if runs else None
 
     def _check_folder(self) -> None:
-        if self.root.exists() and not self.root.is_dir():
-            raise JournalNotAFolder(
-                f"journal {self.root} is a file, not a folder; pass --journal a folder"
-            )
+        check_journal_dir(self.root)
+
+
+def check_journal_dir(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise JournalNotAFolder(f"journal {root} is a file, not a folder; pass --journal a folder")
+
+
+def make_journal_dir(root: Path) -> None:
+    """The journal's folder, made private if new; a path that cannot be one is a usage error."""
+    check_journal_dir(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise JournalNotAFolder(
+            f"cannot make the journal folder {root}: {exc.strerror}; pass --journal a folder"
+        ) from exc

@@ -151,3 +151,10 @@ def test_a_journal_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(DeployerError, match="is a file, not a folder") as caught:
         take(journal)
     assert caught.value.exit_code == ExitCode.USAGE
+
+
+def test_a_journal_under_a_file_is_a_usage_error_for_the_lock(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    with pytest.raises(DeployerError, match="cannot make the journal folder") as caught:
+        take(tmp_path / "file" / "runs")
+    assert caught.value.exit_code == ExitCode.USAGE

@@ -136,3 +136,11 @@ def test_commands_refuse_a_journal_whose_meta_is_not_an_object(
     result = cli([*argv, "--journal", str(tmp_path)])
     assert result.code == ExitCode.JOURNAL_DAMAGED, result.err
     assert "meta.json" in result.err and "Traceback" not in result.err
+
+
+def test_a_journal_under_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    journal = Journal(tmp_path / "file" / "runs")
+    with pytest.raises(JournalNotAFolder, match="cannot make the journal folder") as caught:
+        journal.start("plan", tmp_path / "env.yml")
+    assert caught.value.exit_code == ExitCode.USAGE
