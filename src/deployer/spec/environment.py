@@ -24,10 +24,13 @@ from deployer.spec.values import (
     Collation,
     ContextPath,
     HealthPath,
+    JdkVersion,
     JvmOption,
     OracleService,
+    ProductVersion,
     ServerNames,
     SettingName,
+    TomcatVersion,
 )
 
 Role = Literal["web", "app", "db"]
@@ -72,7 +75,7 @@ class Product(StrictModel):
     """The product release to install and the parameters of its configuration."""
 
     name: Name = Field(description="Product name; must match the support matrix's `product`.")
-    version: Version = Field(description="Release to install, quoted: '1.0'.")
+    version: ProductVersion = Field(description="Release to install, quoted: '1.0'.")
     artifact: Text = Field(description="Path of the release artifact (WAR), relative to the spec.")
     templates: Text | None = Field(
         default=None, description="Folder of config templates rendered with `config`."
@@ -149,7 +152,7 @@ class Nginx(StrictModel):
 
 
 class Tomcat(StrictModel):
-    version: Version = Field(description="Tomcat version, quoted: '9.0', '10.1'.")
+    version: TomcatVersion = Field(description="Tomcat version, quoted: '9.0', '10.1'.")
     port: Port = Field(default=8080, description="HTTP connector port.")
     jvm_options: list[JvmOption] = Field(
         default_factory=lambda: ["-Xms512m", "-Xmx1024m"],
@@ -158,7 +161,7 @@ class Tomcat(StrictModel):
 
 
 class Jdk(StrictModel):
-    version: Version = Field(description="JDK major version, quoted: '8', '11', '17'.")
+    version: JdkVersion = Field(description="JDK major version, quoted: '8', '11', '17'.")
 
 
 class Middleware(StrictModel):

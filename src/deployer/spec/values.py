@@ -84,6 +84,29 @@ SettingName = Annotated[
     matching(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", SETTING_NAME_HINT),
     BeforeValidator(text_only),
 ]
+# The roles name folders and packages after these: tomcat<major>, openjdk-<major>-jdk,
+# releases/<version>-<run id>.
+TomcatVersion = Annotated[
+    str,
+    matching(r"^[0-9]+\.[0-9]+(\.[0-9]+)*$", "not a Tomcat version; write e.g. '10.1' or '9.0.85'"),
+    BeforeValidator(text_only),
+    Field(description="Tomcat version, quoted: '9.0', '10.1'."),
+]
+JdkVersion = Annotated[
+    str,
+    matching(r"^[0-9]{1,3}$", "not a JDK major version; write e.g. '8', '11' or '17'"),
+    BeforeValidator(text_only),
+    Field(description="JDK major version, quoted: '8', '11', '17'."),
+]
+ProductVersion = Annotated[
+    str,
+    matching(
+        r"^[0-9][0-9A-Za-z._-]{0,63}$",
+        "not a product version; write e.g. '1.0' or '2.3.1-rc1' (letters, digits, . _ -)",
+    ),
+    BeforeValidator(text_only),
+    Field(description="A release version, quoted: '1.0'."),
+]
 AbsolutePath = Annotated[
     str,
     matching(ABSOLUTE_PATH, _ABSOLUTE_PATH_HINT),

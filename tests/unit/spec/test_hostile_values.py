@@ -16,6 +16,7 @@ import os
 import re
 import shlex
 import tempfile
+import warnings
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
@@ -211,6 +212,67 @@ def line_heads(text: str) -> list[str]:
     return [re.split(r"[ =\t]", line.strip(), maxsplit=1)[0] for line in text.splitlines()]
 
 
+# --- the roles' own checks of their input -------------------------------------------------
+def _match(value: Any, pattern: str) -> bool:
+    return re.match(pattern, str(value)) is not None
+
+
+def _search(value: Any, pattern: str) -> bool:
+    return re.search(pattern, str(value)) is not None
+
+
+JINJA.tests["match"] = _match
+JINJA.tests["search"] = _search
+JINJA.filters["difference"] = lambda a, b: [item for item in a if item not in list(b)]
+
+#: Asserts that depend on the host (its OS, what listens on a port, files on the control
+#: machine) rather than on the spec's values: the compatibility scan covers those.
+HOST_DEPENDENT = ("ansible_facts", "__tomcat_port_others", "_stat", "__mysql_engine", "tarball")
+
+
+def input_checks(role: str) -> list[tuple[str, str]]:
+    """(task, expression) of every assert in the role's tasks that checks the spec's values."""
+    found = []
+    for path in sorted((ROLES / role / "tasks").glob("*.yml")):
+        for task in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            that = (task.get("ansible.builtin.assert") or {}).get("that") or []
+            for expression in [that] if isinstance(that, str) else that:
+                if not any(word in expression for word in HOST_DEPENDENT):
+                    found.append((f"{role}: {task['name']}", expression))
+    return found
+
+
+#: Which hosts run each role, by the spec's host roles.
+CHECKED_ROLES = {"tomcat": "app", "nginx": "web", "product": "app", "jdk": "app", "mysql": "db"}
+with warnings.catch_warnings():
+    # The roles' patterns hold \s inside Jinja strings, as Ansible reads them.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    INPUT_CHECKS = [
+        (role, task, JINJA.compile_expression(expression))
+        for role in CHECKED_ROLES
+        for task, expression in input_checks(role)
+    ]
+CHECK_VARS = {
+    name: value
+    for role in CHECKED_ROLES
+    for name, value in role_vars(role).items()
+    if name.startswith("__") and isinstance(value, str) and "{{" not in value
+}
+
+
+def refused_by_roles(loaded: LoadedEnvironment) -> list[str]:
+    """The role asserts the variables of each host fail (the roles' defaults beneath them)."""
+    shared = extra_vars(loaded, "run-1")
+    failed = []
+    for host in loaded.env.hosts:
+        context = {**ROLE_VARS, **role_vars("product"), **role_vars("jdk"), **role_vars("mysql")}
+        context.update({**CHECK_VARS, **host_vars(loaded.env, host), **shared})
+        for role, task, check in INPUT_CHECKS:
+            if CHECKED_ROLES[role] in host.roles and not check(**context):
+                failed.append(f"{host.name}: {task}")
+    return failed
+
+
 def render_spec(data: dict[str, Any]) -> dict[str, str]:
     with tempfile.TemporaryDirectory() as folder:
         spec = Path(folder) / "spec.yml"
@@ -259,6 +321,9 @@ def assert_structure_kept(loaded: LoadedEnvironment, baseline: dict[str, str]) -
             assert shlex.split(" ".join(options)) == list(options)
             assert not any(SHELL_SPECIAL.search(option) for option in options), options
     assert_only_unsafe_templates(extra_vars(loaded, "run-1"))
+    # A value the spec accepts must pass the roles' own checks: refused there, it would stop
+    # apply in the middle (and plan would report it as a check-mode stop).
+    assert refused_by_roles(loaded) == []
     for name, text in files.items():
         if name.endswith("dropin.conf.j2"):
             paths = [line for line in text.splitlines() if line.startswith("ReadWritePaths=")]
@@ -269,6 +334,35 @@ def assert_structure_kept(loaded: LoadedEnvironment, baseline: dict[str, str]) -
 def folder() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="deployer-hostile-") as name:
         yield Path(name)
+
+
+def test_the_roles_input_checks_are_evaluated() -> None:
+    tasks = {role for role, _, _ in INPUT_CHECKS}
+    assert tasks == set(CHECKED_ROLES)
+    assert len(INPUT_CHECKS) >= 12
+    with tempfile.TemporaryDirectory() as folder:
+        spec = Path(folder) / "spec.yml"
+        spec.write_text(yaml.safe_dump(BASE, allow_unicode=True), encoding="utf-8")
+        assert refused_by_roles(load_environment(spec)) == []
+
+
+@pytest.mark.parametrize(
+    ("place", "text"),
+    [
+        (("product", "context_path", "value"), ""),  # the root context
+        (("middleware", "tomcat", "version", "value"), "9.0.85"),
+        (("hosts", 1, "address", "value"), "fe80::1%eth0"),
+        (("middleware", "nginx", "server_name", "value"), "*.example.cn _"),
+    ],
+)
+def test_values_the_spec_accepts_pass_the_roles_checks(
+    folder: Path, place: tuple[Any, ...], text: str
+) -> None:
+    data = mutated(place, text, append=False)
+    data["product"]["health_path"] = "/erp/health.jsp" if data["product"]["context_path"] else "/h"
+    spec = folder / "spec.yml"
+    spec.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert refused_by_roles(load_environment(spec)) == []
 
 
 def test_the_example_renders_every_role_file() -> None:
@@ -312,6 +406,9 @@ def test_hostile_text_is_refused_with_a_location_or_kept_in_its_place(
         (("product", "health_path", "value"), "health.jsp"),
         (("database", "schemas", 0, "charset", "value"), "utf-8"),
         (("hosts", 0, "address", "value"), "fe80::1%$(id)"),
+        (("middleware", "tomcat", "version", "value"), "10"),
+        (("middleware", "jdk", "version", "value"), "17.0.2"),
+        (("product", "version", "value"), "1.0+build5"),
     ],
 )
 def test_known_injections_are_spec_errors(folder: Path, place: tuple[Any, ...], text: str) -> None:

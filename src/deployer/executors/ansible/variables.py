@@ -182,7 +182,8 @@ def _app_vars(env: Environment) -> dict[str, Any]:
         "tomcat_listen_address": "127.0.0.1" if colocated else "0.0.0.0",  # noqa: S104
         "tomcat_contexts": [
             {
-                "path": Unsafe(layout.context_path),
+                # Tomcat (and the role) name the root context "/"; the spec writes it "".
+                "path": Unsafe(layout.context_path or "/"),
                 "doc_base": Unsafe(f"{layout.root}/current"),
                 "parameters": _settings_with_secrets(env.product.context_parameters, "context")[0],
             }
