@@ -150,6 +150,8 @@ def _secret_files(data: dict[str, Any], base_dir: Path) -> Iterator[Finding]:
         refs.append((("database", "schemas", index, "owner", "password"), owner))
     product = _mapping(data.get("product"))
     refs.extend(file_references(product.get("config"), ("product", "config")))
+    parameters = product.get("context_parameters")
+    refs.extend(file_references(parameters, ("product", "context_parameters")))
     for index, host in enumerate(_mapping(h) for h in _list(data.get("hosts"))):
         path: YamlPath = ("hosts", index, "overrides", "product_config")
         refs.extend(file_references(_mapping(host.get("overrides")).get("product_config"), path))
