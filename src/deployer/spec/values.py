@@ -107,13 +107,6 @@ ProductVersion = Annotated[
     BeforeValidator(text_only),
     Field(description="A release version, quoted: '1.0'."),
 ]
-AbsolutePath = Annotated[
-    str,
-    matching(ABSOLUTE_PATH, _ABSOLUTE_PATH_HINT),
-    AfterValidator(_no_dot_segments),
-    BeforeValidator(text_only),
-    Field(description="An absolute path without blanks, quotes, '.' or '..' segments."),
-]
 ContextPath = Annotated[
     str,
     matching(
