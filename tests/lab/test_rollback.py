@@ -9,8 +9,11 @@ starts from the product on 1.0.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -364,6 +367,106 @@ def test_apply_is_refused_while_a_target_is_locked_from_another_machine(
     assert len(runs_of("apply")) == applies  # refused before the run started
     free = rollback_lab.ssh("app1", f"test ! -e {lock}")
     assert free.returncode == 0, "app1's lock was not released after db1 refused"
+
+
+PASSWORD_POLICY = (
+    "INSTALL SONAME 'simple_password_check'",
+    "SET GLOBAL strict_password_validation = OFF",
+)
+NO_PASSWORD_POLICY = (
+    "UNINSTALL SONAME 'simple_password_check'",
+    "SET GLOBAL strict_password_validation = ON",
+)
+
+
+def server_admin(rollback_lab: Lab, statements: tuple[str, ...]) -> None:
+    for statement in statements:
+        done = rollback_lab.ssh("db1", f"sudo mysql -e {shlex.quote(statement)}")
+        assert done.returncode == 0, done.stderr
+
+
+def test_a_server_error_in_the_schema_stage_fails_the_apply_and_atomic_rolls_back(
+    rollback_lab: Lab,
+) -> None:
+    """MariaDB's password policy refuses the product account's password (no digit, no
+    capital): the schema stage ends with the server's own message, exit 6, never exit 1;
+    with --atomic the run is rolled back, exit 8."""
+    first = deployer("apply", str(rollback_lab.spec), "--lab", "-y")
+    assert first.returncode == 0, output(first)
+    before = state(rollback_lab)
+    server_admin(rollback_lab, PASSWORD_POLICY)
+    try:
+        failed = deployer("apply", str(rollback_lab.spec), "--lab", "-y")
+        rolled_back = deployer("apply", str(rollback_lab.spec), "--lab", "-y", "--atomic")
+    finally:
+        server_admin(rollback_lab, NO_PASSWORD_POLICY)
+    # MariaDB's error for a refused password (its warning says 1819, policy requirements).
+    refused = re.compile(r"schema erp: account erp_app: \(1396\) Operation ALTER USER failed")
+    assert failed.returncode == 6, output(failed)
+    assert refused.search(failed.stderr), output(failed)
+    assert "internal error" not in failed.stderr, output(failed)
+    assert rolled_back.returncode == 8, output(rolled_back)
+    assert refused.search(rolled_back.stderr), output(rolled_back)
+    assert last_run("rollback")["undoes"] == last_run("apply")["id"]
+    for done in (failed, rolled_back):
+        for secret in SECRETS.values():
+            assert secret not in done.stdout + done.stderr
+    assert_same(before, state(rollback_lab))
+
+
+#: The one run file that holds the customer's data as it is, secrets included.
+DUMP_FILE = re.compile(r"dump-[A-Za-z0-9_]+\.sql")
+
+
+def test_a_dump_holding_a_secret_is_restored_byte_for_byte(rollback_lab: Lab) -> None:
+    """A customer row holds the lab's passwords (a password in the data is no secret of the
+    run's to mask). V2 deletes the row, the health check fails, --atomic restores the dump:
+    the row comes back with the same bytes, and no run file other than the dump holds them."""
+    first = deployer("apply", str(rollback_lab.spec), "--lab", "-y")
+    assert first.returncode == 0, output(first)
+    admin, owner = SECRETS["HUADONG_DB_ADMIN_PASSWORD"], SECRETS["HUADONG_DB_APP_PASSWORD"]
+    row = [value.encode() for value in (admin, owner, "苏州")]
+    values = ", ".join(f"CONVERT(X'{value.hex()}' USING utf8mb4)" for value in row)
+    mysql(
+        rollback_lab,
+        f"INSERT INTO customers (code, name, contact_name, city) VALUES ('SECRET-1', {values})",
+    )
+    try:
+        before = state(rollback_lab)
+        folder = migrations("secretrow", "DELETE FROM customers WHERE code = 'SECRET-1';\n", None)
+        spec = variant(
+            "secretrow",
+            {
+                "schema": {"migrations": str(folder)},
+                "product": {"version": "1.2", "health_timeout": 5},
+            },
+        )
+        done = deployer("apply", str(spec), "--lab", "-y", "--atomic")
+        assert done.returncode == 8, output(done)
+        found = mysql(
+            rollback_lab,
+            "SELECT HEX(name), HEX(contact_name), HEX(city) FROM customers WHERE code = 'SECRET-1'",
+        )
+        assert found.split("\t") == [value.hex().upper() for value in row]
+        assert_same(before, state(rollback_lab))
+    finally:
+        mysql(rollback_lab, "DELETE FROM customers WHERE code = 'SECRET-1'")
+    runs = lab.lab_spec_path(rollback_lab.spec).parent / "runs"
+    applied = runs / last_run("apply")["id"]
+    dump = applied / "dump-erp.sql"
+    assert dump.stat().st_mode & 0o777 == 0o600
+    assert owner.encode() in dump.read_bytes()  # as it was, not masked
+    schema = json.loads((applied / "rollback.json").read_text())["schemas"][0]
+    content = dump.read_bytes()
+    assert schema["dump_bytes"] == len(content)
+    assert schema["dump_sha256"] == hashlib.sha256(content).hexdigest()
+    assert f"{len(content)} bytes, sha256 `{schema['dump_sha256']}`" in (
+        applied / "rollback.md"
+    ).read_text(encoding="utf-8")
+    for path in runs.rglob("*"):
+        if path.is_file() and not DUMP_FILE.fullmatch(path.name):
+            for secret in (admin, owner):
+                assert secret.encode() not in path.read_bytes(), f"{secret!r} in {path}"
 
 
 def wait_for_task(task: str, process: subprocess.Popen[bytes]) -> None:
