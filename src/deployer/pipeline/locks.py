@@ -73,7 +73,9 @@ if [ "$same" = yes ]; then
   rm -rf -- "$aside"
   echo '{BROKEN}'
 else
-  mv -T -- "$aside" "$lock" 2>/dev/null || rm -rf -- "$aside"
+  # -n: never onto a folder a new taker made since (rename would replace it while empty).
+  mv -T -n -- "$aside" "$lock" 2>/dev/null
+  [ -e "$aside" ] && rm -rf -- "$aside"
   echo '{CHANGED}'
 fi
 exit 0

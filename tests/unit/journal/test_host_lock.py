@@ -142,3 +142,18 @@ def test_the_take_script_reports_the_age_and_record_of_a_held_lock(tmp_path: Pat
     answer = run_script(locks.TAKE_SCRIPT, str(folder), stdin=b"{}")
     seconds, judged = locks.parse_held(answer)
     assert answer.startswith(locks.HELD) and 119 <= seconds <= 200 and judged == record
+
+
+def test_the_break_script_never_puts_a_lock_back_over_a_new_one(tmp_path: Path) -> None:
+    """Between the rename aside and the put back, a new taker made the folder (its record not
+    written yet): the break must leave that folder alone."""
+    folder = tmp_path / "sample-erp"
+    folder.mkdir()
+    (folder / "holder.json").write_text("{}", encoding="utf-8")  # not the record judged
+    script = locks.BREAK_SCRIPT.replace(
+        "judged=$(cat; echo x)", 'mkdir "$lock"; judged=$(cat; echo x)'
+    )
+    answer = run_script(script, str(folder), "60", stdin=b'{"judged": 1}')
+    assert answer.strip() == locks.CHANGED
+    assert folder.is_dir() and not (folder / "holder.json").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["sample-erp"]
