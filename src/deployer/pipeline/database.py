@@ -11,7 +11,7 @@ from pathlib import Path
 from deployer.errors import DeployerError, ExitCode
 from deployer.migrations import Migration, MigrationError, discover
 from deployer.migrations import mysql as mysql_setup
-from deployer.migrations.dialects import MYSQL
+from deployer.migrations.dialects import MYSQL, for_engine
 from deployer.migrations.runner import MigrationOutcome, Runner
 from deployer.pipeline.dbfacts import DatabaseFailed, database_errors, mysql_session
 from deployer.pipeline.secrets import RunSecrets
@@ -38,7 +38,8 @@ def schema_migrations(loaded: LoadedEnvironment, schema: Schema) -> list[Migrati
     """The schema's migrations up to its target version (the release's own)."""
     if schema.migrations is None:
         return []
-    found = discover(resolve_file(schema.migrations, loaded.base_dir))
+    engine = loaded.env.database.engine if loaded.env.database else "mysql"
+    found = discover(resolve_file(schema.migrations, loaded.base_dir), for_engine(engine))
     return [m for m in found if schema.target is None or m.version <= schema.target]
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from deployer.errors import DeployerError, ExitCode
 from deployer.facts.packages import PACKAGES_SH, parse_packages
 from deployer.journal import Journal, Run, RunStatus
+from deployer.journal.runs import JournalDamaged, read_json
 from deployer.migrations import destructive_statements
 from deployer.migrations import mysql as mysql_setup
 from deployer.migrations.dialects import MYSQL
@@ -129,7 +130,11 @@ def load_plan(run: Run) -> RollbackPlan:
     path = run.path / "rollback.json"
     if not path.is_file():
         raise NoRollbackPlan(f"run {run.id} has no rollback plan ({path} is missing)")
-    plan = RollbackPlan.from_json(json.loads(path.read_text(encoding="utf-8")))
+    try:
+        plan = RollbackPlan.from_json(read_json(path))
+    except (KeyError, TypeError, AttributeError) as exc:
+        # Hand-edited, or written by another version: refuse it rather than undo half a run.
+        raise JournalDamaged(f"{path}: not a rollback plan deployer wrote ({exc!r})") from exc
     return observe(plan, run.events())
 
 
@@ -300,7 +305,9 @@ def with_package_changes(
     path = run.path / PACKAGES_BEFORE
     if not path.is_file():
         return plan  # a run from before packages were listed
-    before = json.loads(path.read_text(encoding="utf-8"))
+    before = read_json(path)
+    if not isinstance(before, dict):
+        raise JournalDamaged(f"{path}: not a package list per host (a JSON object)")
     wanted = [t for t in targets if t.name in before]
     result = copy.deepcopy(plan)
     for host, now in list_packages(wanted, ssh).items():

@@ -1,0 +1,31 @@
+"""A rollback plan or package list damaged in the journal is refused by name, not a crash."""
+
+from pathlib import Path
+
+import pytest
+
+from deployer.errors import ExitCode
+from deployer.journal import Journal
+from deployer.journal.runs import JournalDamaged
+from deployer.pipeline.rollback_plan import PACKAGES_BEFORE, load_plan, with_package_changes
+from deployer.rollback import RollbackPlan
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{", "[]", '{"run_id": "x"}', '{"run_id": 1, "product": "p", "version": "1", "hosts": [7]}'],
+)
+def test_a_damaged_rollback_plan_is_a_damaged_journal(tmp_path: Path, content: str) -> None:
+    run = Journal(tmp_path).start("apply", tmp_path / "env.yml")
+    (run.path / "rollback.json").write_text(content, encoding="utf-8")
+    with pytest.raises(JournalDamaged, match="rollback.json") as caught:
+        load_plan(run)
+    assert caught.value.exit_code == ExitCode.JOURNAL_DAMAGED
+
+
+@pytest.mark.parametrize("content", ["{", "[1]"])
+def test_a_damaged_package_list_is_a_damaged_journal(tmp_path: Path, content: str) -> None:
+    run = Journal(tmp_path).start("apply", tmp_path / "env.yml")
+    (run.path / PACKAGES_BEFORE).write_text(content, encoding="utf-8")
+    with pytest.raises(JournalDamaged, match=PACKAGES_BEFORE):
+        with_package_changes(RollbackPlan("r", "p", "1"), run, [], None)  # type: ignore[arg-type]
