@@ -9,16 +9,21 @@ Its own lab, made from a copy of the example spec with secrets in product.config
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from labsupport import DB_SECRETS, EXAMPLE, SCRATCH, Lab, free_subnet, lab_unavailable, start_lab
+from labsupport import (
+    EXAMPLE,
+    SCRATCH,
+    Lab,
+    deployer_with_secrets,
+    free_subnet,
+    lab_unavailable,
+    start_lab,
+)
 
 from deployer import lab
 from deployer.lab.derive import derive_spec
@@ -32,7 +37,7 @@ VALUES = {
     "context": "ctx-jdbc-pw-9",
     "report": "report-secret-x",
 }
-ENVIRONMENT = {**DB_SECRETS, "LAB_SMTP_PASSWORD": VALUES["smtp"], "LAB_REPORT": VALUES["report"]}
+SETTINGS_ENVIRONMENT = {"LAB_SMTP_PASSWORD": VALUES["smtp"], "LAB_REPORT": VALUES["report"]}
 TEMPLATE = """\
 smtp.password={{ mail.smtp_password }}
 license={{ license }}
@@ -78,15 +83,14 @@ def secrets_lab() -> Iterator[Lab]:
         lab.down(spec)
 
 
-def deployer(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "deployer", *args],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-        env={**os.environ, **ENVIRONMENT},
-    )
+@pytest.fixture(autouse=True)
+def _settings_secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ${env:} references of the spec, for the deployer commands the tests start."""
+    for name, value in SETTINGS_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+
+
+deployer = deployer_with_secrets
 
 
 def test_settings_secrets_reach_the_host_and_never_the_journal(secrets_lab: Lab) -> None:
