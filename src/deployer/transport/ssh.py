@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from deployer.transport.result import CommandResult, Failure
 
@@ -125,41 +126,49 @@ def run_on(
 
     The caller builds ``command`` from quoted parts; ``shown`` is what messages display.
     """
+    return run_through(target, command, options, shown, stdin=stdin or b"", stdout=None)
+
+
+def run_through(
+    target: SshTarget,
+    command: str,
+    options: SshOptions,
+    shown: str | None,
+    *,
+    stdin: bytes | IO[bytes],
+    stdout: IO[bytes] | None,
+) -> CommandResult:
+    """``run_on`` with standard input from bytes or an open file, and standard output to a
+    file when ``stdout`` is given (the result's stdout is then empty)."""
     shown = shown if shown is not None else command
     argv = [*ssh_argv(target, options), "--", command]
     started = time.monotonic()
     try:
         done = subprocess.run(  # noqa: S603 - argv list, no shell on this side
             argv,
-            input=stdin if stdin is not None else b"",
-            capture_output=True,
+            input=stdin if isinstance(stdin, bytes) else None,
+            stdin=None if isinstance(stdin, bytes) else stdin,
+            stdout=stdout if stdout is not None else subprocess.PIPE,
+            stderr=subprocess.PIPE,
             timeout=options.command_timeout,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return CommandResult(
-            target.name,
-            shown,
-            None,
-            "",
-            "",
-            time.monotonic() - started,
-            Failure.TIMEOUT,
-            f"no answer within {options.command_timeout:g} s",
-        )
+        reason = f"no answer within {options.command_timeout:g} s"
+        seconds = time.monotonic() - started
+        return CommandResult(target.name, shown, None, "", "", seconds, Failure.TIMEOUT, reason)
     except FileNotFoundError:
-        return CommandResult(
-            target.name, shown, None, "", "", 0.0, Failure.UNREACHABLE, "ssh client not installed"
-        )
+        reason = "ssh client not installed"
+        return CommandResult(target.name, shown, None, "", "", 0.0, Failure.UNREACHABLE, reason)
     seconds = time.monotonic() - started
-    stdout = done.stdout.decode("utf-8", "replace")
-    stderr = done.stderr.decode("utf-8", "replace")
-    failure = _classify(done.returncode, stderr)
+    out = (done.stdout or b"").decode("utf-8", "replace")
+    err = done.stderr.decode("utf-8", "replace")
+    failure = _classify(done.returncode, err)
     if failure is not None:
-        reason = _last_line(stderr) or f"ssh exited {done.returncode}"
+        reason = _last_line(err) or f"ssh exited {done.returncode}"
         log.debug("%s: %s (%s)", target.name, failure.value, reason)
-        return CommandResult(target.name, shown, None, stdout, stderr, seconds, failure, reason)
-    return CommandResult(target.name, shown, done.returncode, stdout, stderr, seconds)
+        return CommandResult(target.name, shown, None, out, err, seconds, failure, reason)
+    return CommandResult(target.name, shown, done.returncode, out, err, seconds)
 
 
 def close_masters(control_dir: Path) -> None:

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from deployer.files import PRIVATE
-from deployer.transport.result import CommandResult, Failure
-from deployer.transport.ssh import SshOptions, SshTarget, _classify, _last_line, ssh_argv
+from deployer.transport.result import CommandResult
+from deployer.transport.ssh import SshOptions, SshTarget, run_through
 
 CHUNK = 1024 * 1024
 
@@ -54,7 +51,7 @@ def run_to_file(
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)  # mkstemp: 0600
     try:
         with os.fdopen(fd, "wb") as out:
-            result = _run(target, command, options, shown, stdin=None, stdout=out)
+            result = run_through(target, command, options, shown, stdin=b"", stdout=out)
             if result.ok:
                 out.flush()
                 os.fsync(out.fileno())
@@ -74,43 +71,4 @@ def run_from_file(
 ) -> CommandResult:
     """Run ``command`` on one host with ``source`` as its standard input, byte for byte."""
     with source.open("rb") as handle:
-        return _run(target, command, options, shown, stdin=handle, stdout=None)
-
-
-def _run(
-    target: SshTarget,
-    command: str,
-    options: SshOptions,
-    shown: str | None,
-    *,
-    stdin: IO[bytes] | None,
-    stdout: IO[bytes] | None,
-) -> CommandResult:
-    shown = shown if shown is not None else command
-    argv = [*ssh_argv(target, options), "--", command]
-    started = time.monotonic()
-    try:
-        done = subprocess.run(  # noqa: S603 - argv list, no shell on this side
-            argv,
-            stdin=stdin if stdin is not None else subprocess.DEVNULL,
-            stdout=stdout if stdout is not None else subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            timeout=options.command_timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        reason = f"no answer within {options.command_timeout:g} s"
-        seconds = time.monotonic() - started
-        return CommandResult(target.name, shown, None, "", "", seconds, Failure.TIMEOUT, reason)
-    except FileNotFoundError:
-        reason = "ssh client not installed"
-        return CommandResult(target.name, shown, None, "", "", 0.0, Failure.UNREACHABLE, reason)
-    seconds = time.monotonic() - started
-    # Only what the command printed for people: the data itself went to or came from a file.
-    out = (done.stdout or b"").decode("utf-8", "replace")
-    err = done.stderr.decode("utf-8", "replace")
-    failure = _classify(done.returncode, err)
-    if failure is not None:
-        reason = _last_line(err) or f"ssh exited {done.returncode}"
-        return CommandResult(target.name, shown, None, out, err, seconds, failure, reason)
-    return CommandResult(target.name, shown, done.returncode, out, err, seconds)
+        return run_through(target, command, options, shown, stdin=handle, stdout=None)
