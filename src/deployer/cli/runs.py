@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from deployer.cli.common import add_spec_arguments, load_target
 from deployer.cli.io import Streams
 from deployer.errors import ExitCode
 
 if TYPE_CHECKING:
-    from deployer.journal import Run
+    from deployer.journal import Journal
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,37 +26,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     show.set_defaults(handler=run_show)
 
 
-def _journal(args: argparse.Namespace) -> Any:
+def _journal(args: argparse.Namespace) -> Journal:
     from deployer.journal import Journal
 
     return Journal(load_target(args).journal_root)
 
 
-def summary(run: Run) -> dict[str, Any]:
-    from deployer.journal.runs import JournalDamaged, read_json
-
-    meta = run.meta()
-    recap_file = run.path / "recap.json"
-    recap = read_json(recap_file) if recap_file.exists() else {}
-    if not isinstance(recap, dict):
-        raise JournalDamaged(f"{recap_file}: not a recap per host (a JSON object)")
-    keys = (
-        "id",
-        "kind",
-        "status",
-        "started",
-        "finished",
-        "exit_code",
-        "product_version",
-        "user",
-        "host",
-        "error",
-    )
-    return {**{key: meta.get(key) for key in keys}, "recap": recap, "path": str(run.path)}
-
-
 def run_list(args: argparse.Namespace, streams: Streams) -> int:
-    runs = [summary(r) for r in _journal(args).runs()]
+    runs = [r.summary() for r in _journal(args).runs()]
     if args.json:
         streams.data(json.dumps(runs, ensure_ascii=False, indent=2))
         return ExitCode.OK
@@ -78,7 +55,7 @@ def run_show(args: argparse.Namespace, streams: Streams) -> int:
     record = journal.last() if args.run == "last" else journal.get(args.run)
     if record is None:
         raise RunNotFound(f"no runs in {journal.root}")
-    entry = summary(record)
+    entry = record.summary()
     events = list(record.events())
     failed = [e for e in events if e.get("event") == "task" and e.get("outcome") == "failed"]
     entry["failed_tasks"] = failed
@@ -93,7 +70,8 @@ def run_show(args: argparse.Namespace, streams: Streams) -> int:
     for host, counts in entry["recap"].items():
         streams.say(f"  {host:<10} " + " ".join(f"{k}={v}" for k, v in counts.items()))
     for task in failed:
-        streams.error(f"  failed: {task['host']}: {task['task']}: {task.get('message', '')}")
+        where = f"{task.get('host', '?')}: {task.get('task', '?')}"
+        streams.error(f"  failed: {where}: {task.get('message', '')}")
     if entry.get("error"):
         streams.error(f"  error: {entry['error']}")
     streams.say(f"  {entry['events']} events in {entry['path']}/events.jsonl")

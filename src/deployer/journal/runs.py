@@ -54,24 +54,16 @@ class JournalDamaged(DeployerError):
     exit_code = ExitCode.JOURNAL_DAMAGED
 
 
+#: The run record's own lifecycle fields, written by deployer alone.
+_LIFECYCLE = ("id", "kind", "status", "started", "finished", "exit_code")
 #: Keys whose values deployer writes itself (ids, kinds, statuses, times, the port each host
 #: serves on): kept whole by the redactor, so that a secret such as ``a`` or ``1`` cannot make
 #: the journal unreadable for the commands that read it back.
-TRUSTED = frozenset(
-    {
-        "id",
-        "kind",
-        "status",
-        "started",
-        "finished",
-        "exit_code",
-        "timeline",
-        "time",
-        "event",
-        "undoes",
-        "ports",
-    }
-)
+TRUSTED = frozenset({*_LIFECYCLE, "timeline", "time", "event", "undoes", "ports"})
+#: Fields every run record has from its start, as text: listing runs lines them up by them.
+_NAMED = ("kind", "status", "started")
+#: What listing and showing runs tell of each: the lifecycle, who ran what, and how it ended.
+SUMMARY_KEYS = (*_LIFECYCLE, "product_version", "user", "host", "error")
 
 
 def _plain(data: Any) -> Any:
@@ -114,7 +106,13 @@ def _reason(exc: Exception) -> str:
 
 
 def _kind(data: Any) -> str:
-    names = {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+    }
     return names.get(type(data), "a number")
 
 
@@ -141,6 +139,26 @@ class Run:
 
     def meta(self) -> dict[str, Any]:
         return read_meta(self.path)
+
+    def recap(self) -> dict[str, Any]:
+        """Task counts per host, as the run recorded them ({} before any playbook ended)."""
+        path = self.path / "recap.json"
+        if not path.exists():
+            return {}
+        data = read_json(path)
+        if not isinstance(data, dict) or not all(isinstance(c, dict) for c in data.values()):
+            raise JournalDamaged(f"{path}: not task counts per host (a JSON object of objects)")
+        return data
+
+    def summary(self) -> dict[str, Any]:
+        """The run's record for listing: its lifecycle, recap and folder."""
+        meta = self.meta()
+        for key in _NAMED:
+            if not isinstance(meta.get(key), str):
+                found = "missing" if key not in meta else _kind(meta[key])
+                raise JournalDamaged(f"{self.path / 'meta.json'}: '{key}' is {found}, not text")
+        lifecycle = {key: meta.get(key) for key in SUMMARY_KEYS}
+        return {**lifecycle, "recap": self.recap(), "path": str(self.path)}
 
     def record(self, name: str, content: str | Mapping[str, Any] | list[Any]) -> Path:
         """Store a named record, redacted: mappings and lists as JSON masked per value, text

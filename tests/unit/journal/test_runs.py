@@ -144,3 +144,44 @@ def test_a_journal_under_a_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(JournalNotAFolder, match="cannot make the journal folder") as caught:
         journal.start("plan", tmp_path / "env.yml")
     assert caught.value.exit_code == ExitCode.USAGE
+
+
+def _without_kind(meta: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in meta.items() if key != "kind"}
+
+
+DAMAGED_RECORDS = [
+    pytest.param("meta.json", _without_kind, id="meta-without-kind"),
+    pytest.param("meta.json", lambda meta: {**meta, "status": ["failed"]}, id="meta-status-list"),
+    pytest.param("recap.json", lambda _: {"app1": 3}, id="recap-counts-a-number"),
+    pytest.param("recap.json", lambda _: ["app1"], id="recap-a-list"),
+]
+
+
+@pytest.mark.usefixtures("_secrets")
+@pytest.mark.parametrize("argv", COMMANDS[:2])
+@pytest.mark.parametrize(("name", "damage"), DAMAGED_RECORDS)
+def test_commands_refuse_a_run_record_of_the_wrong_shape(
+    tmp_path: Path,
+    cli: Callable[[list[str]], Any],
+    argv: list[str],
+    name: str,
+    damage: Callable[[dict[str, Any]], Any],
+) -> None:
+    run = Journal(tmp_path).start("apply", Path(SPEC))
+    (run.path / name).write_text(json.dumps(damage(run.meta())), encoding="utf-8")
+    result = cli([*argv, "--journal", str(tmp_path)])
+    assert result.code == ExitCode.JOURNAL_DAMAGED, result.err
+    assert name in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.usefixtures("_secrets")
+def test_show_lists_a_failed_task_event_missing_fields(
+    tmp_path: Path, cli: Callable[[list[str]], Any]
+) -> None:
+    run = Journal(tmp_path).start("apply", Path(SPEC))
+    run.event("task", outcome="failed")
+    run.set_status(RunStatus.FAILED, exit_code=5)
+    result = cli(["show", SPEC, "last", "--journal", str(tmp_path)])
+    assert result.code == ExitCode.OK, result.err
+    assert "failed: ?: ?" in result.err
