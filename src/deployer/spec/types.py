@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -94,6 +97,23 @@ def matching(pattern: str, hint: str) -> StringConstraints:
     return StringConstraints(pattern=pattern)
 
 
+@dataclass(frozen=True)
+class QuotedMatching(GroupedMetadata):
+    """Text that YAML must not read as a number, date or boolean, matching ``pattern``;
+    ``hint`` is the error message when it does not. The pattern comes first, so that the JSON
+    Schema keeps it (a validator in front would hide it)."""
+
+    pattern: str
+    hint: str
+
+    def __post_init__(self) -> None:
+        PATTERN_HINTS[self.pattern] = self.hint
+
+    def __iter__(self) -> Iterator[object]:
+        yield StringConstraints(pattern=self.pattern)
+        yield BeforeValidator(text_only)
+
+
 #: Control characters (C0 but tab, DEL, C1) and Unicode line separators, as a regex class body:
 #: in a unit file, config file or shell command line they start a new line, and with it a new
 #: directive or command.
@@ -112,13 +132,11 @@ def has_control(text: str) -> bool:
 Text = Annotated[
     str,
     StringConstraints(min_length=1),
-    matching(NO_CONTROL, _NO_CONTROL_HINT),
-    BeforeValidator(text_only),
+    QuotedMatching(NO_CONTROL, _NO_CONTROL_HINT),
 ]
 Version = Annotated[
     str,
-    matching(r"^[0-9][0-9A-Za-z.+_-]*$", "not a version; write e.g. '10.1' or '8.0.36'"),
-    BeforeValidator(text_only),
+    QuotedMatching(r"^[0-9][0-9A-Za-z.+_-]*$", "not a version; write e.g. '10.1' or '8.0.36'"),
     Field(description="A version, quoted: '5.7', '10.1', '17'."),
 ]
 VersionRange = Annotated[
@@ -128,16 +146,15 @@ VersionRange = Annotated[
 ]
 Name = Annotated[
     str,
-    matching(
+    QuotedMatching(
         r"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$",
         "use lower-case letters, digits, '-' and '_' (at most 63, e.g. 'app1')",
     ),
-    BeforeValidator(text_only),
     Field(description="Lower-case letters, digits, '-' and '_'."),
 ]
 Address = Annotated[str, BeforeValidator(_address), Field(description="IP address or DNS name.")]
 Port = Annotated[
     int, Field(ge=1, le=65535), BeforeValidator(_no_bool), Field(description="TCP port.")
 ]
-LabelText = Annotated[str, matching(NO_CONTROL, _NO_CONTROL_HINT), BeforeValidator(text_only)]
+LabelText = Annotated[str, QuotedMatching(NO_CONTROL, _NO_CONTROL_HINT)]
 Labels = dict[LabelText, LabelText]

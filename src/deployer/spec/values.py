@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
+from pydantic import AfterValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from deployer.spec.secrets import SECRET_KEY
-from deployer.spec.types import matching, text_only
+from deployer.spec.types import QuotedMatching
 
 # systemd reads ReadWritePaths= as a space-separated list with quotes, backslash escapes and
 # %-specifiers, and the shell gives meaning to $ ` ;: none of these belong in a server path.
@@ -81,91 +81,82 @@ SETTING_NAME_HINT = (
 )
 SettingName = Annotated[
     str,
-    matching(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", SETTING_NAME_HINT),
-    BeforeValidator(text_only),
+    QuotedMatching(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", SETTING_NAME_HINT),
 ]
 # The roles name folders and packages after these: tomcat<major>, openjdk-<major>-jdk,
 # releases/<version>-<run id>.
 TomcatVersion = Annotated[
     str,
-    matching(r"^[0-9]+\.[0-9]+(\.[0-9]+)*$", "not a Tomcat version; write e.g. '10.1' or '9.0.85'"),
-    BeforeValidator(text_only),
+    QuotedMatching(
+        r"^[0-9]+\.[0-9]+(\.[0-9]+)*$", "not a Tomcat version; write e.g. '10.1' or '9.0.85'"
+    ),
     Field(description="Tomcat version, quoted: '9.0', '10.1'."),
 ]
 JdkVersion = Annotated[
     str,
-    matching(r"^[0-9]{1,3}$", "not a JDK major version; write e.g. '8', '11' or '17'"),
-    BeforeValidator(text_only),
+    QuotedMatching(r"^[0-9]{1,3}$", "not a JDK major version; write e.g. '8', '11' or '17'"),
     Field(description="JDK major version, quoted: '8', '11', '17'."),
 ]
 ProductVersion = Annotated[
     str,
-    matching(
+    QuotedMatching(
         r"^[0-9][0-9A-Za-z._-]{0,63}$",
         "not a product version; write e.g. '1.0' or '2.3.1-rc1' (letters, digits, . _ -)",
     ),
-    BeforeValidator(text_only),
     Field(description="A release version, quoted: '1.0'."),
 ]
 ContextPath = Annotated[
     str,
-    matching(
+    QuotedMatching(
         r"^(/[A-Za-z0-9_-][A-Za-z0-9._-]*)?$",
         "expected '' or one path segment such as '/erp' (letters, digits, '.', '_' and '-', "
         "not starting with '.')",
     ),
-    BeforeValidator(text_only),
 ]
 HealthPath = Annotated[
     str,
-    matching(
+    QuotedMatching(
         HEALTH_PATH,
         "expected an absolute URL path such as /erp/health.jsp (starting with '/', without "
         "blanks, quotes, $ or ;)",
     ),
     AfterValidator(_no_dot_segments),
-    BeforeValidator(text_only),
 ]
 Charset = Annotated[
     str,
-    matching(
+    QuotedMatching(
         r"^[a-z0-9]{1,32}$",
         "not a character set name (lower-case letters and digits, e.g. utf8mb4, gb18030)",
     ),
-    BeforeValidator(text_only),
 ]
 Collation = Annotated[
     str,
-    matching(
+    QuotedMatching(
         r"^[a-z0-9_]{1,64}$",
         "not a collation name (lower-case letters, digits and '_', e.g. utf8mb4_unicode_ci)",
     ),
-    BeforeValidator(text_only),
 ]
 ServerNames = Annotated[
     str,
-    matching(
+    QuotedMatching(
         SERVER_NAMES,
         "expected DNS names separated by single spaces (*.example.cn and _ allowed), "
         "without ; quotes or braces",
     ),
-    BeforeValidator(text_only),
 ]
 JvmOption = Annotated[
     str,
-    matching(
+    QuotedMatching(
         JVM_OPTION,
         "not one JVM option: start with '-', no blanks, quotes, backslashes or shell "
         "characters ($ ` ; & | < > ( ) { } * ? ! # ~ ^ [ ])",
     ),
     AfterValidator(_plaintext_secret_option),
-    BeforeValidator(text_only),
 ]
 OracleService = Annotated[
     str,
-    matching(
+    QuotedMatching(
         r"^[A-Za-z][A-Za-z0-9._$#-]{0,127}$",
         "not an Oracle service name (a letter, then letters, digits and . _ $ # -)",
     ),
-    BeforeValidator(text_only),
 ]
