@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,21 +92,26 @@ def _settings_with_secrets(
     """``value`` for the variables (strings unsafe, secrets as environment lookups), and the
     spec's text of each secret by the environment variable that carries it."""
     if isinstance(value, Mapping):
-        settings: dict[str, Any] = {}
-        secrets: dict[str, str] = {}
-        for key, item in value.items():
-            if is_secret_setting(key, item):
-                name = _secret_env_name(scope, (*path, key))
-                settings[str(key)] = env_lookup(name)
-                secrets[name] = str(item)
-            else:
-                settings[str(key)], found = _settings_with_secrets(item, scope, (*path, key))
-                secrets.update(found)
-        return settings, secrets
+        pairs = {str(key): _setting(key, item, scope, path) for key, item in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, _merged(found for _, found in pairs.values())
     if isinstance(value, list | tuple):
-        pairs = [_settings_with_secrets(item, scope, (*path, i)) for i, item in enumerate(value)]
-        return [v for v, _ in pairs], {k: s for _, found in pairs for k, s in found.items()}
+        # An item is a setting too: a reference in a list is resolved like one under a key.
+        items = [_setting(index, item, scope, path) for index, item in enumerate(value)]
+        return [v for v, _ in items], _merged(found for _, found in items)
     return unsafe(value), {}
+
+
+def _setting(
+    key: object, item: Any, scope: str, path: tuple[object, ...]
+) -> tuple[Any, dict[str, str]]:
+    if is_secret_setting(key, item):
+        name = _secret_env_name(scope, (*path, key))
+        return env_lookup(name), {name: str(item)}
+    return _settings_with_secrets(item, scope, (*path, key))
+
+
+def _merged(parts: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    return {name: text for part in parts for name, text in part.items()}
 
 
 def config_secrets(env: Environment) -> dict[str, str]:
