@@ -33,10 +33,12 @@ _MODIFIERS = frozenset(
     {"LOW_PRIORITY", "HIGH_PRIORITY", "DELAYED", "QUICK", "IGNORE", "ONLINE", "OFFLINE"}
 )
 _VERBS_AFTER_WITH = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE"})
-# ALTER TABLE ... DROP of an index or a constraint loses no rows; of a column it does.
+# ALTER TABLE ... DROP of an index or a constraint loses no rows; of a column it does, in
+# Oracle's "DROP (a, b)" too. Oracle's SET UNUSED takes the column's values for good.
 _ALTER_DROP = re.compile(
     r"\bDROP\s+(?!(?:INDEX|KEY|CONSTRAINT|FOREIGN|PRIMARY|CHECK|UNIQUE|DEFAULT|PERIOD|"
-    r"SYSTEM\s+VERSIONING)\b)(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?`?\w",
+    r"SYSTEM\s+VERSIONING)\b)(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?[`(]?\s*\w"
+    r"|\bSET\s+UNUSED\b",
     re.IGNORECASE,
 )
 _ALTER_PARTITION = re.compile(r"\b(?:DROP|TRUNCATE)\s+PARTITION\b", re.IGNORECASE)
@@ -47,6 +49,7 @@ _PARSE_LIMIT = 20_000
 #: Statements known by their first two words (None: any second word).
 _BY_START = {
     ("DROP", "TABLE"): "drops a table",
+    ("DROP", "TABLES"): "drops a table",  # MySQL's synonym
     ("DROP", "DATABASE"): "drops a database",
     ("DROP", "SCHEMA"): "drops a schema",
     ("DROP", "TABLESPACE"): "drops a tablespace",
@@ -123,6 +126,8 @@ def _other_form(words: list[str], text: str) -> str | None:
             reason = "drops a partition's rows"
         elif _ALTER_DROP.search(text):
             reason = "drops a column"
+    elif words[:1] in (["CREATE"], ["ALTER"]) and "EVENT" in words[:8] and "DO" in words:
+        reason = _event_reason(words, text)
     elif words[:4] == ["CREATE", "OR", "REPLACE", "TABLE"]:
         reason = "replaces a table (its rows are lost)"
     elif words[:1] == ["INSERT"] and _contains(words, ["ON", "DUPLICATE", "KEY", "UPDATE"]):
@@ -130,6 +135,14 @@ def _other_form(words: list[str], text: str) -> str | None:
     elif words[:1] == ["LOAD"] and "REPLACE" in words:
         reason = "replaces rows (LOAD ... REPLACE)"
     return reason
+
+
+def _event_reason(words: list[str], text: str) -> str | None:
+    """An event runs its body on its own schedule (``AT CURRENT_TIMESTAMP``: at once), where
+    no dump taken before the migration can see it coming."""
+    body = words[words.index("DO") + 1 :]
+    reason = _reason_from_words(body, text) if body else None
+    return None if reason is None else f"schedules an event that {reason}"
 
 
 def _after_with(words: list[str]) -> list[str]:
@@ -148,8 +161,9 @@ def _after_with(words: list[str]) -> list[str]:
 def _block_reason(words: list[str]) -> str | None:
     found = sorted({w for w in words if w in _IN_BLOCK})
     for index, word in enumerate(words[:-1]):
-        if word == "DROP" and words[index + 1] in ("TABLE", "DATABASE", "SCHEMA", "USER"):
-            found.append(f"DROP {words[index + 1]}")
+        dropped = words[index + 1].removesuffix("S") if word == "DROP" else ""
+        if dropped in ("TABLE", "DATABASE", "SCHEMA", "USER"):
+            found.append(f"DROP {dropped}")
     if not found:
         return None
     return f"runs a block that may destroy data ({', '.join(found)})"

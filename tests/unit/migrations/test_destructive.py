@@ -121,6 +121,34 @@ def test_forms_the_first_two_words_did_not_catch(statement: str, reason: str) ->
 
 
 @pytest.mark.parametrize(
+    ("statement", "reason"),
+    [
+        # MySQL and MariaDB take TABLES for TABLE.
+        ("DROP TABLES orders, customers", "drops a table"),
+        ("drop tables if exists orders", "drops a table"),
+        ("BEGIN NOT ATOMIC DROP TABLES t; END", "runs a block that may destroy data (DROP TABLE)"),
+        # Oracle's column lists, and columns marked unused (their values are gone for good).
+        ("ALTER TABLE orders DROP (legacy_code)", "drops a column"),
+        ("ALTER TABLE orders DROP (a, b) CASCADE CONSTRAINTS", "drops a column"),
+        ("ALTER TABLE orders SET UNUSED (legacy_code)", "drops a column"),
+        ("ALTER TABLE orders SET UNUSED COLUMN legacy_code", "drops a column"),
+        # An event runs its statement on its own schedule, possibly at once.
+        (
+            "CREATE EVENT purge ON SCHEDULE AT CURRENT_TIMESTAMP DO DELETE FROM orders",
+            "schedules an event that deletes rows",
+        ),
+        (
+            "CREATE DEFINER=`root`@`%` EVENT IF NOT EXISTS e ON SCHEDULE EVERY 1 DAY "
+            "DO TRUNCATE audit",
+            "schedules an event that empties a table",
+        ),
+    ],
+)
+def test_synonyms_and_oracle_forms_are_destructive_too(statement: str, reason: str) -> None:
+    assert destructive_reason(statement) == reason
+
+
+@pytest.mark.parametrize(
     "statement",
     [
         "DROP TEMPORARY TABLE scratch",
@@ -135,6 +163,8 @@ def test_forms_the_first_two_words_did_not_catch(statement: str, reason: str) ->
         "ALTER TABLE t DROP CHECK c, DROP PRIMARY KEY",
         "/* DELETE FROM t */ SELECT 1",
         "RENAME TABLE a TO b",
+        "ALTER TABLE t DROP INDEX i, DROP CONSTRAINT c",
+        "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO INSERT INTO log VALUES (NOW())",
     ],
 )
 def test_forms_that_keep_data(statement: str) -> None:
