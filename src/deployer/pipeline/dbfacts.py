@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pymysql
+from pymysql.converters import escape_string
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.facts.database import DatabaseFacts
@@ -63,7 +64,10 @@ def database_errors(where: str, secrets: Sequence[str]) -> Iterator[None]:
     try:
         yield
     except (pymysql.err.MySQLError, OSError, ValueError, AssertionError) as exc:
-        raise DatabaseFailed(Redactor(secrets)(f"{where}: {server_message(exc)}")) from exc
+        # The server quotes a statement as the driver sent it: values backslash-escaped, so a
+        # password holding a quote or a backslash is in the message in that form only.
+        masks = [form for secret in secrets for form in (secret, escape_string(secret))]
+        raise DatabaseFailed(Redactor(masks)(f"{where}: {server_message(exc)}")) from exc
 
 
 def server_message(exc: BaseException) -> str:
