@@ -176,8 +176,15 @@ class Runner:
             )
         try:
             yield
-        finally:
-            self._lock_call(self.dialect.unlock(), {})
+        except BaseException:
+            # The server drops the lock with the session; a release failing on the connection
+            # that just failed must not hide which file and statement that was.
+            try:
+                self._lock_call(self.dialect.unlock(), {})
+            except Exception as exc:
+                log.debug("releasing %s after a failure failed too: %s", self.lock_name, exc)
+            raise
+        self._lock_call(self.dialect.unlock(), {})
 
     def _lock_call(self, sql: str, params: dict[str, Any]) -> bool:
         """MySQL answers GET_LOCK with a row (1 = held); Oracle's DBMS_LOCK with an out bind (0)."""

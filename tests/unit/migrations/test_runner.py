@@ -72,3 +72,24 @@ def test_a_failed_script_is_rolled_back_before_its_failure_is_recorded(tmp_path:
     failed = server.sent.index("INSERT INTO nothing VALUES (1)")
     assert server.sent[failed + 1 : failed + 3] == ["ROLLBACK", "SET autocommit = 1"]
     assert any("deployer_schema_history" in s for s in server.sent[failed + 3 :])
+
+
+class LostServer(FakeServer):
+    """Loses the connection at the statement holding ``refuse``: nothing answers after it."""
+
+    def execute(self, query: str, args: Any = None, /) -> int:
+        if self.refuse in query or any(self.refuse in sent for sent in self.sent):
+            self.sent.append(query)
+            raise ConnectionResetError(104, "Connection reset by peer")
+        return super().execute(query, args)
+
+
+def test_a_lost_connection_is_reported_at_the_statement_not_at_the_lock_release(
+    tmp_path: Path,
+) -> None:
+    # The lock goes with the connection; failing to release it must not hide which
+    # statement of which file the connection was lost at.
+    (tmp_path / "V1__two.sql").write_text("CREATE TABLE a (x INT);\nINSERT INTO nothing VALUES (1)")
+    lost = r"^V1__two.sql:2: statement 2 of 2 failed: \(104\) Connection reset by peer$"
+    with pytest.raises(MigrationFailed, match=lost):
+        _runner(LostServer(refuse="nothing")).migrate(discover(tmp_path))
