@@ -195,19 +195,32 @@ def _live_releases(
 ) -> dict[str, tuple[str, str]]:
     """Per app host, the target of ``current`` and the version it holds ("" when none)."""
     current = shlex.quote(f"{root}/current")
-    marker = shlex.quote(f"{root}/current/{MARKER}")
-    command = f"if [ -L {current} ]; then readlink -f {current}; cat {marker}; fi"
+    marker = f"{root}/current/{MARKER}"
+    command = f"if [ -L {current} ]; then readlink -f {current}; cat {shlex.quote(marker)}; fi"
     found = {}
     for name, result in run_everywhere(targets, command, ssh).items():
         if not result.ok:
             raise RollbackFailed(f"{name}: cannot read the live release: {result.describe()}")
         lines = result.stdout.splitlines()
         release = lines[0].strip() if lines else ""
-        version = ""
-        if len(lines) > 1:
-            version = str(json.loads("\n".join(lines[1:])).get("version", ""))
+        version = _marker_version(name, marker, lines[1:]) if len(lines) > 1 else ""
         found[name] = (release, version)
     return found
+
+
+def _marker_version(host: str, marker: str, lines: list[str]) -> str:
+    """The version in a release's marker; one cut short or edited on the host stops the run
+    before its first change, since the rollback would not know what to go back to."""
+    try:
+        record = json.loads("\n".join(lines))
+    except ValueError:
+        record = None
+    if not isinstance(record, dict):
+        raise RollbackFailed(
+            f"{host}: {marker} is not the JSON object the product role writes (with the live "
+            "release's version); repair it, then run again"
+        )
+    return str(record.get("version", ""))
 
 
 def assess_if_reachable(
