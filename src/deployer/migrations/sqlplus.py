@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from deployer.migrations.sqltext import Pending, SqlTextError, Statement
+from deployer.migrations.sqltext import ScriptReader, SqlTextError, Statement
 
 _BLOCK_START = re.compile(
     r"\s*(?:DECLARE|BEGIN|CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:NON)?EDITIONABLE\s+)?"
@@ -31,24 +31,12 @@ def split_sqlplus(script: str) -> list[Statement]:
     return list(_SqlPlusReader(script).statements())
 
 
-class _SqlPlusReader:
-    def __init__(self, script: str) -> None:
-        self.script = script
-        self.pos = 0
-        self.line = 1
-        self.pending = Pending([])
-
+class _SqlPlusReader(ScriptReader):
     def statements(self) -> Iterator[Statement]:
         script = self.script
         yield from self._slash_line()
-        while True:
-            match = _SPECIAL.search(script, self.pos)
-            end = len(script) if match is None else match.start()
-            if end > self.pos:
-                self._keep(script[self.pos : end])
-            if match is None:
-                break
-            found = match.group()
+        while (match := self._text_until(_SPECIAL)) is not None:
+            found, start = match.group(), match.start()
             if found == ";":
                 if self._in_block():
                     self._keep(";")
@@ -59,14 +47,13 @@ class _SqlPlusReader:
                 self._keep("\n")
                 yield from self._slash_line()
             elif found in ("'", '"'):
-                self._keep(script[end : _quoted_end(script, end, found, self.line)])
+                self._keep(script[start : _quoted_end(script, start, found, self.line)])
             elif found == "--":
-                newline = script.find("\n", end)
-                self.pos = len(script) if newline < 0 else newline
+                self._line_comment(start)
             elif found == "/*":
-                self._block_comment(end)
+                self._block_comment(start)
             else:  # q'x...x'
-                self._keep(script[end : _q_quoted_end(script, match.end(), self.line)])
+                self._keep(script[start : _q_quoted_end(script, match.end(), self.line)])
         if self._in_block():
             raise SqlTextError(
                 self.pending.line or self.line, "PL/SQL block is not ended by a line with /"
@@ -83,33 +70,11 @@ class _SqlPlusReader:
                 break
         return bool(_BLOCK_START.match(head))
 
-    def _keep(self, text: str) -> None:
-        self.pending.add(text, self.line)
-        self.line += text.count("\n")
-        self.pos += len(text)
-
-    def _flush(self) -> Iterator[Statement]:
-        statement = self.pending.take()
-        if statement is not None:
-            yield statement
-
     def _slash_line(self) -> Iterator[Statement]:
         match = _SLASH_LINE.match(self.script, self.pos)
         if match is not None:
             self.pos = match.end()
             yield from self._flush()
-
-    def _block_comment(self, start: int) -> None:
-        close = self.script.find("*/", start + 2)
-        if close < 0:
-            raise SqlTextError(self.line, "comment /* is never closed with */")
-        comment = self.script[start : close + 2]
-        if comment.startswith("/*+"):
-            self._keep(comment)
-        else:
-            self.pending.add(" ", self.line)
-            self.line += comment.count("\n")
-            self.pos = close + 2
 
 
 def _quoted_end(script: str, start: int, quote: str, line: int) -> int:

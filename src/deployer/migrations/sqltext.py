@@ -5,9 +5,10 @@ statement terminator, so triggers, procedures and functions can hold ``;`` in th
 ``--`` starts a comment only when followed by whitespace or a control character (``1--1`` is
 arithmetic), ``#`` comments run to the end of the line, and plain ``/* */`` comments are
 dropped. Version comments (``/*!50700 ... */``, MariaDB's ``/*M!...*/``) and optimizer hints
-(``/*+ ... */``) are code the server runs, so they stay in the statement text. Quoted strings
-and identifiers may hold anything, with backslash escapes and doubled quotes. An unterminated
-quote or comment is an error naming its line, never a silently shortened file.
+(``/*+ ... */``) are code the server runs, so they stay in the statement text; the client
+reads a version comment's body as code too (a ``'*/'`` in it is a string, not the end).
+Quoted strings and identifiers may hold anything, with backslash escapes and doubled quotes.
+An unterminated quote or comment is an error naming its line, never a silently shortened file.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ class SqlTextError(DeployerError):
 _DELIMITER_LINE = re.compile(r"[ \t]*delimiter(?!\S)(?:[ \t]+(\S*))?[^\n]*", re.IGNORECASE)
 #: ``--`` followed by whitespace, a control character or the end of the script.
 _DASH_COMMENT = r"--(?=[\x00-\x20\x7f]|\Z)"
-#: Comments that are code the server runs: version comments and optimizer hints.
-_KEPT_COMMENT = ("/*!", "/*M!", "/*+")
+#: A version comment's opening: its body is read on as code, and its ``*/`` is plain text.
+_VERSION_COMMENT = re.compile(r"/\*M?!")
 
 
 @dataclass
@@ -81,40 +82,24 @@ def split_statements(script: str) -> list[str]:
     return [statement.text for statement in split_script(script)]
 
 
-class _MysqlReader:
+class ScriptReader:
+    """What the mysql client and SQL*Plus read alike: plain text up to the next character that
+    matters, comments, and the statement pending with the line it starts on."""
+
     def __init__(self, script: str) -> None:
         self.script = script
         self.pos = 0
         self.line = 1
         self.pending = Pending([])
-        self.delimiter = ";"
-        self.special = _special(self.delimiter)
 
-    def statements(self) -> Iterator[Statement]:
-        script = self.script
-        self._delimiter_command()
-        while True:
-            match = self.special.search(script, self.pos)
-            end = len(script) if match is None else match.start()
-            if end > self.pos:
-                self._keep(script[self.pos : end])
-            if match is None:
-                break
-            found = match.group()
-            if found == self.delimiter:
-                self.pos = match.end()
-                yield from self._flush()
-            elif found == "\n":
-                self._keep("\n")
-                self._delimiter_command()
-            elif found in ("'", '"', "`"):
-                self._keep(script[end : _quoted_end(script, end, self.line)])
-            elif found == "/*":
-                self._block_comment(end)
-            else:  # "#" or "-- ": to the end of the line, which stays
-                newline = script.find("\n", end)
-                self.pos = len(script) if newline < 0 else newline
-        yield from self._flush()
+    def _text_until(self, special: re.Pattern[str]) -> re.Match[str] | None:
+        """Keep the plain text up to the next ``special`` match, and return that match (None
+        at the end of the script, all of it kept)."""
+        match = special.search(self.script, self.pos)
+        end = len(self.script) if match is None else match.start()
+        if end > self.pos:
+            self._keep(self.script[self.pos : end])
+        return match
 
     def _keep(self, text: str) -> None:
         self.pending.add(text, self.line)
@@ -126,18 +111,53 @@ class _MysqlReader:
         if statement is not None:
             yield statement
 
+    def _line_comment(self, start: int) -> None:
+        """Dropped up to the end of its line; the newline stays, it may end a command."""
+        newline = self.script.find("\n", start)
+        self.pos = len(self.script) if newline < 0 else newline
+
     def _block_comment(self, start: int) -> None:
+        """Dropped, unless it is an optimizer hint, which the server reads."""
         close = self.script.find("*/", start + 2)
         if close < 0:
             raise SqlTextError(self.line, "comment /* is never closed with */")
         comment = self.script[start : close + 2]
-        if comment.startswith(_KEPT_COMMENT):
+        if comment.startswith("/*+"):
             self._keep(comment)
         else:
             # Dropped, but as a separator: "a/* */b" must not become "ab".
             self.pending.add(" ", self.line)
             self.line += comment.count("\n")
             self.pos = close + 2
+
+
+class _MysqlReader(ScriptReader):
+    def __init__(self, script: str) -> None:
+        super().__init__(script)
+        self.delimiter = ";"
+        self.special = _special(self.delimiter)
+
+    def statements(self) -> Iterator[Statement]:
+        self._delimiter_command()
+        while (match := self._text_until(self.special)) is not None:
+            found, start = match.group(), match.start()
+            if found == self.delimiter:
+                self.pos = match.end()
+                yield from self._flush()
+            elif found == "\n":
+                self._keep("\n")
+                self._delimiter_command()
+            elif found in ("'", '"', "`"):
+                self._keep(self.script[start : _quoted_end(self.script, start, self.line)])
+            elif found == "/*":
+                opening = _VERSION_COMMENT.match(self.script, start)
+                if opening is None:
+                    self._block_comment(start)
+                else:
+                    self._keep(opening.group())
+            else:  # "#" or "-- "
+                self._line_comment(start)
+        yield from self._flush()
 
     def _delimiter_command(self) -> None:
         """At a line start with no statement pending, ``DELIMITER xx`` is the client's."""

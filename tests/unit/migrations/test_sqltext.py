@@ -184,3 +184,9 @@ def test_any_text_splits_or_names_a_line(script: str) -> None:
         else:
             assert all(s.text and s.text == s.text.strip() for s in statements)
             assert all(1 <= s.line <= script.count("\n") + 1 for s in statements)
+
+
+def test_a_version_comment_is_read_as_code_as_the_client_reads_it() -> None:
+    # Its body may hold a string with "*/" in it (a trigger's, as mysqldump writes them).
+    script = "SELECT 1 /*!50003 , '*/' */;\nSELECT 2;"
+    assert split_statements(script) == ["SELECT 1 /*!50003 , '*/' */", "SELECT 2"]
