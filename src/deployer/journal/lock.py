@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import socket
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -65,13 +66,9 @@ class LockHolder:
 
 
 def holder_of(root: Path) -> LockHolder | None:
-    try:
-        data = json.loads((root / LOCK_FILE).read_text(encoding="utf-8"))
-        return LockHolder(**data)
-    except FileNotFoundError:
-        return None
-    except (ValueError, TypeError) as exc:
-        raise DeployLocked(f"{root / LOCK_FILE} is not a deploy lock; remove it by hand") from exc
+    """Who holds the lock now; None when nobody does or its record names nobody."""
+    seen = look(root / LOCK_FILE)
+    return seen.holder if seen is not None else None
 
 
 @dataclass(frozen=True)
@@ -90,22 +87,38 @@ class Seen:
         return other is not None and (other.content, other.inode) == (self.content, self.inode)
 
 
+_TEXT = ("command", "user", "host", "since")
+
+
 def parse_holder(content: bytes | str) -> LockHolder | None:
-    """The holder a lock record names, or None when it names none (empty, not JSON)."""
+    """The holder a lock record names, or None when it names none (empty, not JSON, or
+    fields of other types: a pid that is text or 0 would make judging it fail or lie)."""
     try:
         data = json.loads(content)
-        return LockHolder(**data) if isinstance(data, dict) else None
+        holder = LockHolder(**data) if isinstance(data, dict) else None
     except (ValueError, TypeError):
         return None
+    if holder is None or not all(isinstance(getattr(holder, name), str) for name in _TEXT):
+        return None
+    pid = holder.pid
+    return holder if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 else None
 
 
 def look(path: Path) -> Seen | None:
+    """The lock file as it is now, or None when there is none. Opened without blocking and
+    checked on the open descriptor: a FIFO put in its place would hold the reader forever."""
     try:
-        with path.open("rb") as handle:
-            status = os.fstat(handle.fileno())
-            content = handle.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise DeployLocked(f"cannot read the deploy lock {path}: {exc.strerror}") from exc
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)
+        raise DeployLocked(f"{path} is not a deploy lock (not a file); remove it by hand")
+    with os.fdopen(fd, "rb") as handle:
+        content = handle.read()
     return Seen(content, status.st_ino, max(0.0, time.time() - status.st_mtime))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -158,3 +159,43 @@ def test_a_journal_under_a_file_is_a_usage_error_for_the_lock(tmp_path: Path) ->
     with pytest.raises(DeployerError, match="cannot make the journal folder") as caught:
         take(tmp_path / "file" / "runs")
     assert caught.value.exit_code == ExitCode.USAGE
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        pytest.param({"pid": "12"}, id="pid-as-text"),
+        pytest.param({"pid": True}, id="pid-a-boolean"),
+        pytest.param({"pid": 0}, id="pid-zero-names-our-process-group"),
+        pytest.param({"user": ["alice"]}, id="user-a-list"),
+    ],
+)
+def test_a_holder_record_of_the_wrong_types_counts_as_no_record(
+    tmp_path: Path, record: dict[str, Any]
+) -> None:
+    write_lock(tmp_path, 4242)
+    path = tmp_path / LOCK_FILE
+    path.write_text(json.dumps({**json.loads(path.read_text()), **record}), encoding="utf-8")
+    with pytest.raises(DeployLocked, match="no holder record yet; try again"):
+        take(tmp_path, break_stale=True)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_lock_that_is_not_a_file_is_refused_without_waiting_on_it(
+    tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / LOCK_FILE
+    path.mkdir() if kind == "folder" else os.mkfifo(path)
+    # A reader blocked on the FIFO fails the test instead of hanging it.
+    previous = signal.signal(signal.SIGALRM, _give_up)
+    signal.alarm(10)
+    try:
+        with pytest.raises(DeployLocked, match=r"deploy.lock is not a deploy lock .*by hand"):
+            take(tmp_path, break_stale=True)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _give_up(signum: int, frame: object) -> None:
+    raise TimeoutError("blocked opening the lock")
