@@ -99,7 +99,7 @@ def run_rollback(
         seed_facts(context, undone)
         write_plan(run, plan)
         run.set_status(RunStatus.RUNNING)
-        stages: list[tuple[str, str, Callable[[_Context], None]]] = [
+        stages: list[tuple[str, str, Stage]] = [
             ("stop", "stop the product", stop_product),
             (
                 "database",
@@ -109,24 +109,39 @@ def run_rollback(
             ("rollback", "put configuration and release back", playbook_stage("rollback.yml")),
             ("packages", "put packages back", partial(restore_packages, plan=plan, undone=undone)),
         ]
-        try:
-            for name, title, stage in stages:
-                progress(title, None)
-                run.event("stage", name=name)
-                stage(context)
-        except DeployerError as exc:
-            message = journal.redact(str(exc))
-            run.set_status(RunStatus.FAILED, exit_code=int(ExitCode.ROLLBACK_FAILED), error=message)
-            return RollbackOutcome(run.id, undone.id, ExitCode.ROLLBACK_FAILED, message)
-        except KeyboardInterrupt:
-            run.set_status(RunStatus.CANCELED, exit_code=int(ExitCode.INTERRUPTED))
-            raise
-        except Exception as exc:  # a bug: the journal still says the run ended
-            error = journal.redact(f"internal error: {type(exc).__name__}")
-            run.set_status(RunStatus.FAILED, exit_code=int(ExitCode.INTERNAL_ERROR), error=error)
-            raise
+        failure = _run_stages(context, journal, stages, progress)
+    if failure is not None:
+        return RollbackOutcome(run.id, undone.id, ExitCode.ROLLBACK_FAILED, failure)
     run.set_status(RunStatus.SUCCESSFUL, exit_code=0)
     return RollbackOutcome(run.id, undone.id, ExitCode.OK)
+
+
+Stage = Callable[["_Context"], None]
+
+
+def _run_stages(
+    context: _Context, journal: Journal, stages: list[tuple[str, str, Stage]], progress: Progress
+) -> str | None:
+    """Run the stages in order; a refusal ends the run as failed and comes back as its
+    (redacted) message, while an interrupt or a bug still leaves the run's status ended."""
+    run = context.run
+    try:
+        for name, title, stage in stages:
+            progress(title, None)
+            run.event("stage", name=name)
+            stage(context)
+    except DeployerError as exc:
+        message = journal.redact(str(exc))
+        run.set_status(RunStatus.FAILED, exit_code=int(ExitCode.ROLLBACK_FAILED), error=message)
+        return message
+    except KeyboardInterrupt:
+        run.set_status(RunStatus.CANCELED, exit_code=int(ExitCode.INTERRUPTED))
+        raise
+    except Exception as exc:  # a bug: the journal still says the run ended
+        error = journal.redact(f"internal error: {type(exc).__name__}")
+        run.set_status(RunStatus.FAILED, exit_code=int(ExitCode.INTERNAL_ERROR), error=error)
+        raise
+    return None
 
 
 STOP_TASK = "Stop the application server."
