@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -115,21 +114,28 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     return outcome.exit_code
 
 
+#: A saved plan is a list of steps, not a data set: anything larger is not one.
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+
+
 def read_plan(path: Path) -> Plan:
-    """The saved plan at ``path``; only a regular file is read (a FIFO would block forever)."""
+    """The saved plan at ``path``; only a regular file is read, judged on the open descriptor
+    (a FIFO would block forever, also one swapped in after a look at the path)."""
     from deployer.plan.saved import SAVE_HINT, NotAPlan, parse_plan
+    from deployer.spec.regularfile import NotRegularFileError, read_regular_file
 
     try:
-        mode = path.stat().st_mode
-        if stat.S_ISDIR(mode):
-            raise NotAPlan(f"{path}: is a folder, not a saved plan; {SAVE_HINT}")
-        if not stat.S_ISREG(mode):
-            raise NotAPlan(f"{path}: not a regular file, so not a saved plan; {SAVE_HINT}")
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_PLAN_BYTES)
     except FileNotFoundError:
         raise NotAPlan(f"{path}: no such plan file; {SAVE_HINT}") from None
+    except NotRegularFileError as exc:
+        if path.is_dir():
+            raise NotAPlan(f"{path}: is a folder, not a saved plan; {SAVE_HINT}") from None
+        raise NotAPlan(f"{path}: {exc}, not a regular file, so not a saved plan") from None
     except OSError as exc:
         raise NotAPlan(f"{path}: cannot read the plan: {exc.strerror}") from None
+    if data is None:
+        raise NotAPlan(f"{path}: larger than {MAX_PLAN_BYTES >> 20} MiB, so not a saved plan")
     return parse_plan(data, str(path))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -99,3 +100,32 @@ def test_a_readable_plan_goes_on_to_be_verified(cli, tmp_path: Path) -> None:
     done = cli(["apply", SPEC, "-y", "--journal", str(tmp_path / "runs"), "--plan", str(plan)])
     assert done.code == ExitCode.STALE_PLAN, done.err
     assert "is stale: the spec or a file it references changed" in done.err
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_a_plan_swapped_for_a_fifo_after_a_look_is_never_read(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Judged on the open descriptor: a stat of the path that still saw a regular file (the
+    file swapped in between) must not lead to a read that waits for a writer forever."""
+    regular = _write(saved_plan())(tmp_path).rename(tmp_path / "regular.json")
+    plan = _fifo(tmp_path)
+    real_stat = Path.stat
+
+    def stale_stat(self: Path, *, follow_symlinks: bool = True) -> os.stat_result:
+        return real_stat(regular if self == plan else self, follow_symlinks=follow_symlinks)
+
+    monkeypatch.setattr(Path, "stat", stale_stat)
+    previous = signal.signal(signal.SIGALRM, _give_up)
+    signal.alarm(10)
+    try:
+        done = cli(["apply", SPEC, "-y", "--journal", str(tmp_path / "runs"), "--plan", str(plan)])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert done.code == ExitCode.USAGE, done.err
+    assert "is a FIFO" in done.err and "not a saved plan" in done.err, done.err
+
+
+def _give_up(signum: int, frame: object) -> None:
+    raise TimeoutError("blocked reading the plan")
