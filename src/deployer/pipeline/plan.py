@@ -127,6 +127,11 @@ def _pending(
     database = loaded.env.database
     if database is None:
         return {}, []
+    if database.engine == "oracle":  # no history to read: the stage is MySQL/MariaDB only
+        return _every_migration(loaded), [
+            "Oracle schemas are not migrated by deployer yet: apply stops at the schema stage; "
+            "every migration is listed as pending"
+        ]
     try:
         with control_dir() as scratch:
             targets = {t.name: t for t in ssh_targets(loaded, scratch)}
@@ -135,10 +140,14 @@ def _pending(
     except (DatabaseUnavailable, TunnelError) as exc:
         # A server that answers but refuses a query (DatabaseFailed) fails the plan instead:
         # "every migration is pending" would not be true.
-        every = {
-            s.name: tuple(m.name for m in schema_migrations(loaded, s)) for s in database.schemas
-        }
-        return every, [f"database not reachable yet ({exc}); every migration is pending"]
+        note = f"database not reachable yet ({exc}); every migration is pending"
+        return _every_migration(loaded), [note]
+
+
+def _every_migration(loaded: LoadedEnvironment) -> dict[str, tuple[str, ...]]:
+    database = loaded.env.database
+    schemas = database.schemas if database else []
+    return {s.name: tuple(m.name for m in schema_migrations(loaded, s)) for s in schemas}
 
 
 def verify_plan(

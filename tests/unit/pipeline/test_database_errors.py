@@ -281,3 +281,25 @@ def test_a_server_error_in_the_rollback_database_step_is_a_failure(
     plan = RollbackPlan("r1", "sample-erp", "1.1", schemas=[SchemaStep("erp", "db1", down_to=1)])
     with pytest.raises(DatabaseFailed, match=r"mariadb on db1: \(2013\) Lost connection"):
         restore_database(context, plan, SimpleNamespace(path=tmp_path))  # type: ignore[arg-type]
+
+
+def test_plan_does_not_speak_mysql_to_an_oracle_database(
+    monkeypatch: pytest.MonkeyPatch, loaded: LoadedEnvironment
+) -> None:
+    """Apply does not run Oracle's schema stage; plan says so instead of timing out on the
+    listener with MySQL's handshake and calling the server unreachable."""
+    database = loaded.env.database
+    assert database is not None
+    oracle = database.model_copy(update={"engine": "oracle"})
+    env = loaded.env.model_copy(update={"database": oracle})
+
+    def mysql(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a MySQL session was opened")
+
+    monkeypatch.setattr(dbfacts, "open_mysql", mysql)
+    monkeypatch.setattr(dbfacts, "reachable", lambda endpoint, timeout=2.0: True)
+    pending, notes = _pending(replace(loaded, env=env), apply_module.ApplyOptions(), SECRETS)
+    assert pending["erp"] and notes == [
+        "Oracle schemas are not migrated by deployer yet: apply stops at the schema stage; "
+        "every migration is listed as pending"
+    ]
