@@ -319,13 +319,17 @@ def with_package_changes(
     if not path.is_file():
         return plan  # a run from before packages were listed
     before = read_json(path)
-    if not isinstance(before, dict):
-        raise JournalDamaged(f"{path}: not a package list per host (a JSON object)")
+    if not isinstance(before, dict) or not all(_is_package_list(v) for v in before.values()):
+        raise JournalDamaged(f"{path}: not a package list per host (package -> version text)")
     wanted = [t for t in targets if t.name in before]
     result = copy.deepcopy(plan)
     for host, now in list_packages(wanted, ssh).items():
         result.host(host).packages = package_changes(before[host], now)
     return result
+
+
+def _is_package_list(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
 
 
 def plain_schema_name(schema: str) -> str:

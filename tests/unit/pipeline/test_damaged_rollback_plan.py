@@ -31,7 +31,7 @@ def test_a_damaged_rollback_plan_is_a_damaged_journal(tmp_path: Path, content: s
     assert caught.value.exit_code == ExitCode.JOURNAL_DAMAGED
 
 
-@pytest.mark.parametrize("content", ["{", "[1]"])
+@pytest.mark.parametrize("content", ["{", "[1]", '{"app1": 5}', '{"app1": {"tomcat": 9}}'])
 def test_a_damaged_package_list_is_a_damaged_journal(tmp_path: Path, content: str) -> None:
     run = Journal(tmp_path).start("apply", tmp_path / "env.yml")
     (run.path / PACKAGES_BEFORE).write_text(content, encoding="utf-8")
