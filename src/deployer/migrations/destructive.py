@@ -42,6 +42,7 @@ _ALTER_DROP = re.compile(
     re.IGNORECASE,
 )
 _ALTER_PARTITION = re.compile(r"\b(?:DROP|TRUNCATE)\s+PARTITION\b", re.IGNORECASE)
+_DISCARD = re.compile(r"\bDISCARD\s+(?:PARTITION\s.*)?TABLESPACE\b", re.IGNORECASE | re.DOTALL)
 #: Longer statements (extended INSERTs of a dump) are judged by their words only: parsing
 #: megabytes of VALUES tells nothing the first words do not.
 _PARSE_LIMIT = 20_000
@@ -104,6 +105,7 @@ def _readable(statement: str) -> str:
 
 
 def _reason_from_words(words: list[str], text: str) -> str | None:
+    words = _statement_run(words)
     if words[:1] == ["WITH"]:
         words = _after_with(words)
     else:
@@ -124,6 +126,8 @@ def _other_form(words: list[str], text: str) -> str | None:
     if words[:2] == ["ALTER", "TABLE"]:
         if _ALTER_PARTITION.search(text):
             reason = "drops a partition's rows"
+        elif _DISCARD.search(text):
+            reason = "discards a table's data file"
         elif _ALTER_DROP.search(text):
             reason = "drops a column"
     elif words[:1] in (["CREATE"], ["ALTER"]) and "EVENT" in words[:8] and "DO" in words:
@@ -135,6 +139,19 @@ def _other_form(words: list[str], text: str) -> str | None:
     elif words[:1] == ["LOAD"] and "REPLACE" in words:
         reason = "replaces rows (LOAD ... REPLACE)"
     return reason
+
+
+def _statement_run(words: list[str]) -> list[str]:
+    """The statement a wrapper runs at once: MariaDB's ``SET STATEMENT ... FOR`` and
+    ``ANALYZE``, MySQL's ``EXPLAIN ANALYZE`` execute what they hold (plain EXPLAIN does not)."""
+    if words[:2] == ["SET", "STATEMENT"] and "FOR" in words:
+        return words[words.index("FOR") + 1 :]
+    if words[:1] == ["ANALYZE"] or words[:2] == ["EXPLAIN", "ANALYZE"]:
+        held = words[words.index("ANALYZE") + 1 :]
+        held = held[2:] if held[:1] == ["FORMAT"] else held
+        if held[:1] != ["TABLE"]:  # ANALYZE TABLE only reads statistics
+            return held
+    return words
 
 
 def _event_reason(words: list[str], text: str) -> str | None:

@@ -142,6 +142,12 @@ def test_forms_the_first_two_words_did_not_catch(statement: str, reason: str) ->
             "DO TRUNCATE audit",
             "schedules an event that empties a table",
         ),
+        # Wrappers that run the statement they hold: MariaDB's SET STATEMENT ... FOR and
+        # ANALYZE, MySQL's EXPLAIN ANALYZE.
+        ("SET STATEMENT max_statement_time=60 FOR DELETE FROM orders", "deletes rows"),
+        ("ANALYZE FORMAT=JSON UPDATE orders SET a = 1", "overwrites values"),
+        ("EXPLAIN ANALYZE DELETE FROM orders WHERE id < 10", "deletes rows"),
+        ("ALTER TABLE orders DISCARD TABLESPACE", "discards a table's data file"),
     ],
 )
 def test_synonyms_and_oracle_forms_are_destructive_too(statement: str, reason: str) -> None:
@@ -164,6 +170,9 @@ def test_synonyms_and_oracle_forms_are_destructive_too(statement: str, reason: s
         "/* DELETE FROM t */ SELECT 1",
         "RENAME TABLE a TO b",
         "ALTER TABLE t DROP INDEX i, DROP CONSTRAINT c",
+        "ANALYZE TABLE orders",
+        "EXPLAIN DELETE FROM orders",
+        "SET STATEMENT max_statement_time=60 FOR SELECT 1",
         "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO INSERT INTO log VALUES (NOW())",
     ],
 )
