@@ -34,10 +34,11 @@ _MODIFIERS = frozenset(
 )
 _VERBS_AFTER_WITH = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE"})
 # ALTER TABLE ... DROP of an index or a constraint loses no rows; of a column it does, in
-# Oracle's "DROP (a, b)" too. Oracle's SET UNUSED takes the column's values for good.
+# Oracle's "DROP (a, b)" too ('' is a quoted name, masked). Oracle's SET UNUSED takes the
+# column's values for good.
 _ALTER_DROP = re.compile(
     r"\bDROP\s+(?!(?:INDEX|KEY|CONSTRAINT|FOREIGN|PRIMARY|CHECK|UNIQUE|DEFAULT|PERIOD|"
-    r"SYSTEM\s+VERSIONING)\b)(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?[`(]?\s*\w"
+    r"SYSTEM\s+VERSIONING)\b)(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?[`(]?\s*[\w']"
     r"|\bSET\s+UNUSED\b",
     re.IGNORECASE,
 )

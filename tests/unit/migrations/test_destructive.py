@@ -130,6 +130,7 @@ def test_forms_the_first_two_words_did_not_catch(statement: str, reason: str) ->
         # Oracle's column lists, and columns marked unused (their values are gone for good).
         ("ALTER TABLE orders DROP (legacy_code)", "drops a column"),
         ("ALTER TABLE orders DROP (a, b) CASCADE CONSTRAINTS", "drops a column"),
+        ('ALTER TABLE "ORDERS" DROP ("LEGACY_CODE")', "drops a column"),
         ("ALTER TABLE orders SET UNUSED (legacy_code)", "drops a column"),
         ("ALTER TABLE orders SET UNUSED COLUMN legacy_code", "drops a column"),
         # An event runs its statement on its own schedule, possibly at once.
