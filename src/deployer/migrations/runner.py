@@ -129,7 +129,7 @@ class Runner:
             try:
                 self.cursor.execute(statement)
             except Exception as exc:
-                raise MigrationFailed(script, number, _driver_message(exc)) from exc
+                raise MigrationFailed(script, number, driver_message(exc)) from exc
         self._reset(failed=False)
 
     def _reset(self, failed: bool) -> None:
@@ -198,10 +198,13 @@ class Runner:
         return bool(row and row[0] == 1)
 
 
-def _driver_message(exc: Exception) -> str:
+def driver_message(exc: BaseException) -> str:
+    """``(1819) Your password does not satisfy ...`` for a server or socket error (code and
+    message), else the first line of the text."""
     args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
     if len(args) >= 2 and isinstance(args[0], int):
-        return f"({args[0]}) {args[1]}"
+        # PyMySQL raises (0, "") for a statement on a connection it already closed.
+        return f"({args[0]}) {args[1] or 'no message from the driver (the connection is closed)'}"
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 

@@ -13,6 +13,7 @@ from pymysql.converters import escape_string
 from deployer.errors import DeployerError, ExitCode
 from deployer.facts.database import DatabaseFacts
 from deployer.journal.redact import Redactor
+from deployer.migrations.runner import driver_message
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Database
 from deployer.transport.database import DatabaseUnavailable, open_mysql, open_oracle
@@ -67,15 +68,7 @@ def database_errors(where: str, secrets: Sequence[str]) -> Iterator[None]:
         # The server quotes a statement as the driver sent it: values backslash-escaped, so a
         # password holding a quote or a backslash is in the message in that form only.
         masks = [form for secret in secrets for form in (secret, escape_string(secret))]
-        raise DatabaseFailed(Redactor(masks)(f"{where}: {server_message(exc)}")) from exc
-
-
-def server_message(exc: BaseException) -> str:
-    """``(1819) Your password does not satisfy ...`` for a server error, else the text."""
-    args: tuple[Any, ...] = tuple(exc.args)
-    if len(args) >= 2 and isinstance(args[0], int):
-        return f"({args[0]}) {args[1]}"
-    return str(exc) or type(exc).__name__
+        raise DatabaseFailed(Redactor(masks)(f"{where}: {driver_message(exc)}")) from exc
 
 
 @contextmanager

@@ -17,10 +17,11 @@ import pytest
 from pymysql.converters import escape_string
 
 from deployer.errors import ExitCode
+from deployer.migrations.runner import driver_message
 from deployer.pipeline import apply as apply_module
 from deployer.pipeline import dbfacts
 from deployer.pipeline.database import apply_database, pending_migrations
-from deployer.pipeline.dbfacts import DatabaseFailed, server_message
+from deployer.pipeline.dbfacts import DatabaseFailed
 from deployer.pipeline.plan import _pending
 from deployer.pipeline.rollback import restore_database
 from deployer.pipeline.secrets import RunSecrets
@@ -113,7 +114,7 @@ REFUSALS: list[tuple[str, BaseException, str, str]] = [
 ]
 CASES = [
     *(
-        pytest.param(on(prefix, error), f"schema erp: {step}{server_message(error)}", id=name)
+        pytest.param(on(prefix, error), f"schema erp: {step}{driver_message(error)}", id=name)
         for prefix, error, step, name in REFUSALS
     ),
     pytest.param(
@@ -130,7 +131,7 @@ CASES = [
     ),
     pytest.param(
         on("CREATE USER", pymysql.err.InterfaceError(0, "")),
-        "account erp_app: (0) ",
+        "account erp_app: (0) no message from the driver (the connection is closed)",
         id="connection gone",
     ),
 ]
