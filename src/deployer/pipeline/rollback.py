@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.ansible.factcache import seed_fact_cache
@@ -56,7 +56,7 @@ from deployer.rollback import (
 from deployer.spec import LoadedEnvironment
 from deployer.transport import SshOptions
 from deployer.transport.ssh import SshTarget, run_everywhere
-from deployer.transport.stream import digest, run_from_file
+from deployer.transport.stream import digest_of, run_from_file
 
 if TYPE_CHECKING:
     from deployer.pipeline.apply import Progress, _Context
@@ -259,21 +259,23 @@ def restore_dump(target: SshTarget, schema: SchemaStep, folder: Path, context: _
     """Drop the schema and load the dump (it recreates the schema): tables a failed migration
     made are gone too. The account's grants on the schema survive the drop. Only the very
     file that was taken is loaded, streamed byte for byte."""
-    dump = verified_dump(schema, folder)
     name = plain_schema_name(schema.schema)
     client = ["sudo", "-n", "mysql", "--batch", "--default-character-set=utf8mb4"]
     drop = shlex.join([*client, "-e", f"DROP DATABASE IF EXISTS `{name}`"])
     command = f"{drop} && {shlex.join(client)}"
     ssh = replace(context.options.ssh, command_timeout=1800)
-    result = run_from_file(target, command, ssh, dump)
+    with verified_dump(schema, folder) as dump:
+        result = run_from_file(target, command, ssh, dump)
     if not result.ok:
         raise RollbackFailed(f"{target.name}: restoring {name} failed: {result.describe()}")
 
 
-def verified_dump(schema: SchemaStep, folder: Path) -> Path:
-    """The dump of ``schema`` in the undone run's ``folder``, if it is still the file that was
-    taken: same size and SHA-256 as the plan recorded. Anything else is refused before the
-    schema is touched."""
+@contextmanager
+def verified_dump(schema: SchemaStep, folder: Path) -> Iterator[BinaryIO]:
+    """The dump of ``schema`` in the undone run's ``folder``, open at its start, if it is still
+    the file that was taken: same size and SHA-256 as the plan recorded. Anything else is
+    refused before the schema is touched. The bytes judged are the bytes sent: the file is
+    opened once."""
     name = dump_name(schema.schema)
     if schema.dump != name:  # a plan names only its own run's file, never a path
         raise RollbackFailed(f"{schema.schema}: the plan names an unexpected dump {schema.dump!r}")
@@ -285,11 +287,12 @@ def verified_dump(schema: SchemaStep, folder: Path) -> Path:
         )
     if not path.is_file():
         raise RollbackFailed(f"{schema.schema}: the dump {path} is missing; restore it by hand")
-    found = digest(path)
-    if (found.size, found.sha256) != (schema.dump_bytes, schema.dump_sha256):
-        raise RollbackFailed(
-            f"{schema.schema}: {path} is not the dump that was taken ({found.size} bytes, "
-            f"sha256 {found.sha256}; the plan recorded {schema.dump_bytes} bytes, sha256 "
-            f"{schema.dump_sha256}): refusing to restore it"
-        )
-    return path
+    with path.open("rb") as handle:
+        found = digest_of(handle)
+        if (found.size, found.sha256) != (schema.dump_bytes, schema.dump_sha256):
+            raise RollbackFailed(
+                f"{schema.schema}: {path} is not the dump that was taken ({found.size} bytes, "
+                f"sha256 {found.sha256}; the plan recorded {schema.dump_bytes} bytes, sha256 "
+                f"{schema.dump_sha256}): refusing to restore it"
+            )
+        yield handle

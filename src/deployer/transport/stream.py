@@ -11,6 +11,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from deployer.files import PRIVATE
 from deployer.transport.result import CommandResult
@@ -29,12 +30,21 @@ class FileDigest:
 
 def digest(path: Path) -> FileDigest:
     """Size and SHA-256 of ``path``, read in chunks."""
+    with path.open("rb") as handle:
+        return digest_of(handle)
+
+
+def digest_of(handle: BinaryIO) -> FileDigest:
+    """Size and SHA-256 of an open file from its start; it is left at its start again, so the
+    bytes that were judged are the ones read next (no second open that could find another
+    file)."""
     hasher = hashlib.sha256()
     size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            hasher.update(chunk)
-            size += len(chunk)
+    handle.seek(0)
+    while chunk := handle.read(CHUNK):
+        hasher.update(chunk)
+        size += len(chunk)
+    handle.seek(0)
     return FileDigest(size, hasher.hexdigest())
 
 
@@ -67,8 +77,12 @@ def run_to_file(
 
 
 def run_from_file(
-    target: SshTarget, command: str, options: SshOptions, source: Path, shown: str | None = None
+    target: SshTarget,
+    command: str,
+    options: SshOptions,
+    source: BinaryIO,
+    shown: str | None = None,
 ) -> CommandResult:
-    """Run ``command`` on one host with ``source`` as its standard input, byte for byte."""
-    with source.open("rb") as handle:
-        return run_through(target, command, options, shown, stdin=handle, stdout=None)
+    """Run ``command`` on one host with the open file ``source`` as its standard input, byte
+    for byte from its current position."""
+    return run_through(target, command, options, shown, stdin=source, stdout=None)

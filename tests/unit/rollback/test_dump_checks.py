@@ -38,10 +38,35 @@ def taken(folder: Path, data: bytes = DATA) -> SchemaStep:
     )
 
 
+def judge(schema: SchemaStep, folder: Path) -> None:
+    with verified_dump(schema, folder):
+        pass
+
+
 def test_the_dump_as_taken_is_the_one_restored(tmp_path: Path) -> None:
     schema = taken(tmp_path)
-    assert verified_dump(schema, tmp_path) == tmp_path / "dump-erp.sql"
+    with verified_dump(schema, tmp_path) as dump:
+        assert dump.read() == DATA
     assert digest(tmp_path / "dump-erp.sql").sha256 == schema.dump_sha256
+
+
+def test_the_bytes_judged_are_the_bytes_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dump is opened once: a file put in its place after the check is never read."""
+    schema = taken(tmp_path)
+    sent: list[bytes] = []
+
+    def send(*args: Any) -> Any:
+        (tmp_path / "dump-erp.sql").unlink()
+        (tmp_path / "dump-erp.sql").write_bytes(b"DROP DATABASE erp;\n")
+        sent.append(args[3].read())
+        return SimpleNamespace(ok=True)
+
+    monkeypatch.setattr(rollback_module, "run_from_file", send)
+    context: Any = SimpleNamespace(options=SimpleNamespace(ssh=SshOptions()))
+    restore_dump(SshTarget("db1", "192.0.2.21"), schema, tmp_path, context)
+    assert sent == [DATA]
 
 
 def test_a_dump_cut_short_is_refused(tmp_path: Path) -> None:
@@ -49,7 +74,7 @@ def test_a_dump_cut_short_is_refused(tmp_path: Path) -> None:
     (tmp_path / "dump-erp.sql").write_bytes(DATA[:-5])
     expected = rf"is not the dump that was taken \({len(DATA) - 5} bytes, .* recorded {len(DATA)} "
     with pytest.raises(RollbackFailed, match=expected):
-        verified_dump(schema, tmp_path)
+        judge(schema, tmp_path)
 
 
 def test_a_dump_changed_in_place_is_refused(tmp_path: Path) -> None:
@@ -57,7 +82,7 @@ def test_a_dump_changed_in_place_is_refused(tmp_path: Path) -> None:
     schema = taken(tmp_path)
     (tmp_path / "dump-erp.sql").write_bytes(DATA.replace(b"Adm1n;pw", b"********"))
     with pytest.raises(RollbackFailed, match="refusing to restore it"):
-        verified_dump(schema, tmp_path)
+        judge(schema, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -75,14 +100,14 @@ def test_a_dump_the_plan_does_not_vouch_for_is_refused(
     for key, value in change.items():
         setattr(schema, key, value)
     with pytest.raises(RollbackFailed, match=message):
-        verified_dump(schema, tmp_path)
+        judge(schema, tmp_path)
 
 
 def test_a_missing_dump_is_refused(tmp_path: Path) -> None:
     schema = taken(tmp_path)
     (tmp_path / "dump-erp.sql").unlink()
     with pytest.raises(RollbackFailed, match="is missing"):
-        verified_dump(schema, tmp_path)
+        judge(schema, tmp_path)
 
 
 def test_a_refused_dump_never_reaches_the_database_host(

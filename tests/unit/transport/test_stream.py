@@ -48,7 +48,8 @@ def test_input_comes_from_a_file_byte_for_byte(tmp_path: Path) -> None:
     source = tmp_path / "dump.sql"
     source.write_bytes(DATA)
     copy = tmp_path / "copy.bin"
-    result = run_from_file(TARGET, f"cat > '{copy}'", SshOptions(), source)
+    with source.open("rb") as handle:
+        result = run_from_file(TARGET, f"cat > '{copy}'", SshOptions(), handle)
     assert result.ok and copy.read_bytes() == DATA
 
 
