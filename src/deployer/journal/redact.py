@@ -53,10 +53,17 @@ def _base64_forms(value: str) -> set[str]:
     return forms
 
 
+#: How SQL drivers and the mysql client escape a value inside a quoted string literal; a
+#: server's error message quotes the statement as sent, so a secret can come back that way.
+_SQL_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\0": "\\0"}
+)
+
+
 def encoded_forms(value: str) -> set[str]:
     """Every form of ``value`` that is masked in text."""
     return (
-        {value, value.replace("'", "''")}
+        {value, value.replace("'", "''"), value.translate(_SQL_ESCAPES)}
         | _json_forms(value)
         | _url_forms(value)
         | _base64_forms(value)

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+from pymysql.converters import escape_string
 
 from deployer.journal import Journal, Redactor, RunStatus
 from deployer.journal.redact import MASK
@@ -41,6 +42,15 @@ def test_every_encoding_of_a_secret_is_masked_in_text(form: str) -> None:
     masked = redact(f"before {form} after")
     assert form not in masked
     assert masked.startswith("before ") and masked.endswith(" after")
+
+
+def test_a_secret_quoted_by_a_sql_driver_is_masked() -> None:
+    """A server's syntax error quotes the statement as the driver sent it."""
+    secret = "lab Adm1n;pw'\"\\x"
+    quoted = escape_string(secret)
+    assert quoted != secret
+    masked = Redactor([secret])(f"near 'IDENTIFIED BY '{quoted}'' at line 1")
+    assert quoted not in masked and "Adm1n" not in masked
 
 
 @pytest.mark.parametrize("user", ["root", "erp_app", "u"])
