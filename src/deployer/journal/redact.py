@@ -56,7 +56,15 @@ def _base64_forms(value: str) -> set[str]:
 #: How SQL drivers and the mysql client escape a value inside a quoted string literal; a
 #: server's error message quotes the statement as sent, so a secret can come back that way.
 _SQL_ESCAPES = str.maketrans(
-    {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\0": "\\0"}
+    {
+        "\\": "\\\\",
+        "'": "\\'",
+        '"': '\\"',
+        "\n": "\\n",
+        "\r": "\\r",
+        "\0": "\\0",
+        "\x1a": "\\Z",
+    }
 )
 
 

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import pymysql
-from pymysql.converters import escape_string
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.facts.database import DatabaseFacts
@@ -65,10 +64,9 @@ def database_errors(where: str, secrets: Sequence[str]) -> Iterator[None]:
     try:
         yield
     except (pymysql.err.MySQLError, OSError, ValueError, AssertionError) as exc:
-        # The server quotes a statement as the driver sent it: values backslash-escaped, so a
-        # password holding a quote or a backslash is in the message in that form only.
-        masks = [form for secret in secrets for form in (secret, escape_string(secret))]
-        raise DatabaseFailed(Redactor(masks)(f"{where}: {driver_message(exc)}")) from exc
+        # The redactor masks each secret also as the driver escaped it: the server quotes a
+        # statement as it was sent.
+        raise DatabaseFailed(Redactor(secrets)(f"{where}: {driver_message(exc)}")) from exc
 
 
 @contextmanager

@@ -46,7 +46,7 @@ def test_every_encoding_of_a_secret_is_masked_in_text(form: str) -> None:
 
 def test_a_secret_quoted_by_a_sql_driver_is_masked() -> None:
     """A server's syntax error quotes the statement as the driver sent it."""
-    secret = "lab Adm1n;pw'\"\\x"
+    secret = "lab Adm1n;pw'\"\\x\n\x1a\0"
     quoted = escape_string(secret)
     assert quoted != secret
     masked = Redactor([secret])(f"near 'IDENTIFIED BY '{quoted}'' at line 1")
