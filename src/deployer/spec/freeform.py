@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from deployer.spec.secrets import SECRET_KEY, SecretRef
+from deployer.spec.secrets import SecretRef, under_secret_key
 from deployer.spec.types import has_control
 from deployer.spec.values import SETTING_NAME_HINT, absolute_path_problem
 from deployer.spec.yamlsource import YamlPath
@@ -68,11 +68,7 @@ def secret_findings(config: Any, prefix: YamlPath, allow_inline: bool) -> Iterat
         path = (*prefix, key)
         if isinstance(value, dict | list):
             yield from secret_findings(value, path, allow_inline)
-        elif (
-            SECRET_KEY.search(str(key))
-            and isinstance(value, str | int | float)
-            and not isinstance(value, bool)  # feature switches such as csrf_token: true
-        ):
+        elif under_secret_key(key, value):
             try:
                 SecretRef.parse(str(value), allow_inline)
             except ValueError as exc:

@@ -34,6 +34,16 @@ SECRET_KEY = re.compile(
 Source = Literal["env", "file", "inline"]
 
 
+def under_secret_key(key: object, value: object) -> bool:
+    """A free-form setting whose key names a secret and whose value is one: text or a number,
+    not a feature switch such as ``csrf_token: true`` nor a nested mapping."""
+    return (
+        SECRET_KEY.search(str(key)) is not None
+        and isinstance(value, str | int | float)
+        and not isinstance(value, bool)
+    )
+
+
 class SecretUnavailable(DeployerError):
     """A referenced secret cannot be read (unset variable, missing file)."""
 

@@ -21,7 +21,7 @@ import yaml
 
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Environment, Host
-from deployer.spec.secrets import SECRET_KEY, SecretRef, resolve_file
+from deployer.spec.secrets import SecretRef, resolve_file, under_secret_key
 
 SECRET_ENV = {
     "mysql_admin_password": "DEPLOYER_MYSQL_ADMIN_PASSWORD",
@@ -65,11 +65,7 @@ def is_secret_setting(key: object, value: object) -> bool:
     """A free-form setting that holds a secret: a reference, or a value under a secret key."""
     if isinstance(value, str) and secret_reference(value) is not None:
         return True
-    return (
-        SECRET_KEY.search(str(key)) is not None
-        and isinstance(value, str | int | float)
-        and not isinstance(value, bool)  # feature switches such as csrf_token: true
-    )
+    return under_secret_key(key, value)
 
 
 def secret_reference(text: str) -> SecretRef | None:
