@@ -121,8 +121,8 @@ MAX_PLAN_BYTES = 64 * 1024 * 1024
 def read_plan(path: Path) -> Plan:
     """The saved plan at ``path``; only a regular file is read, judged on the open descriptor
     (a FIFO would block forever, also one swapped in after a look at the path)."""
+    from deployer.files import NotRegularFileError, read_regular_file
     from deployer.plan.saved import SAVE_HINT, NotAPlan, parse_plan
-    from deployer.spec.regularfile import NotRegularFileError, read_regular_file
 
     try:
         data = read_regular_file(path, MAX_PLAN_BYTES)

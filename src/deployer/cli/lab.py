@@ -166,11 +166,14 @@ def run_from_vagrant(args: argparse.Namespace, streams: Streams) -> int:
 
 
 def _read(path: Path) -> str:
+    from deployer.files import NotRegularFileError, open_regular
+
     try:
         # Only a regular file: a FIFO (or a device) would keep the command waiting.
-        if path.exists() and not path.is_file():
-            raise UsageError(f"cannot read {path}: not a regular file")
-        return path.read_text(encoding="utf-8")
+        with open_regular(path) as handle:
+            return handle.read().decode("utf-8")
+    except NotRegularFileError as exc:
+        raise UsageError(f"cannot read {path}: not a regular file") from exc
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:

@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import socket
-import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.files import NotRegularFileError, open_regular
 from deployer.journal.runs import make_journal_dir
 
 LOCK_FILE = "deploy.lock"
@@ -108,17 +108,15 @@ def look(path: Path) -> Seen | None:
     """The lock file as it is now, or None when there is none. Opened without blocking and
     checked on the open descriptor: a FIFO put in its place would hold the reader forever."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open_regular(path) as handle:
+            status = os.fstat(handle.fileno())
+            content = handle.read()
     except FileNotFoundError:
         return None
+    except NotRegularFileError as exc:
+        raise DeployLocked(f"{path} is not a deploy lock (not a file); remove it by hand") from exc
     except OSError as exc:
         raise DeployLocked(f"cannot read the deploy lock {path}: {exc.strerror}") from exc
-    status = os.fstat(fd)
-    if not stat.S_ISREG(status.st_mode):
-        os.close(fd)
-        raise DeployLocked(f"{path} is not a deploy lock (not a file); remove it by hand")
-    with os.fdopen(fd, "rb") as handle:
-        content = handle.read()
     return Seen(content, status.st_ino, max(0.0, time.time() - status.st_mtime))
 
 

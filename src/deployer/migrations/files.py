@@ -6,11 +6,11 @@ import errno
 import hashlib
 import os
 import re
-import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.files import NotRegularFileError, open_regular
 from deployer.migrations.dialects import MYSQL, Dialect
 from deployer.migrations.sqltext import SqlTextError
 
@@ -85,13 +85,12 @@ def read_migration(path: Path, dialect: Dialect = MYSQL) -> Migration:
 
 def _read_regular(path: Path) -> bytes:
     """The file's bytes; anything but a regular file (folder, FIFO, device, dangling link) is
-    refused before it is opened, so a FIFO cannot block the run."""
+    refused without waiting on it, so a FIFO cannot block the run."""
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise MigrationError(f"{path}: not a regular file ({_kind(path)})")
-        # O_NONBLOCK: should the path be swapped for a FIFO after the check, open() still
-        # returns, and fstat below refuses it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open_regular(path) as handle:
+            return handle.read()
+    except NotRegularFileError as exc:
+        raise MigrationError(f"{path}: {exc}, not a migration script") from None
     except FileNotFoundError:
         what = "a link to a missing file" if path.is_symlink() else "missing"
         raise MigrationError(f"{path}: {what}") from None
@@ -99,21 +98,6 @@ def _read_regular(path: Path) -> bytes:
         raise MigrationError(
             f"{path}: cannot be read: {os.strerror(exc.errno or errno.EIO)}"
         ) from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise MigrationError(f"{path}: not a regular file")
-        return handle.read()
-
-
-def _kind(path: Path) -> str:
-    mode = path.stat().st_mode
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file"
 
 
 def discover(folder: Path, dialect: Dialect = MYSQL) -> list[Migration]:

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from deployer.files import not_regular
 from deployer.spec.environment import ROLES
 from deployer.spec.freeform import config_findings, file_references, secret_findings
 from deployer.spec.problems import Problem
-from deployer.spec.regularfile import not_regular
 from deployer.spec.secrets import SecretRef, SecretUnavailable, read_secret_file, resolve_file
 from deployer.spec.yamlsource import YamlDocument, YamlPath
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from deployer.files import NotRegularFileError, read_regular_file
 from deployer.spec.problems import file_problem
-from deployer.spec.regularfile import NotRegularFileError, read_regular_file
 
 MAX_BYTES = 1024 * 1024
 

@@ -18,7 +18,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from deployer.errors import DeployerError, ExitCode
-from deployer.spec.regularfile import NotRegularFileError, read_regular_file
+from deployer.files import NotRegularFileError, read_regular_file
 from deployer.spec.types import has_control
 
 _REFERENCE = re.compile(r"^\$\{(?P<source>[a-z]+):(?P<locator>.*)\}$")

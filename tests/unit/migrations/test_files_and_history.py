@@ -131,8 +131,8 @@ def _dangling(path: Path) -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (_folder, "not a regular file (a folder)"),
-        (_fifo, "not a regular file (a FIFO)"),
+        (_folder, "is a directory, not a migration script"),
+        (_fifo, "is a FIFO (named pipe), not a migration script"),
         (_dangling, "a link to a missing file"),
     ],
 )
