@@ -193,7 +193,7 @@ def _contains(words: list[str], run: list[str]) -> bool:
 
 _MODIFIER_RUN = re.compile(
     r"^(\s*(?:DELETE|UPDATE|INSERT|REPLACE|ALTER))"
-    r"((?:\s+(?:LOW_PRIORITY|HIGH_PRIORITY|DELAYED|QUICK|IGNORE|ONLINE|OFFLINE)\b)+)",
+    rf"((?:\s+(?:{'|'.join(sorted(_MODIFIERS))})\b)+)",
     re.IGNORECASE,
 )
 
