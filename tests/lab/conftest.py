@@ -12,18 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from labsupport import EXAMPLE, Lab, free_subnet, lab_unavailable, start_lab
-
-from deployer import lab
+from labsupport import EXAMPLE, Lab, running_lab
 
 
 @pytest.fixture(scope="session")
 def example_lab() -> Iterator[Lab]:
-    reason = lab_unavailable()
-    if reason:
-        pytest.skip(reason)
-    started = start_lab(EXAMPLE, free_subnet())
-    try:
+    with running_lab(EXAMPLE) as started:
         yield started
-    finally:
-        lab.down(EXAMPLE)

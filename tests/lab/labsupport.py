@@ -83,21 +83,29 @@ UPGRADE = EXAMPLE.with_name("huadong-production-1.1.yml")
 
 
 @contextlib.contextmanager
-def upgrade_lab(name: str) -> Iterator[Lab]:
-    """A lab for copies of the example (1.0) and its 1.1 upgrade in one scratch folder, so
-    `--lab` on the upgrade's copy finds the lab of the first one."""
+def running_lab(spec: Path) -> Iterator[Lab]:
+    """The lab of ``spec`` on a free subnet for the block, taken down after it; the test is
+    skipped, saying why, where this machine cannot host lab hosts."""
     reason = lab_unavailable()
     if reason:
         pytest.skip(reason)
-    hosts = [("app1", ["web", "app"]), ("db1", ["db"])]
-    folder = SCRATCH / name
-    spec = derive_spec(EXAMPLE, folder / EXAMPLE.name, hosts, database_host="db1")
-    derive_spec(UPGRADE, folder / UPGRADE.name, hosts, database_host="db1")
     started = start_lab(spec, free_subnet())
     try:
         yield started
     finally:
         lab.down(spec)
+
+
+@contextlib.contextmanager
+def upgrade_lab(name: str) -> Iterator[Lab]:
+    """A lab for copies of the example (1.0) and its 1.1 upgrade in one scratch folder, so
+    `--lab` on the upgrade's copy finds the lab of the first one."""
+    hosts = [("app1", ["web", "app"]), ("db1", ["db"])]
+    folder = SCRATCH / name
+    spec = derive_spec(EXAMPLE, folder / EXAMPLE.name, hosts, database_host="db1")
+    derive_spec(UPGRADE, folder / UPGRADE.name, hosts, database_host="db1")
+    with running_lab(spec) as started:
+        yield started
 
 
 def deployer_with_secrets(*args: str) -> subprocess.CompletedProcess[str]:

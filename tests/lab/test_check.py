@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from labsupport import EXAMPLE, SCRATCH, Lab, deployer_cli, free_subnet, lab_unavailable, start_lab
+from labsupport import EXAMPLE, SCRATCH, Lab, deployer_cli, running_lab
 
 from deployer import lab
 from deployer.lab.derive import derive_spec
@@ -140,20 +140,14 @@ def _other_key() -> str:
 
 @pytest.fixture(scope="module")
 def check_lab() -> Iterator[Lab]:
-    reason = lab_unavailable()
-    if reason:
-        pytest.skip(reason)
     spec = derive_spec(
         EXAMPLE,
         SCRATCH / "check" / "check.yml",
         [("web9", ["web", "app"]), ("db9", ["db"])],
         database_host="db9",
     )
-    started = start_lab(spec, free_subnet())
-    try:
+    with running_lab(spec) as started:
         yield started
-    finally:
-        lab.down(spec)
 
 
 def test_a_taken_port_fails_its_check(check_lab: Lab) -> None:

@@ -20,12 +20,9 @@ from labsupport import (
     SCRATCH,
     Lab,
     deployer_with_secrets,
-    free_subnet,
-    lab_unavailable,
-    start_lab,
+    running_lab,
 )
 
-from deployer import lab
 from deployer.lab.derive import derive_spec
 
 pytestmark = pytest.mark.lab
@@ -72,15 +69,8 @@ def secret_spec(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def secrets_lab() -> Iterator[Lab]:
-    reason = lab_unavailable()
-    if reason:
-        pytest.skip(reason)
-    spec = secret_spec(SCRATCH / "config-secrets")
-    started = start_lab(spec, free_subnet())
-    try:
+    with running_lab(secret_spec(SCRATCH / "config-secrets")) as started:
         yield started
-    finally:
-        lab.down(spec)
 
 
 @pytest.fixture(autouse=True)

@@ -14,9 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from labsupport import Lab, free_subnet, lab_unavailable, start_lab, write_spec
+from labsupport import Lab, running_lab, write_spec
 
-from deployer import lab
 from deployer.journal.lock import DeployLocked, LockHolder
 from deployer.lab import lab_spec_for
 from deployer.pipeline import locks
@@ -32,15 +31,8 @@ FOLDER = locks.host_lock_dir("sample-erp")
 
 @pytest.fixture(scope="module")
 def lock_lab() -> Iterator[Lab]:
-    reason = lab_unavailable()
-    if reason:
-        pytest.skip(reason)
-    spec = write_spec("host-lock", [("web1", ["web", "app"])])
-    started = start_lab(spec, free_subnet())
-    try:
+    with running_lab(write_spec("host-lock", [("web1", ["web", "app"])])) as started:
         yield started
-    finally:
-        lab.down(spec)
 
 
 @pytest.fixture

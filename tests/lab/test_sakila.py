@@ -18,12 +18,9 @@ from labsupport import (
     SCRATCH,
     Lab,
     deployer_with_secrets,
-    free_subnet,
-    lab_unavailable,
-    start_lab,
+    running_lab,
 )
 
-from deployer import lab
 from deployer.lab.derive import derive_spec
 
 pytestmark = pytest.mark.lab
@@ -51,15 +48,8 @@ def sakila_spec(folder: Path) -> Path:
 def sakila_lab() -> Iterator[Lab]:
     if not SAKILA.is_dir():
         pytest.skip(f"the shared test data is absent ({SAKILA})")
-    reason = lab_unavailable()
-    if reason:
-        pytest.skip(reason)
-    spec = sakila_spec(SCRATCH / "sakila")
-    started = start_lab(spec, free_subnet())
-    try:
+    with running_lab(sakila_spec(SCRATCH / "sakila")) as started:
         yield started
-    finally:
-        lab.down(spec)
 
 
 def mysql(sakila_lab: Lab, sql: str) -> str:
