@@ -32,7 +32,8 @@ APT = "sudo DEBIAN_FRONTEND=noninteractive apt-get -q -y"
 def _check(
     spec: Path, *extra: str, env: dict[str, str] | None = None
 ) -> tuple[int, dict[str, Any], str]:
-    out = spec.parent / "check-report.json"
+    # In the spec's .deployer folder (ignored by git), never beside a spec in the source tree.
+    out = spec.parent / ".deployer" / "check-report.json"
     argv = [
         sys.executable,
         "-m",
