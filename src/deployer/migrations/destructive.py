@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from deployer.migrations.sqltree import reason_from_tree
-
 #: Strings and quoted names (masked), comments (dropped), version comments (opened).
 _LEXEME = re.compile(
     r"""(?P<string>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")"""
@@ -74,6 +72,10 @@ def destructive_reason(statement: str) -> str | None:
     words = [w.upper() for w in _WORD.findall(text)]
     reason = _reason_from_words(words, text)
     if reason is None and len(text) <= _PARSE_LIMIT and words:
+        # Imported here: sqlglot takes a tenth of a second to import, and commands that load
+        # the migrations package without judging statements (check, runs) need not pay it.
+        from deployer.migrations.sqltree import reason_from_tree  # noqa: PLC0415
+
         reason = reason_from_tree(_without_modifiers(text))
     return reason
 
