@@ -1,15 +1,15 @@
-"""The terminal view: one rich table per host, failures first. Returns renderables; never prints."""
+"""The terminal view: one table per host, failures first, each remediation under its row.
+Returns renderables; never prints."""
 
 from __future__ import annotations
 
 import re
 
 from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
-from deployer.checks.model import CheckReport, HostReport, Status
+from deployer.checks.model import CheckReport, CheckResult, HostReport, Status
 from deployer.report.i18n import Lang, text
+from deployer.report.layout import HostTable, Paragraph, Row
 from deployer.report.ordering import ordered_hosts, ordered_results, shown_status
 
 _STYLE = {
@@ -23,12 +23,11 @@ _STYLE = {
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _plain(value: str, style: str = "") -> Text:
-    """A value from the spec, a host or a database, shown as it is: a Text is never read as
-    rich markup (a process named ``[/x]`` would otherwise raise, ``[bold]`` would style), and
-    control characters are escaped so that no host output can drive the terminal."""
-    escaped = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", value)
-    return Text(escaped, style=style)
+def _escaped(value: str) -> str:
+    """A value from the spec, a host or a database, shown as it is: control characters are
+    escaped so that no host output can drive the terminal. Cells are Text, never read as rich
+    markup (a process named ``[/x]`` would otherwise raise, ``[bold]`` would style)."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", value)
 
 
 def render_text(report: CheckReport, lang: Lang = "en", verbose: bool = False) -> RenderableType:
@@ -36,36 +35,33 @@ def render_text(report: CheckReport, lang: Lang = "en", verbose: bool = False) -
     parts: list[RenderableType] = []
     for host in ordered_hosts(report.hosts):
         parts.append(_host_table(host, lang, verbose))
-    parts.append(Text(summary_line(report, lang), style="bold"))
+    parts.append(Paragraph(summary_line(report, lang), style="bold"))
     return Group(*parts)
 
 
 def _host_table(host: HostReport, lang: Lang, verbose: bool) -> RenderableType:
-    title = f"{host.host} ({host.address}) — {', '.join(host.roles)}"
+    title = _escaped(f"{host.host} ({host.address}) — {', '.join(host.roles)}")
     if not host.reachable:
-        return _plain(f"{title}: {text('unreachable', lang)}: {host.error}", style="bold red")
-    table = Table(title=_plain(title), title_justify="left", expand=False, show_lines=False)
-    for column in ("status", "check", "observed", "required", "remediation"):
-        table.add_column(text(column, lang), overflow="fold")
-    hidden = 0
-    for result in ordered_results(host):
-        if result.status is Status.PASS and not verbose:
-            hidden += 1
-            continue
-        status = shown_status(result)
-        remediation = result.remediation_zh if lang == "zh" else result.remediation
-        if result.accepted is not None:
-            remediation = f"{text('accepted', lang)}: {result.accepted.reason}"
-        table.add_row(
-            Text(text(status, lang), style=_STYLE[status]),
-            _plain(result.check_id),
-            _plain(result.observed),
-            _plain(result.required),
-            _plain(remediation),
-        )
-    if hidden:
-        table.caption = f"+ {hidden} {text('PASS', lang)} (-v)"
-    return table
+        line = f"{title}: {text('unreachable', lang)}: {_escaped(host.error or '')}"
+        return Paragraph(line, style="bold red")
+    shown = [r for r in ordered_results(host) if verbose or r.status is not Status.PASS]
+    hidden = len(host.results) - len(shown)
+    caption = f"+ {hidden} {text('PASS', lang)} (-v)" if hidden else ""
+    rows = tuple(_row(result, lang) for result in shown)
+    keys = ("status", "check", "observed", "required", "remediation")
+    status, check, observed, required, remediation = (text(key, lang) for key in keys)
+    colon = "：" if lang == "zh" else ": "
+    details = (observed + colon, required + colon, remediation + colon)
+    return HostTable(title, (status, check, observed, required), details, rows, caption)
+
+
+def _row(result: CheckResult, lang: Lang) -> Row:
+    status = shown_status(result)
+    remediation = result.remediation_zh if lang == "zh" else result.remediation
+    if result.accepted is not None:
+        remediation = f"{text('accepted', lang)}: {result.accepted.reason}"
+    cells = (result.check_id, result.observed, result.required, remediation)
+    return Row(text(status, lang), _STYLE[status], *(_escaped(cell) for cell in cells))
 
 
 def summary_line(report: CheckReport, lang: Lang) -> str:
