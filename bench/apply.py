@@ -26,8 +26,8 @@ from deployer.executors.ansible.variables import dump, extra_vars, host_vars
 from deployer.journal import Redactor
 from deployer.lab.derive import derive_spec
 from deployer.lab.network import free_subnet
-from deployer.pipeline.secrets import resolve_secrets
-from deployer.pipeline.targets import ssh_targets
+from deployer.run.secrets import resolve_secrets
+from deployer.run.targets import ssh_targets
 from deployer.spec import load_environment
 
 ROOT = Path(__file__).resolve().parents[1]

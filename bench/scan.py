@@ -25,10 +25,12 @@ from functools import partial
 from pathlib import Path
 
 from deployer import lab
+from deployer.journal import Journal
 from deployer.lab.derive import derive_spec
 from deployer.lab.network import free_subnet
-from deployer.pipeline.check import run_check
-from deployer.pipeline.targets import limit_hosts, ssh_targets
+from deployer.run.check import run_check
+from deployer.run.context import open_context
+from deployer.run.targets import limit_hosts, ssh_targets
 from deployer.spec import LoadedEnvironment, load_environment
 from deployer.transport import SshOptions, SshTarget, run_everywhere
 
@@ -53,7 +55,9 @@ def floor(targets: list[SshTarget], options: SshOptions) -> None:
 
 
 def scan(loaded: LoadedEnvironment, workdir: Path, options: SshOptions) -> None:
-    outcome = run_check(loaded, workdir, options)
+    journal = Journal(workdir / "runs")
+    with open_context(loaded, journal, lambda stage, event: None, options) as context:
+        outcome = run_check(context)
     assert not outcome.report.unreachable, outcome.report.unreachable
 
 

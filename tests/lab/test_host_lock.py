@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from labsupport import Lab, running_lab, write_spec
 
-from deployer.journal.lock import DeployLocked, LockHolder
 from deployer.lab import lab_spec_for
-from deployer.pipeline import locks
-from deployer.pipeline.targets import ssh_targets
+from deployer.locks import hosts as locks
+from deployer.locks.local import DeployLocked, LockHolder
+from deployer.run.targets import ssh_targets
 from deployer.spec import load_environment
 from deployer.transport import SshOptions
-from deployer.transport.ssh import SshTarget
+from deployer.transport.hosts import SshHosts
 
 pytestmark = pytest.mark.lab
 
@@ -36,9 +36,9 @@ def lock_lab() -> Iterator[Lab]:
 
 
 @pytest.fixture
-def target(lock_lab: Lab, tmp_path: Path) -> Iterator[SshTarget]:
+def target(lock_lab: Lab, tmp_path: Path) -> Iterator[SshHosts]:
     loaded = load_environment(lab_spec_for(lock_lab.spec))
-    yield ssh_targets(loaded, tmp_path)[0]
+    yield SshHosts(ssh_targets(loaded, tmp_path), SshOptions())
     lock_lab.ssh("web1", f"sudo rm -rf {FOLDER} {FOLDER}.broken.*")
 
 
@@ -46,8 +46,8 @@ def me(command: str = "apply") -> LockHolder:
     return LockHolder(command, "tester", socket.gethostname(), os.getpid(), "2026-12-01T12:00:00Z")
 
 
-def take(target: SshTarget, holder: LockHolder, *, break_stale: bool) -> None:
-    locks.take_host_lock(target, FOLDER, holder, SshOptions(), break_stale=break_stale)
+def take(target: SshHosts, holder: LockHolder, *, break_stale: bool) -> None:
+    locks.take_host_lock(target, "web1", FOLDER, holder, break_stale=break_stale)
 
 
 def holder_on(lock_lab: Lab) -> LockHolder:
@@ -56,19 +56,19 @@ def holder_on(lock_lab: Lab) -> LockHolder:
     return LockHolder(**json.loads(done.stdout))
 
 
-def test_a_recordless_lock_folder_is_broken_once_stale(lock_lab: Lab, target: SshTarget) -> None:
+def test_a_recordless_lock_folder_is_broken_once_stale(lock_lab: Lab, target: SshHosts) -> None:
     made = lock_lab.ssh("web1", f"sudo mkdir -p -m 700 {FOLDER} && sudo touch -d '-2 min' {FOLDER}")
     assert made.returncode == 0, made.stderr
     with pytest.raises(DeployLocked, match=r"no holder record and is 1\d\d s old.*--break-lock"):
         take(target, me(), break_stale=False)
     take(target, me(), break_stale=True)
     assert holder_on(lock_lab) == me()
-    locks.release_host_lock(target, FOLDER, me(), SshOptions())
+    locks.release_host_lock(target, "web1", FOLDER, me())
     assert lock_lab.ssh("web1", f"test ! -e {FOLDER}").returncode == 0
 
 
 def test_a_breaker_leaves_a_lock_taken_since_it_judged(
-    lock_lab: Lab, target: SshTarget, monkeypatch: pytest.MonkeyPatch
+    lock_lab: Lab, target: SshHosts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dead = LockHolder("apply", "tester", socket.gethostname(), 2**22 + 1, "2026-12-01T11:00:00Z")
     record = json.dumps(asdict(dead))

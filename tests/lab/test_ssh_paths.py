@@ -22,7 +22,7 @@ from labsupport import Lab
 from deployer import lab
 from deployer.executors.ansible.inventory import build_inventory
 from deployer.executors.ansible.variables import dump
-from deployer.pipeline.targets import ssh_targets
+from deployer.run.targets import ssh_targets
 from deployer.spec import load_environment
 from deployer.transport.ssh import SshOptions, close_masters, run_on
 

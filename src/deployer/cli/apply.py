@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,11 +14,10 @@ from deployer.cli.progress import task_progress
 from deployer.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from deployer.executors.ansible.runner import HostRecap
-    from deployer.journal import Journal
-    from deployer.pipeline.apply import ApplyOutcome
+    from deployer.executors.base import HostRecap
     from deployer.plan.model import Plan
-    from deployer.spec import LoadedEnvironment
+    from deployer.run.apply import ApplyOutcome
+    from deployer.run.context import RunContext
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,14 +66,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.journal import Journal, Redactor
-    from deployer.pipeline.apply import ApplyOptions, run_apply
-    from deployer.pipeline.locks import environment_lock
+    from deployer.locks import environment_lock
+    from deployer.run.apply import ApplyOptions, run_apply
+    from deployer.run.context import open_context
 
     target = load_target(args, restrict=False)
     # Before the question: a wrong --plan is refused without asking anything.
     saved = read_plan(args.plan) if args.plan else None
     env = target.loaded.env
-    hosts = [h.name for h in env.hosts if not args.limit or h.name in args.limit.split(",")]
+    hosts = [h.name for h in env.hosts if not target.limit or h.name in target.limit]
     _confirm(
         args,
         streams,
@@ -85,28 +84,31 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.serial is not None and not re.fullmatch(r"[1-9][0-9]*%?", args.serial):
         raise UsageError(f"--serial takes a number of hosts or a percentage, not {args.serial!r}")
     options = ApplyOptions(
-        limit=args.limit or None,
+        limit=target.limit,
         forks=args.forks,
         serial=args.serial,
         max_fail_percent=args.max_fail_percent,
         allow_irreversible=args.allow_irreversible,
     )
-    if saved is not None:
-        from deployer.pipeline.plan import verify_plan
-
-        with tempfile.TemporaryDirectory(prefix="deployer-verify-") as scratch:
-            verify_plan(saved, args.plan, target.loaded, Path(scratch), options)
     journal = Journal(target.journal_root, Redactor())
-
     progress = task_progress(streams, journal.redact)
+    # One context for the lock, the apply and an --atomic rollback: one connection per host.
+    with open_context(target.loaded, journal, progress) as context:
+        context.refuse_unsupported_target()
+        if saved is not None:
+            from deployer.run.plan import verify_plan
 
-    with environment_lock(target.loaded, journal.root, "apply", break_stale=args.break_lock):
-        outcome = run_apply(target.loaded, journal, options, progress)
-        _print_recap(streams, outcome.recap)
-        if outcome.failure:
-            streams.error(f"apply failed: {outcome.failure}")
-            if args.atomic and _changed_anything(outcome):
-                return _roll_back(target.loaded, journal, outcome.run_id, streams)
+            verify_plan(saved, args.plan, context)
+        product = env.product.name
+        with environment_lock(
+            context.hosts, product, journal.root, "apply", break_stale=args.break_lock
+        ):
+            outcome = run_apply(context, options)
+            _print_recap(streams, outcome.recap)
+            if outcome.failure:
+                streams.error(f"apply failed: {outcome.failure}")
+                if args.atomic and _changed_anything(outcome):
+                    return _roll_back(context, outcome.run_id, streams)
     streams.say(
         f"run {outcome.run_id}: deployer show {args.spec} {outcome.run_id}"
         + (" --lab" if args.lab else "")
@@ -166,11 +168,11 @@ def _print_recap(streams: Streams, recap: dict[str, HostRecap]) -> None:
         )
 
 
-def _roll_back(loaded: LoadedEnvironment, journal: Journal, run_id: str, streams: Streams) -> int:
+def _roll_back(context: RunContext, run_id: str, streams: Streams) -> int:
     """--atomic: undo the failed run at once; the exit code tells whether that worked."""
     from deployer.cli.rollback import rollback
 
-    code = rollback(loaded, journal, journal.get(run_id), streams)
+    code = rollback(context, context.journal.get(run_id), streams)
     if code == 0:
         return int(ExitCode.APPLY_FAILED_ROLLED_BACK)
     return int(ExitCode.ROLLBACK_FAILED)

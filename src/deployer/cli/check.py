@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from deployer.cli.common import add_spec_arguments, load_target
 from deployer.cli.io import Streams
 from deployer.cli.outputs import check_output, write_output
-from deployer.errors import ExitCode, UsageError
+from deployer.errors import UsageError
 
 if TYPE_CHECKING:
     from deployer.checks import Acceptance
     from deployer.journal import Redactor
-    from deployer.pipeline.check import CheckOutcome
+    from deployer.run.check import CheckOutcome
 
 # The scan's machinery is imported when the command runs, not when the parser is built:
 # every other command (and --help) starts without it.
@@ -65,10 +65,10 @@ def _acceptances(args: argparse.Namespace) -> list[Acceptance]:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
-    from deployer.journal import Journal, Redactor, RunStatus
-    from deployer.pipeline.check import run_check
-    from deployer.report.jsonout import render_json
+    from deployer.journal import Journal, Redactor
     from deployer.report.text import render_text
+    from deployer.run.check import scan
+    from deployer.run.context import open_context
     from deployer.transport import SshOptions
 
     acceptances = _acceptances(args)
@@ -77,15 +77,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     target = load_target(args)
     redact = Redactor()
     journal = Journal(target.journal_root, redact)
-    record = journal.start("check", target.loaded.path)
-    record.set_status(RunStatus.RUNNING)
     options = SshOptions(connect_timeout=min(10.0, args.timeout), command_timeout=args.timeout)
-    outcome = run_check(target.loaded, record.path, options, acceptances, redact)
-    code = _exit_code(outcome)
-    _write_outputs(args, outcome, record.path, redact)
-    record.record("report.json", render_json(outcome.report))
-    status = RunStatus.SUCCESSFUL if code == ExitCode.OK else RunStatus.FAILED
-    record.set_status(status, exit_code=int(code))
+    with open_context(target.loaded, journal, _no_progress, options) as context:
+        record, outcome = scan(context, acceptances)
+    _write_outputs(args, outcome, redact)
     streams.console.print(render_text(outcome.report, args.lang, streams.verbosity > 0))
     for acceptance in outcome.report.unused_acceptances:
         streams.error(f"warning: --accept {acceptance} matched no failing or warning check")
@@ -95,28 +90,18 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             "it on the host yourself)"
         )
     streams.detail(f"run {record.id} recorded in {record.path}")
-    return code
+    return outcome.exit_code
 
 
-def _write_outputs(
-    args: argparse.Namespace, outcome: CheckOutcome, run_dir: Path, redact: Redactor
-) -> None:
-    from deployer.journal.files import write_atomic
+def _no_progress(stage: str, event: object) -> None:
+    """The scan shows its report at the end, not stage by stage."""
+
+
+def _write_outputs(args: argparse.Namespace, outcome: CheckOutcome, redact: Redactor) -> None:
     from deployer.report.html import render_html
     from deployer.report.jsonout import render_json
 
-    for host, script in outcome.fixups.items():
-        write_atomic(run_dir / f"fixup-{host}.sh", redact(script))
     if args.json_file:
         write_output(args.json_file, redact(render_json(outcome.report)), "--json")
     if args.html_file:
         write_output(args.html_file, redact(render_html(outcome.report, args.lang)), "--html")
-
-
-def _exit_code(outcome: CheckOutcome) -> ExitCode:
-    """Unreachable hosts first: their checks could not even run."""
-    if outcome.report.unreachable:
-        return ExitCode.HOST_UNREACHABLE
-    if outcome.report.blocking:
-        return ExitCode.CHECKS_FAILED
-    return ExitCode.OK

@@ -32,13 +32,14 @@ class Target:
     loaded: LoadedEnvironment
     journal_root: Path
     spec_argument: str
+    limit: tuple[str, ...] = ()  # --limit's hosts, checked against the spec; empty: all
 
 
 def load_target(args: argparse.Namespace, *, restrict: bool = True) -> Target:
     """The spec to act on: SPEC itself, or with --lab the lab's overlay of it; with
     ``restrict``, reduced to the hosts of --limit (apply keeps them all and limits Ansible)."""
     from deployer.lab import lab_spec_for
-    from deployer.pipeline.targets import limit_hosts
+    from deployer.run.targets import limit_hosts, limit_names
     from deployer.spec import load_environment
 
     given = Path(args.spec)
@@ -51,6 +52,7 @@ def load_target(args: argparse.Namespace, *, restrict: bool = True) -> Target:
     else:
         loaded = load_environment(given, args.spec)
         default_journal = given.parent / ".deployer" / "runs"
-    if args.limit and restrict:
-        loaded = limit_hosts(loaded, [name.strip() for name in args.limit.split(",") if name])
-    return Target(loaded, args.journal or default_journal, args.spec)
+    limit = limit_names(loaded, args.limit)
+    if limit and restrict:
+        loaded = limit_hosts(loaded, limit)
+    return Target(loaded, args.journal or default_journal, args.spec, limit)

@@ -12,7 +12,7 @@ from deployer.cli.outputs import check_output, write_output
 from deployer.errors import ExitCode
 
 if TYPE_CHECKING:
-    from deployer.executors.ansible.runner import TaskEvent
+    from deployer.executors.base import TaskEvent
     from deployer.plan.model import Plan
 
 
@@ -31,8 +31,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.journal import Journal, Redactor
-    from deployer.pipeline.apply import ApplyOptions
-    from deployer.pipeline.plan import make_plan
+    from deployer.run.apply import ApplyOptions
+    from deployer.run.context import open_context
+    from deployer.run.plan import make_plan
 
     target = load_target(args, restrict=False)
     check_output(args.out, "--out")
@@ -42,7 +43,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             streams.detail(f"== {stage}")
 
     journal = Journal(target.journal_root, Redactor())
-    plan = make_plan(target.loaded, journal, ApplyOptions(limit=args.limit or None), progress)
+    with open_context(target.loaded, journal, progress) as context:
+        context.refuse_unsupported_target()
+        plan = make_plan(context, ApplyOptions(limit=target.limit))
     streams.say(
         f"plan {plan.run_id}: {plan.product} {plan.version} for {plan.customer} / "
         f"{plan.environment}",

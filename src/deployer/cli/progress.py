@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from deployer.cli.io import Streams
 
 if TYPE_CHECKING:
-    from deployer.executors.ansible.runner import TaskEvent
+    from deployer.executors.base import TaskEvent
 
 _STYLE = {"changed": "yellow", "failed": "bold red", "unreachable": "bold red", "ok": "green"}
 

@@ -11,9 +11,8 @@ from deployer.cli.progress import task_progress
 from deployer.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from deployer.journal import Journal, Run
-    from deployer.spec import LoadedEnvironment
-    from deployer.transport import SshOptions
+    from deployer.journal import Run
+    from deployer.run.context import RunContext
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,9 +36,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.journal import Journal, Redactor
-    from deployer.pipeline.apply import control_dir
-    from deployer.pipeline.locks import environment_lock
-    from deployer.transport import SshOptions
+    from deployer.locks import environment_lock
+    from deployer.run.context import open_context
 
     if bool(args.run_id) == bool(args.last):
         raise UsageError("name the run to undo, or pass --last (one of the two)")
@@ -53,31 +51,25 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         undone = journal.get(args.run_id)
         if undone.meta().get("kind") != "apply":
             raise UsageError(f"run {undone.id} is a {undone.meta().get('kind')} run, not an apply")
+    progress = task_progress(streams, journal.redact)
     # One connection per host for the lock and the whole rollback: the product is down meanwhile.
-    with control_dir() as shared:
-        ssh = SshOptions(control_dir=shared)
+    with open_context(target.loaded, journal, progress) as context:
+        context.refuse_unsupported_target()
+        product = target.loaded.env.product.name
         with environment_lock(
-            target.loaded, journal.root, "rollback", break_stale=args.break_lock, ssh=ssh
+            context.hosts, product, journal.root, "rollback", break_stale=args.break_lock
         ):
-            code = rollback(target.loaded, journal, undone, streams, ssh)
+            code = rollback(context, undone, streams)
     streams.say(f"deployer runs {args.spec}" + (" --lab" if args.lab else ""))
     return code
 
 
-def rollback(
-    loaded: LoadedEnvironment,
-    journal: Journal,
-    undone: Run,
-    streams: Streams,
-    ssh: SshOptions | None = None,
-) -> int:
+def rollback(context: RunContext, undone: Run, streams: Streams) -> int:
     """Run the rollback of ``undone`` with live progress; its exit code (0 or ROLLBACK_FAILED)."""
-    from deployer.pipeline.rollback import run_rollback
-
-    progress = task_progress(streams, journal.redact)
+    from deployer.run.rollback import run_rollback
 
     streams.say(f"rolling back run {undone.id}", style="bold")
-    outcome = run_rollback(loaded, journal, undone, progress, ssh)
+    outcome = run_rollback(context, undone)
     if outcome.failure:
         streams.error(f"rollback failed: {outcome.failure}")
         return int(ExitCode.ROLLBACK_FAILED)

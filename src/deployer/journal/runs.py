@@ -1,8 +1,6 @@
-"""A run is a folder with a fixed layout; its status moves through a short lifecycle.
-
-<journal>/<run-id>/meta.json     what ran, by whom, when, status, exit code
-                   events.jsonl  every event, appended as it happens
-                   <name>        named records: spec.yml, facts.json, plan.json, ...
+"""A run is a folder with a fixed layout (``records``); its status moves through a short
+lifecycle. Its records are read back through their models (``models``), whatever version of
+deployer wrote them, up to this one's format.
 """
 
 from __future__ import annotations
@@ -15,27 +13,18 @@ import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from deployer import __version__
 from deployer.errors import DeployerError, ExitCode
+from deployer.journal import records
 from deployer.journal.files import append_line, write_atomic
+from deployer.journal.models import FIRST_FORMAT, FORMAT, RunMeta, event_model, problem
 from deployer.journal.redact import Redactor
-
-
-class RunStatus(str, Enum):
-    STARTING = "starting"
-    RUNNING = "running"
-    SUCCESSFUL = "successful"
-    FAILED = "failed"
-    TIMEOUT = "timeout"
-    CANCELED = "canceled"
-
-    @property
-    def finished(self) -> bool:
-        return self not in (RunStatus.STARTING, RunStatus.RUNNING)
+from deployer.journal.status import RunStatus
 
 
 class RunNotFound(DeployerError):
@@ -59,9 +48,7 @@ _LIFECYCLE = ("id", "kind", "status", "started", "finished", "exit_code")
 #: Keys whose values deployer writes itself (ids, kinds, statuses, times, the port each host
 #: serves on): kept whole by the redactor, so that a secret such as ``a`` or ``1`` cannot make
 #: the journal unreadable for the commands that read it back.
-TRUSTED = frozenset({*_LIFECYCLE, "timeline", "time", "event", "undoes", "ports"})
-#: Fields every run record has from its start, as text: listing runs lines them up by them.
-_NAMED = ("kind", "status", "started")
+TRUSTED = frozenset({*_LIFECYCLE, "timeline", "time", "event", "undoes", "ports", "format"})
 #: What listing and showing runs tell of each: the lifecycle, who ran what, and how it ended.
 SUMMARY_KEYS = (*_LIFECYCLE, "product_version", "user", "host", "error")
 
@@ -76,7 +63,7 @@ def _dumps(data: Any, indent: int | None = None) -> str:
 
 
 def _write_meta(folder: Path, meta: Mapping[str, Any], redact: Redactor) -> None:
-    write_atomic(folder / "meta.json", _dumps(redact.value(_plain(meta), TRUSTED), indent=2))
+    write_atomic(folder / records.META, _dumps(redact.value(_plain(meta), TRUSTED), indent=2))
 
 
 def read_json(path: Path) -> Any:
@@ -90,11 +77,44 @@ def read_json(path: Path) -> Any:
 
 
 def read_meta(folder: Path) -> dict[str, Any]:
-    path = folder / "meta.json"
+    """A run's ``meta.json`` as written, once it is known to be a run record this deployer
+    can read (``RunMeta``, a format it knows)."""
+    path = folder / records.META
     data = read_json(path)
     if not isinstance(data, dict):
         raise JournalDamaged(f"{path}: not a run record (a JSON object), but {_kind(data)}")
+    _check_format(path, data.get("format", FIRST_FORMAT))
+    try:
+        RunMeta.model_validate_json(_dumps(data))
+    except ValidationError as exc:
+        raise JournalDamaged(f"{path}: {problem(exc)}") from None
     return data
+
+
+def _check_format(path: Path, found: Any) -> None:
+    # Checked before the rest: a newer format may have changed any other field.
+    if not isinstance(found, int) or isinstance(found, bool) or found < FIRST_FORMAT:
+        raise JournalDamaged(f"{path}: format: not a journal format (a number from 1), {found!r}")
+    if found > FORMAT:
+        raise JournalDamaged(
+            f"{path}: written by a newer deployer (journal format {found}; this deployer "
+            f"reads formats up to {FORMAT}): use that version, or a newer one, to read it"
+        )
+
+
+def read_event(path: Path, number: int, line: str) -> dict[str, Any]:
+    """Line ``number`` of an ``events.jsonl``, checked against its kind's model."""
+    try:
+        event = json.loads(line)
+    except ValueError as exc:
+        raise JournalDamaged(f"{path}:{number}: not a JSON event") from exc
+    if not isinstance(event, dict):
+        raise JournalDamaged(f"{path}:{number}: not a JSON event (an object)")
+    try:
+        event_model(event).model_validate_json(line)
+    except ValidationError as exc:
+        raise JournalDamaged(f"{path}:{number}: {problem(exc)}") from None
+    return event
 
 
 def _reason(exc: Exception) -> str:
@@ -140,9 +160,13 @@ class Run:
     def meta(self) -> dict[str, Any]:
         return read_meta(self.path)
 
+    def info(self) -> RunMeta:
+        """The run's record, typed."""
+        return RunMeta.model_validate_json(_dumps(self.meta()))
+
     def recap(self) -> dict[str, Any]:
         """Task counts per host, as the run recorded them ({} before any playbook ended)."""
-        path = self.path / "recap.json"
+        path = self.path / records.RECAP
         if not path.exists():
             return {}
         data = read_json(path)
@@ -153,10 +177,6 @@ class Run:
     def summary(self) -> dict[str, Any]:
         """The run's record for listing: its lifecycle, recap and folder."""
         meta = self.meta()
-        for key in _NAMED:
-            if not isinstance(meta.get(key), str):
-                found = "missing" if key not in meta else _kind(meta[key])
-                raise JournalDamaged(f"{self.path / 'meta.json'}: '{key}' is {found}, not text")
         lifecycle = {key: meta.get(key) for key in SUMMARY_KEYS}
         return {**lifecycle, "recap": self.recap(), "path": str(self.path)}
 
@@ -173,10 +193,10 @@ class Run:
 
     def event(self, kind: str, **data: Any) -> None:
         record = self.redact.value(_plain({"time": _now(), "event": kind, **data}), TRUSTED)
-        append_line(self.path / "events.jsonl", _dumps(record))
+        append_line(self.path / records.EVENTS, _dumps(record))
 
     def events(self) -> Iterator[dict[str, Any]]:
-        path = self.path / "events.jsonl"
+        path = self.path / records.EVENTS
         if not path.exists():
             return
         try:
@@ -184,15 +204,8 @@ class Run:
         except (OSError, UnicodeDecodeError) as exc:
             raise JournalDamaged(f"{path}: cannot be read ({_reason(exc)})") from exc
         for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except ValueError as exc:
-                raise JournalDamaged(f"{path}:{number}: not a JSON event") from exc
-            if not isinstance(event, dict):
-                raise JournalDamaged(f"{path}:{number}: not a JSON event (an object)")
-            yield event
+            if line.strip():
+                yield read_event(path, number, line)
 
     def set_status(self, status: RunStatus, exit_code: int | None = None, **extra: Any) -> None:
         meta = self.meta()
@@ -232,6 +245,7 @@ class Journal:
             "pid": os.getpid(),
             "deployer": __version__,
             "timeline": [{"status": "starting", "time": _now()}],
+            "format": FORMAT,
             **meta,
         }
         _write_meta(run.path, record, self.redact)
@@ -241,13 +255,13 @@ class Journal:
         self._check_folder()
         if not self.root.is_dir():
             return []
-        found = [p for p in self.root.iterdir() if (p / "meta.json").is_file()]
+        found = [p for p in self.root.iterdir() if (p / records.META).is_file()]
         return [Run(p, self.redact) for p in sorted(found, key=lambda p: p.name)]
 
     def get(self, run_id: str) -> Run:
         self._check_folder()
         path = self.root / run_id
-        if not run_id or "/" in run_id or not (path / "meta.json").is_file():
+        if not run_id or "/" in run_id or not (path / records.META).is_file():
             raise RunNotFound(f"no run '{run_id}' in {self.root}")
         return Run(path, self.redact)
 

@@ -18,6 +18,7 @@ from deployer.errors import DeployerError, ExitCode
 from deployer.migrations.dialects import Dialect
 from deployer.migrations.files import Migration, MigrationError
 from deployer.migrations.history import AppliedMigration, pending
+from deployer.transport.mysql import driver_message
 
 log = logging.getLogger(__name__)
 
@@ -196,16 +197,6 @@ class Runner:
         self.cursor.execute(sql, params)
         row = self.cursor.fetchone()
         return bool(row and row[0] == 1)
-
-
-def driver_message(exc: BaseException) -> str:
-    """``(1819) Your password does not satisfy ...`` for a server or socket error (code and
-    message), else the first line of the text."""
-    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
-    if len(args) >= 2 and isinstance(args[0], int):
-        # PyMySQL raises (0, "") for a statement on a connection it already closed.
-        return f"({args[0]}) {args[1] or 'no message from the driver (the connection is closed)'}"
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _ms(started: float) -> int:

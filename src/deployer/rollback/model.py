@@ -3,21 +3,36 @@
 The plan starts from what deployer reads before the first change (the live release, the
 schema's history, the dump it takes) and grows with the facts the roles record as the run
 goes. Everything here is pure: the journal's events in, a plan out.
+
+A plan read back is checked field by field (``from_json``): a rollback must not act on a plan
+it half understands, so a damaged or unknown shape is refused, naming the field.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
+from deployer.journal import records
+from deployer.journal.models import problem
+from deployer.journal.runs import JournalDamaged
 
 #: Roles whose ``<role>_run_changes`` fact says which files a run backed up, made or relinked.
 FILE_ROLES = ("mysql", "nginx", "tomcat", "product")
+#: How pydantic reads the plan's dataclasses back: no coercion ("version": 2 is damage, not
+#: "2"), and no key this version does not know (it would be silently left undone).
+_STRICT = ConfigDict(strict=True, extra="forbid")
 
 
 @dataclass
 class MigrationStep:
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
     name: str
     version: int
     undo: str | None  # the U script's name; None: only the dump can undo it
@@ -31,6 +46,7 @@ class MigrationStep:
 
 @dataclass
 class SchemaStep:
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
     schema: str
     host: str
     down_to: int | None = None  # newest version applied before the run; None: not read yet
@@ -71,6 +87,7 @@ def _why(migration: MigrationStep, no_dump: str) -> str:
 
 @dataclass
 class HostStep:
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
     host: str
     app: bool = False
     previous_release: str | None = None  # "" when no release was live; None: unknown
@@ -87,6 +104,7 @@ class HostStep:
 
 @dataclass
 class RollbackPlan:
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
     run_id: str
     product: str
     version: str
@@ -105,22 +123,21 @@ class RollbackPlan:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RollbackPlan:
-        return cls(
-            run_id=str(data["run_id"]),
-            product=str(data["product"]),
-            version=str(data["version"]),
-            hosts=[HostStep(**h) for h in data.get("hosts", [])],
-            schemas=[
-                SchemaStep(
-                    **{
-                        **s,
-                        "migrations": [MigrationStep(**m) for m in s.get("migrations", [])],
-                    }
-                )
-                for s in data.get("schemas", [])
-            ],
-        )
+    def from_json(cls, data: Any, source: str = records.ROLLBACK_PLAN) -> RollbackPlan:
+        """The plan ``to_json`` wrote, checked; anything else is a damaged ``source``."""
+        try:
+            # As JSON: the plan's fields are JSON types, and strict JSON reading takes
+            # objects for the dataclasses (strict Python reading takes only instances).
+            return _plan_reader().validate_json(json.dumps(data))
+        except (TypeError, ValueError) as exc:
+            reason = problem(exc) if isinstance(exc, ValidationError) else "not JSON data"
+            message = f"{source}: not a rollback plan deployer wrote: {reason}"
+            raise JournalDamaged(message) from None
+
+
+@cache
+def _plan_reader() -> TypeAdapter[RollbackPlan]:
+    return TypeAdapter(RollbackPlan)
 
 
 def observe(plan: RollbackPlan, events: Iterable[Mapping[str, Any]]) -> RollbackPlan:

@@ -69,6 +69,42 @@ def control_path_option(control_dir: Path) -> str:
     return f"ControlPath={config_quoted(escaped + '/%C')}"
 
 
+#: How long a shared connection outlives its last command. The run ends its connections
+#: itself (close_masters); this only bounds one left behind by a killed run.
+CONTROL_PERSIST = "120"
+
+
+def policy_options(target: SshTarget, control_dir: Path | None) -> list[str]:
+    """The one SSH policy, as ``-o`` options for ssh and for Ansible's ssh alike: strict host
+    key checking (against the pinned keys when there are any), the key file, and one shared
+    connection per host in ``control_dir``."""
+    options = ["-o", "StrictHostKeyChecking=yes"]
+    if target.known_hosts is not None:
+        options += ["-o", path_option("UserKnownHostsFile", target.known_hosts)]
+        options += ["-o", "GlobalKnownHostsFile=none"]
+    if target.key_file is not None:
+        # Not -i: ssh checks -i's path as given, then expands %-tokens in it, so no spelling
+        # of a path with '%' passes both; IdentityFile takes the escaped form.
+        options += ["-o", path_option("IdentityFile", target.key_file)]
+        options += ["-o", "IdentitiesOnly=yes"]
+    if control_dir is not None:
+        options += [
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            control_path_option(control_dir),
+            "-o",
+            f"ControlPersist={CONTROL_PERSIST}",
+            # A shared connection to a host that dropped off the network is noticed in about
+            # 15 s, instead of every command through it hanging until TCP gives up.
+            "-o",
+            "ServerAliveInterval=5",
+            "-o",
+            "ServerAliveCountMax=3",
+        ]
+    return options
+
+
 def ssh_argv(target: SshTarget, options: SshOptions) -> list[str]:
     """The ssh command line (without the remote command) for ``target``."""
     argv = ["ssh"]
@@ -78,8 +114,6 @@ def ssh_argv(target: SshTarget, options: SshOptions) -> list[str]:
         "-o",
         "BatchMode=yes",
         "-o",
-        "StrictHostKeyChecking=yes",
-        "-o",
         f"ConnectTimeout={max(1, int(options.connect_timeout))}",
         "-o",
         "LogLevel=ERROR",
@@ -88,28 +122,7 @@ def ssh_argv(target: SshTarget, options: SshOptions) -> list[str]:
         "-l",
         target.user,
     ]
-    if target.known_hosts is not None:
-        argv += ["-o", path_option("UserKnownHostsFile", target.known_hosts)]
-        argv += ["-o", "GlobalKnownHostsFile=none"]
-    if target.key_file is not None:
-        # Not -i: ssh checks -i's path as given, then expands %-tokens in it, so no spelling
-        # of a path with '%' passes both; IdentityFile takes the escaped form.
-        argv += ["-o", path_option("IdentityFile", target.key_file), "-o", "IdentitiesOnly=yes"]
-    if options.control_dir is not None:
-        argv += [
-            "-o",
-            "ControlMaster=auto",
-            "-o",
-            control_path_option(options.control_dir),
-            "-o",
-            "ControlPersist=60",
-            # A shared connection to a host that dropped off the network is noticed in about
-            # 15 s, instead of every command through it hanging until TCP gives up.
-            "-o",
-            "ServerAliveInterval=5",
-            "-o",
-            "ServerAliveCountMax=3",
-        ]
+    argv += policy_options(target, options.control_dir)
     argv += list(options.extra)
     argv.append(target.address)
     return argv

@@ -16,8 +16,8 @@ import pytest
 from deployer.checks import Acceptance, CheckReport, CheckResult, HostReport, Status
 from deployer.checks.acceptance import apply_acceptances
 from deployer.errors import ExitCode
-from deployer.pipeline import check as check_pipeline
-from deployer.pipeline.check import CheckOutcome
+from deployer.run import check as check_pipeline
+from deployer.run.check import CheckOutcome
 
 #: A process name as `ss -p` reports it from the host: any bytes its owner chose.
 PROCESS = "[bold]ja[/x]va"
@@ -52,9 +52,7 @@ def _port_taken(acceptances: Sequence[Acceptance]) -> CheckReport:
 
 @pytest.fixture
 def fake_scan(monkeypatch: pytest.MonkeyPatch) -> None:
-    def run_check(
-        loaded: Any, workdir: Path, options: Any, acceptances: Sequence[Acceptance], redact: Any
-    ) -> CheckOutcome:
+    def run_check(context: Any, acceptances: Sequence[Acceptance]) -> CheckOutcome:
         return CheckOutcome(report=_port_taken(acceptances))
 
     monkeypatch.setattr(check_pipeline, "run_check", run_check)

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from deployer.errors import ExitCode
-from deployer.pipeline import check as check_pipeline
-from deployer.pipeline import plan as plan_pipeline
 from deployer.plan.model import Plan
+from deployer.run import check as check_pipeline
+from deployer.run import plan as plan_pipeline
 
 SPEC = "examples/huadong-production.yml"
 ran: list[str] = []

@@ -7,18 +7,14 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from deployer.pipeline import rollback as rollback_module
-from deployer.pipeline.rollback import restore_dump, verified_dump
-from deployer.pipeline.rollback_plan import RollbackFailed, dump_name
 from deployer.rollback import MigrationStep, RollbackPlan, SchemaStep, render_markdown
-from deployer.transport import SshOptions
-from deployer.transport.ssh import SshTarget
+from deployer.rollback.dumps import RollbackFailed, dump_name, restore_dump, verified_dump
 from deployer.transport.stream import digest
+from tests.support.fakes import FakeHosts
 
 #: A row holding what looks like a password, and bytes that are not UTF-8 (a --hex-blob dump
 #: is ASCII, but a dump's bytes are never decoded on their way).
@@ -55,18 +51,16 @@ def test_the_bytes_judged_are_the_bytes_sent(
 ) -> None:
     """The dump is opened once: a file put in its place after the check is never read."""
     schema = taken(tmp_path)
-    sent: list[bytes] = []
 
-    def send(*args: Any) -> Any:
-        (tmp_path / "dump-erp.sql").unlink()
-        (tmp_path / "dump-erp.sql").write_bytes(b"DROP DATABASE erp;\n")
-        sent.append(args[3].read())
-        return SimpleNamespace(ok=True)
+    class Hosts(FakeHosts):
+        def run_from_file(self, host: str, command: str, source: Any, timeout: float) -> Any:
+            (tmp_path / "dump-erp.sql").unlink()
+            (tmp_path / "dump-erp.sql").write_bytes(b"DROP DATABASE erp;\n")
+            return super().run_from_file(host, command, source, timeout)
 
-    monkeypatch.setattr(rollback_module, "run_from_file", send)
-    context: Any = SimpleNamespace(options=SimpleNamespace(ssh=SshOptions()))
-    restore_dump(SshTarget("db1", "192.0.2.21"), schema, tmp_path, context)
-    assert sent == [DATA]
+    hosts = Hosts(("db1",))
+    restore_dump(hosts, schema, tmp_path)
+    assert hosts.sent == [DATA]
 
 
 def test_a_dump_cut_short_is_refused(tmp_path: Path) -> None:
@@ -115,12 +109,11 @@ def test_a_refused_dump_never_reaches_the_database_host(
 ) -> None:
     schema = taken(tmp_path)
     (tmp_path / "dump-erp.sql").write_bytes(b"DROP DATABASE erp;\n")
-    sent: list[str] = []
-    monkeypatch.setattr(rollback_module, "run_from_file", lambda *args: sent.append(args[1]))
-    context: Any = SimpleNamespace(options=SimpleNamespace(ssh=SshOptions()))
+    hosts = FakeHosts(("db1",))
     with pytest.raises(RollbackFailed):
-        restore_dump(SshTarget("db1", "192.0.2.21"), schema, tmp_path, context)
-    assert sent == []
+        restore_dump(hosts, schema, tmp_path)
+    assert hosts.sent == []
+    assert hosts.log == []
 
 
 def test_the_plan_records_and_shows_the_dump_size_and_sha256(tmp_path: Path) -> None:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from deployer.errors import ExitCode
+from deployer.journal.runs import JournalDamaged
 from deployer.rollback import RollbackPlan, observe, render_markdown, rollback_host_vars
 from deployer.rollback.model import irreversible
 
@@ -156,3 +161,49 @@ def test_a_lab_first_release_journal_removes_what_the_run_made() -> None:
     assert "- made by this run: a rollback keeps it" in text
     assert "- `V1__create_core_tables.sql`: stays with the schema" in text
     assert irreversible(observed) == []
+
+
+def _without(key: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda plan: {k: v for k, v in plan.items() if k != key}
+
+
+def _with(**change: Any) -> Callable[[dict[str, Any]], Any]:
+    return lambda plan: {**plan, **change}
+
+
+DAMAGED_PLANS = [
+    pytest.param(lambda _plan: [], "the record: input should be an object", id="a-list"),
+    pytest.param(_without("product"), "product: missing", id="no-product"),
+    pytest.param(_with(version=2), "version: input should be a valid string", id="version-number"),
+    pytest.param(_with(hosts=[7]), r"hosts\[0\]: input should be an object", id="host-number"),
+    pytest.param(
+        _with(hosts=[{"host": "app1", "rollback_everything": True}]),
+        r"hosts\[0\]\.rollback_everything: not a field this deployer knows",
+        id="unknown-field",
+    ),
+    pytest.param(
+        _with(schemas=[{"schema": "erp", "host": "db1", "dump_bytes": "12"}]),
+        r"schemas\[0\]\.dump_bytes: input should be a valid integer",
+        id="dump-size-text",
+    ),
+    pytest.param(
+        _with(schemas=[{"schema": "erp", "host": "db1", "migrations": [{"name": "V2"}]}]),
+        r"schemas\[0\]\.migrations\[0\]\.version: missing",
+        id="migration-without-version",
+    ),
+    pytest.param(
+        _with(hosts=[{"host": "app1", "packages": {"tomcat10": "10.1"}}]),
+        r"hosts\[0\]\.packages\.tomcat10: input should be a valid array",
+        id="package-versions-text",
+    ),
+]
+
+
+@pytest.mark.parametrize(("damage", "message"), DAMAGED_PLANS)
+def test_a_damaged_plan_is_refused_naming_the_field(
+    damage: Callable[[dict[str, Any]], Any], message: str
+) -> None:
+    good = json.loads((FIXTURES / "upgrade-lab" / "rollback.json").read_text())
+    with pytest.raises(JournalDamaged, match=f"^rollback.json: .*: {message}") as caught:
+        RollbackPlan.from_json(damage(good))
+    assert caught.value.exit_code == ExitCode.JOURNAL_DAMAGED

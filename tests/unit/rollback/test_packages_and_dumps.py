@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from deployer.facts.packages import parse_packages
-from deployer.pipeline.rollback_plan import why_no_dump
 from deployer.rollback import (
     HostStep,
     MigrationStep,
@@ -13,7 +12,7 @@ from deployer.rollback import (
     package_rollback_vars,
     render_markdown,
 )
-from deployer.transport.ssh import SshTarget
+from deployer.rollback.survey import why_no_dump
 
 DPKG = "adduser\t3.134\nlibc6:amd64\t2.36-9+deb12u9\nnginx\t1.22.1-9\n\nnot a package line\n"
 
@@ -72,7 +71,7 @@ def schema(**fields: object) -> SchemaStep:
     return SchemaStep(**values)  # type: ignore[arg-type]
 
 
-TARGETS = {"db1": SshTarget("db1", "192.0.2.21")}
+TARGETS = ("db1",)
 
 
 def test_a_schema_within_the_limit_is_dumped() -> None:

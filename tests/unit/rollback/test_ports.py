@@ -9,8 +9,8 @@ import pytest
 
 from deployer.executors.ansible.variables import host_vars
 from deployer.journal import Journal, RunStatus
-from deployer.pipeline.rollback_plan import served_ports
 from deployer.rollback import HostStep, RollbackPlan, render_markdown, rollback_host_vars
+from deployer.rollback.survey import served_ports
 from deployer.spec import load_environment
 from deployer.spec.environment import HostOverrides, TomcatOverride
 

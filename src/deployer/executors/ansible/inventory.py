@@ -14,7 +14,7 @@ from typing import Any
 from deployer.executors.ansible.variables import Unsafe
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Role
-from deployer.transport.ssh import SshTarget, control_path_option, path_option
+from deployer.transport.ssh import SshTarget, policy_options
 
 ROLE_GROUPS: tuple[Role, ...] = ("web", "app", "db")
 
@@ -49,27 +49,6 @@ def build_inventory(
 
 
 def ssh_common_args(target: SshTarget, control_dir: Path) -> str:
-    """Strict host key checking against the pinned keys, and connection reuse."""
-    options = [
-        "-o",
-        "StrictHostKeyChecking=yes",
-        "-o",
-        "ControlMaster=auto",
-        "-o",
-        "ControlPersist=120s",
-        "-o",
-        control_path_option(control_dir),
-        # As deployer's own commands: a host that dropped off is noticed in about 15 s.
-        "-o",
-        "ServerAliveInterval=5",
-        "-o",
-        "ServerAliveCountMax=3",
-    ]
-    if target.known_hosts is not None:
-        options += ["-o", path_option("UserKnownHostsFile", target.known_hosts)]
-        options += ["-o", "GlobalKnownHostsFile=/dev/null"]
-    if target.key_file is not None:
-        options += ["-o", path_option("IdentityFile", target.key_file)]
-        options += ["-o", "IdentitiesOnly=yes"]
-    # Ansible splits these arguments as a POSIX shell would.
-    return shlex.join(options)
+    """deployer's one SSH policy (strict host keys, the key file, the shared connections),
+    split by Ansible as a POSIX shell would."""
+    return shlex.join(policy_options(target, control_dir))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from deployer.executors.ansible.variables import dump
+from deployer.executors.base import HostRecap, TaskEvent
 from deployer.files import write_atomic
 
 log = logging.getLogger(__name__)
@@ -37,29 +38,6 @@ SETTINGS = {
     "ANSIBLE_FORCE_HANDLERS": "True",  # a restart notified before a failure still happens
     "ANSIBLE_TIMEOUT": "30",  # a loaded host can take more than 10 s to answer sudo
 }
-
-
-@dataclass(frozen=True)
-class TaskEvent:
-    """One host's outcome of one task, as deployer reports it."""
-
-    host: str
-    task: str
-    outcome: str  # ok, changed, failed, skipped, unreachable
-    message: str = ""
-    role: str = ""
-    # What the rollback needs: facts the roles record and the backups tasks took.
-    facts: Mapping[str, Any] = field(default_factory=dict)
-    backups: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class HostRecap:
-    ok: int = 0
-    changed: int = 0
-    failed: int = 0
-    unreachable: int = 0
-    skipped: int = 0
 
 
 @dataclass(frozen=True)

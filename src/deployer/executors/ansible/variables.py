@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Environment, Host
+from deployer.spec.layout import product_layout
 from deployer.spec.secrets import SecretRef, resolve_file, under_secret_key
 
 SECRET_ENV = {
@@ -122,19 +122,6 @@ def config_secrets(env: Environment) -> dict[str, str]:
 
 def _host_scope(host: Host) -> str:
     return f"host:{host.name}"
-
-
-@dataclass(frozen=True)
-class ProductLayout:
-    root: str
-    context_path: str
-    service: str
-
-
-def product_layout(env: Environment) -> ProductLayout:
-    tomcat = env.middleware.tomcat
-    major = (tomcat.version if tomcat else "10").split(".")[0]
-    return ProductLayout(f"/opt/{env.product.name}", env.product.context_path, f"tomcat{major}")
 
 
 def extra_vars(loaded: LoadedEnvironment, run_id: str) -> dict[str, Any]:

@@ -1,24 +1,36 @@
-"""The database stage, run by deployer itself between the database and middleware playbooks:
-schemas, the product's least-privilege account, and versioned migrations."""
+"""The schema stage, run by deployer itself between the database and middleware playbooks:
+schemas, the product's least-privilege account, and versioned migrations.
+
+It talks to the database through the run's session (``transport.mysql.Database``), so a fake
+session tests its order and failures; the lab proves it on MariaDB.
+"""
 
 from __future__ import annotations
 
 import getpass
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.migrations import Migration, MigrationError, discover
 from deployer.migrations import mysql as mysql_setup
 from deployer.migrations.dialects import MYSQL, for_engine
 from deployer.migrations.runner import MigrationOutcome, Runner
-from deployer.pipeline.dbfacts import DatabaseFailed, database_errors, mysql_session
-from deployer.pipeline.secrets import RunSecrets
 from deployer.spec import LoadedEnvironment
-from deployer.spec.environment import Database, Schema
+from deployer.spec.environment import Database as DatabaseSpec
+from deployer.spec.environment import Schema
 from deployer.spec.secrets import resolve_file
-from deployer.transport.ssh import SshOptions, SshTarget
+from deployer.transport.mysql import Database, DatabaseFailed, Mask, database_errors
+
+
+class MigrationObserver(Protocol):
+    """Told before the first statement of the stage (the rollback plan reads and dumps each
+    schema then, as late as it can)."""
+
+    def before_migrating(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -55,38 +67,38 @@ def app_host_addresses(loaded: LoadedEnvironment) -> list[str]:
 
 def apply_database(
     loaded: LoadedEnvironment,
-    targets: dict[str, SshTarget],
-    options: SshOptions,
-    secrets: RunSecrets,
+    database: Database,
+    owner_passwords: Mapping[str, str],
     run_id: str,
+    *,
+    mask: Mask,
+    observer: MigrationObserver | None = None,
 ) -> list[SchemaOutcome]:
     """Schemas, accounts and migrations; a refusal of the server is a DatabaseFailed that
     names the schema and step, with the server's message."""
-    database = _mysql_family(loaded)
+    spec = _mysql_family(loaded)
+    if observer is not None:
+        observer.before_migrating()
     outcomes = []
     installed_by = f"{getpass.getuser()}@{socket.gethostname()}"
-    masks = _masks(secrets)
-    with mysql_session(loaded, targets, options, secrets.admin_password, masks) as (
-        connection,
-        _,
-    ):
+    with database.session() as connection:
         cursor = connection.cursor()
-        for schema in database.schemas:
-            where = f"{database.engine} on {database.host}: schema {schema.name}"
-            with database_errors(where, masks):
+        for schema in spec.schemas:
+            where = f"{spec.engine} on {spec.host}: schema {schema.name}"
+            with database_errors(where, mask):
                 created = mysql_setup.ensure_schema(
                     cursor, schema.name, schema.charset, schema.collation
                 )
             if schema.owner is not None:
-                with database_errors(f"{where}: account {schema.owner.user}", masks):
+                with database_errors(f"{where}: account {schema.owner.user}", mask):
                     mysql_setup.ensure_account(
                         cursor,
                         schema.name,
                         schema.owner.user,
-                        secrets.owner_passwords[schema.name],
+                        owner_passwords[schema.name],
                         app_host_addresses(loaded),
                     )
-            with database_errors(f"{where}: migrations", masks):
+            with database_errors(f"{where}: migrations", mask):
                 connection.select_db(schema.name)
                 runner = Runner(cursor, MYSQL, schema.name, run_id, installed_by)
                 _refuse_downgrade(runner, schema)
@@ -101,7 +113,7 @@ class OracleNotWired(DeployerError):
     exit_code = ExitCode.APPLY_FAILED
 
 
-def _mysql_family(loaded: LoadedEnvironment) -> Database:
+def _mysql_family(loaded: LoadedEnvironment) -> DatabaseSpec:
     database = loaded.env.database
     if database is None:
         raise DatabaseFailed("the spec has no database: there is no schema stage to run")
@@ -113,11 +125,6 @@ def _mysql_family(loaded: LoadedEnvironment) -> Database:
     return database
 
 
-def _masks(secrets: RunSecrets) -> list[str]:
-    """Every password of the stage, masked in the server's messages."""
-    return [secrets.admin_password, *secrets.owner_passwords.values()]
-
-
 def _refuse_downgrade(runner: Runner, schema: Schema) -> None:
     newest = max((row.version for row in runner.history() if row.success), default=0)
     if schema.target is not None and newest > schema.target:
@@ -127,24 +134,15 @@ def _refuse_downgrade(runner: Runner, schema: Schema) -> None:
         )
 
 
-def pending_migrations(
-    loaded: LoadedEnvironment,
-    targets: dict[str, SshTarget],
-    options: SshOptions,
-    secrets: RunSecrets,
-) -> list[PendingMigrations]:
+def pending_migrations(loaded: LoadedEnvironment, database: Database) -> list[PendingMigrations]:
     """What apply would migrate, read without changing anything (no history table is made)."""
-    database = loaded.env.database
-    if database is None:
+    spec = loaded.env.database
+    if spec is None:
         return []
     found = []
-    masks = _masks(secrets)
-    with mysql_session(loaded, targets, options, secrets.admin_password, masks) as (
-        connection,
-        _,
-    ):
+    with database.session() as connection:
         cursor = connection.cursor()
-        for schema in database.schemas:
+        for schema in spec.schemas:
             available = schema_migrations(loaded, schema)
             if mysql_setup.history_exists(cursor, schema.name):
                 connection.select_db(schema.name)

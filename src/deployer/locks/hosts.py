@@ -25,11 +25,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
-from deployer.journal.lock import STALE_AFTER, DeployLocked, LockHolder, deploy_lock, parse_holder
-from deployer.pipeline.targets import ssh_targets
-from deployer.spec import LoadedEnvironment
-from deployer.transport import SshOptions
-from deployer.transport.ssh import SshTarget, run_on
+from deployer.locks.local import STALE_AFTER, DeployLocked, LockHolder, deploy_lock, parse_holder
+from deployer.transport.hosts import Hosts
 
 log = logging.getLogger(__name__)
 
@@ -84,29 +81,23 @@ exit 0
 
 @contextmanager
 def environment_lock(
-    loaded: LoadedEnvironment,
-    journal_root: Path,
-    command: str,
-    *,
-    break_stale: bool = False,
-    ssh: SshOptions | None = None,
+    hosts: Hosts, product: str, journal_root: Path, command: str, *, break_stale: bool = False
 ) -> Iterator[LockHolder]:
     """Hold the journal's lock, then every host's, while the block runs."""
-    options = ssh or SshOptions()
     with deploy_lock(journal_root, command, break_stale=break_stale) as me, ExitStack() as stack:
-        folder = host_lock_dir(loaded.env.product.name)
-        targets = ssh_targets(loaded, journal_root)
-        with ThreadPoolExecutor(max_workers=max(1, min(32, len(targets)))) as pool:
+        folder = host_lock_dir(product)
+        names = hosts.names
+        with ThreadPoolExecutor(max_workers=max(1, min(32, len(names)))) as pool:
             futures = {
-                t.name: pool.submit(take_host_lock, t, folder, me, options, break_stale=break_stale)
-                for t in targets
+                name: pool.submit(take_host_lock, hosts, name, folder, me, break_stale=break_stale)
+                for name in names
             }
             wait(futures.values())
-        for target in targets:  # the hosts taken are released, also when another one refused
-            if futures[target.name].exception() is None:
-                stack.callback(release_host_lock, target, folder, me, options)
-        for target in targets:
-            futures[target.name].result()  # the first refusal, in the spec's order
+        for name in names:  # the hosts taken are released, also when another one refused
+            if futures[name].exception() is None:
+                stack.callback(release_host_lock, hosts, name, folder, me)
+        for name in names:
+            futures[name].result()  # the first refusal, in the spec's order
         yield me
 
 
@@ -116,15 +107,15 @@ def host_lock_dir(product: str) -> str:
 
 
 def take_host_lock(
-    target: SshTarget, folder: str, me: LockHolder, ssh: SshOptions, *, break_stale: bool
+    hosts: Hosts, host: str, folder: str, me: LockHolder, *, break_stale: bool
 ) -> None:
     record = json.dumps(asdict(me)).encode()
     for _ in range(2):  # once more after breaking a stale lock
-        answer = _run(target, script_command(TAKE_SCRIPT, folder), ssh, record)
+        answer = _run(hosts, host, script_command(TAKE_SCRIPT, folder), record)
         if answer.startswith(TAKEN):
             return
         age, judged = parse_held(answer)
-        where = f"{target.name} is locked"
+        where = f"{host} is locked"
         holder = parse_holder(judged) if judged.strip() else None
         if holder is None:
             _judge_recordless(where, folder, age, bool(judged.strip()), break_stale)
@@ -136,11 +127,11 @@ def take_host_lock(
                 "--break-lock to break the stale lock"
             )
         whom = holder.describe() if holder else "a holder that never wrote its record"
-        log.warning("%s: breaking the stale lock of %s", target.name, whom)
+        log.warning("%s: breaking the stale lock of %s", host, whom)
         command = script_command(BREAK_SCRIPT, folder, str(STALE_AFTER))
-        if _run(target, command, ssh, judged.encode()).startswith(CHANGED):
+        if _run(hosts, host, command, judged.encode()).startswith(CHANGED):
             raise DeployLocked(f"{where}: the lock changed hands while it was being broken")
-    raise DeployLocked(f"could not take the deploy lock {folder} on {target.name}")
+    raise DeployLocked(f"could not take the deploy lock {folder} on {host}")
 
 
 def _judge_recordless(where: str, folder: str, age: int, garbled: bool, break_stale: bool) -> None:
@@ -175,21 +166,21 @@ def parse_held(answer: str) -> tuple[int, str]:
     return age, lines[0] if lines else ""
 
 
-def release_host_lock(target: SshTarget, folder: str, me: LockHolder, ssh: SshOptions) -> None:
+def release_host_lock(hosts: Hosts, host: str, folder: str, me: LockHolder) -> None:
     """Remove the lock if it is still ours; a host that no longer answers keeps it (stale)."""
     quoted = shlex.quote(folder)
     script = f"if sudo -n cmp -s - {quoted}/holder.json; then sudo -n rm -rf -- {quoted}; fi"
-    result = run_on(target, script, ssh, stdin=json.dumps(asdict(me)).encode())
+    result = hosts.run_on(host, script, stdin=json.dumps(asdict(me)).encode())
     if not result.ok:
-        log.warning("%s: deploy lock not released: %s", target.name, result.describe())
+        log.warning("%s: deploy lock not released: %s", host, result.describe())
 
 
 class LockHostUnreachable(DeployerError):
     exit_code = ExitCode.HOST_UNREACHABLE
 
 
-def _run(target: SshTarget, script: str, ssh: SshOptions, stdin: bytes | None = None) -> str:
-    result = run_on(target, script, ssh, stdin=stdin)
+def _run(hosts: Hosts, host: str, script: str, stdin: bytes | None = None) -> str:
+    result = hosts.run_on(host, script, stdin=stdin)
     if not result.connected:
         raise LockHostUnreachable(f"cannot take the deploy lock: {result.describe()}")
     if not result.ok:

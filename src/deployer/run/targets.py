@@ -47,12 +47,19 @@ def ssh_targets(
     return targets
 
 
-def limit_hosts(loaded: LoadedEnvironment, names: Sequence[str]) -> LoadedEnvironment:
-    """The environment reduced to ``names`` (``--limit``); its database goes with its host."""
+def limit_names(loaded: LoadedEnvironment, text: str) -> tuple[str, ...]:
+    """The hosts ``--limit`` names (comma-separated, blanks around names ignored); a name
+    that is not one of the spec's hosts is a usage error. Empty: no limit."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
     known = [host.name for host in loaded.env.hosts]
     unknown = [name for name in names if name not in known]
     if unknown:
         raise UsageError(f"--limit: no host '{unknown[0]}' in the spec (hosts: {', '.join(known)})")
+    return names
+
+
+def limit_hosts(loaded: LoadedEnvironment, names: Sequence[str]) -> LoadedEnvironment:
+    """The environment reduced to ``names`` (``--limit``); its database goes with its host."""
     env = loaded.env
     update: dict[str, object] = {"hosts": [h for h in env.hosts if h.name in names]}
     if env.database is not None and env.host(env.database.host) and env.database.host not in names:

@@ -1,1 +1,0 @@
-"""Stages wired together: set up, connect, prepare (facts, plan), execute."""

@@ -1,0 +1,92 @@
+"""The one stage list of an apply, from the environment alone: ``apply`` runs it, ``plan``
+shows it (as steps per host group). Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from deployer.spec.environment import Environment, Role
+
+
+class StageId(str, Enum):
+    """A stage's stable id; its value is the name the journal and the terminal show."""
+
+    DATABASE_SERVER = "database server"
+    SCHEMAS = "schemas and migrations"
+    MIDDLEWARE = "middleware"
+    RELEASE = "release"
+
+
+@dataclass(frozen=True)
+class StageStep:
+    hosts: tuple[str, ...]
+    action: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: StageId
+    steps: tuple[StageStep, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.id.value
+
+
+def apply_stages(env: Environment) -> tuple[Stage, ...]:
+    """The stages apply runs, in order; each with what it does on which hosts."""
+    stages: list[Stage] = []
+    database = env.database
+    if database is not None and env.host(database.host) is not None:
+        action = f"install {database.engine} {database.version}, server settings, admin account"
+        stages.append(Stage(StageId.DATABASE_SERVER, _steps((_names(env, "db"), action))))
+    if database is not None:
+        schemas = ", ".join(s.name for s in database.schemas)
+        action = f"create schemas ({schemas}), the product's account, run pending migrations"
+        stages.append(Stage(StageId.SCHEMAS, _steps(((database.host,), action))))
+    stages.append(Stage(StageId.MIDDLEWARE, _middleware_steps(env)))
+    release = (
+        f"{env.product.name} {env.product.version}: unpack, render config, switch current, "
+        "restart, health check"
+    )
+    stages.append(Stage(StageId.RELEASE, _steps((_names(env, "app"), release))))
+    return tuple(stages)
+
+
+def _middleware_steps(env: Environment) -> tuple[StageStep, ...]:
+    middleware = env.middleware
+    parts: list[tuple[tuple[str, ...], str]] = []
+    if middleware.jdk and middleware.tomcat:
+        parts.append(
+            (
+                _names(env, "app"),
+                f"JDK {middleware.jdk.version}, Tomcat {middleware.tomcat.version} "
+                f"on {_ports(env.tomcat_ports())}",
+            )
+        )
+    if middleware.nginx:
+        parts.append(
+            (
+                _names(env, "web"),
+                f"nginx on port {middleware.nginx.listen_port} for {middleware.nginx.server_name}",
+            )
+        )
+    return _steps(*parts)
+
+
+def _names(env: Environment, role: Role) -> tuple[str, ...]:
+    return tuple(h.name for h in env.hosts_with(role))
+
+
+def _steps(*parts: tuple[tuple[str, ...], str]) -> tuple[StageStep, ...]:
+    """Steps on no host are left out: the plan lists only what happens somewhere."""
+    return tuple(StageStep(hosts, action) for hosts, action in parts if hosts)
+
+
+def _ports(ports: dict[str, int]) -> str:
+    """One port when every host shares it; else each host's, as host overrides set them."""
+    distinct = set(ports.values())
+    if len(distinct) == 1:
+        return f"port {distinct.pop()}"
+    return "ports " + ", ".join(f"{host} {port}" for host, port in ports.items())

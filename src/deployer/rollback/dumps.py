@@ -1,0 +1,98 @@
+"""The dump of a schema taken before its first migration, and its restore.
+
+The dump holds the customer's data as it is, secrets included, so it is the one file of a run
+that is not redacted: it is streamed into the run folder (0600) byte for byte, and its size and
+SHA-256 go into the plan. Before a restore the file is opened once, checked against them, and
+streamed from that same open file.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO
+
+from deployer.errors import DeployerError, ExitCode
+from deployer.journal import Run
+from deployer.rollback.model import SchemaStep
+from deployer.transport.hosts import Hosts
+from deployer.transport.stream import digest_of
+
+_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+#: A dump or a restore of a large schema takes long; the connection stays up meanwhile.
+DUMP_TIMEOUT = 1800.0
+
+
+class RollbackFailed(DeployerError):
+    exit_code = ExitCode.ROLLBACK_FAILED
+
+
+def plain_schema_name(schema: str) -> str:
+    if not _NAME.match(schema):
+        raise RollbackFailed(f"schema name {schema!r} is not a plain identifier")
+    return schema
+
+
+def dump_name(schema: str) -> str:
+    """The dump's file in the run folder."""
+    return f"dump-{plain_schema_name(schema)}.sql"
+
+
+def take_dump(hosts: Hosts, schema: SchemaStep, run: Run) -> SchemaStep:
+    """``mysqldump --single-transaction`` on the database host, streamed into the run folder;
+    never redacted, since masking a secret that appears in the data would restore the mask.
+    The step comes back with the dump's name, size and SHA-256."""
+    name = dump_name(schema.schema)
+    argv = ["sudo", "-n", "mysqldump", "--single-transaction", "--routines", "--triggers"]
+    argv += ["--hex-blob", "--default-character-set=utf8mb4", "--databases", schema.schema]
+    result, taken = hosts.run_to_file(schema.host, shlex.join(argv), run.path / name, DUMP_TIMEOUT)
+    if not result.ok or taken is None:
+        raise RollbackFailed(f"{schema.host}: dump of {schema.schema} failed: {result.describe()}")
+    run.event("dump", schema=schema.schema, file=name, bytes=taken.size, sha256=taken.sha256)
+    return replace(schema, dump=name, dump_bytes=taken.size, dump_sha256=taken.sha256)
+
+
+def restore_dump(hosts: Hosts, schema: SchemaStep, folder: Path) -> None:
+    """Drop the schema and load the dump (it recreates the schema): tables a failed migration
+    made are gone too. The account's grants on the schema survive the drop. Only the very
+    file that was taken is loaded, streamed byte for byte."""
+    name = plain_schema_name(schema.schema)
+    client = ["sudo", "-n", "mysql", "--batch", "--default-character-set=utf8mb4"]
+    drop = shlex.join([*client, "-e", f"DROP DATABASE IF EXISTS `{name}`"])
+    command = f"{drop} && {shlex.join(client)}"
+    with verified_dump(schema, folder) as dump:
+        result = hosts.run_from_file(schema.host, command, dump, DUMP_TIMEOUT)
+    if not result.ok:
+        raise RollbackFailed(f"{schema.host}: restoring {name} failed: {result.describe()}")
+
+
+@contextmanager
+def verified_dump(schema: SchemaStep, folder: Path) -> Iterator[BinaryIO]:
+    """The dump of ``schema`` in the undone run's ``folder``, open at its start, if it is still
+    the file that was taken: same size and SHA-256 as the plan recorded. Anything else is
+    refused before the schema is touched. The bytes judged are the bytes sent: the file is
+    opened once."""
+    name = dump_name(schema.schema)
+    if schema.dump != name:  # a plan names only its own run's file, never a path
+        raise RollbackFailed(f"{schema.schema}: the plan names an unexpected dump {schema.dump!r}")
+    path = folder / name
+    if schema.dump_bytes is None or not schema.dump_sha256:
+        raise RollbackFailed(
+            f"{schema.schema}: {path} has no recorded size and SHA-256 (an older deployer "
+            "redacted its dumps, so it may not hold the data as it was); restore it by hand"
+        )
+    if not path.is_file():
+        raise RollbackFailed(f"{schema.schema}: the dump {path} is missing; restore it by hand")
+    with path.open("rb") as handle:
+        found = digest_of(handle)
+        if (found.size, found.sha256) != (schema.dump_bytes, schema.dump_sha256):
+            raise RollbackFailed(
+                f"{schema.schema}: {path} is not the dump that was taken ({found.size} bytes, "
+                f"sha256 {found.sha256}; the plan recorded {schema.dump_bytes} bytes, sha256 "
+                f"{schema.dump_sha256}): refusing to restore it"
+            )
+        yield handle

@@ -1,0 +1,142 @@
+"""apply: the stage list run in order (database server, schemas and migrations, middleware,
+release), stopping at the first failure, with the rollback plan written ahead of each stage.
+Every task outcome is an event in the run's journal (redacted); the per-host recap sums the
+plays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from deployer.errors import DeployerError, ExitCode
+from deployer.executors.base import ExecutionOptions, Executor, HostRecap, Play, TaskEvent
+from deployer.journal import Run
+from deployer.migrations.stage import apply_database
+from deployer.plan.stages import Stage, StageId, apply_stages
+from deployer.rollback.recorder import IrreversibleRefused, RollbackRecorder
+from deployer.run.context import RunContext
+from deployer.run.lifecycle import run_lifecycle
+from deployer.run.plays import Recap, record_recap, run_play
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    limit: tuple[str, ...] = ()  # host names (--limit); empty: every host
+    forks: int = 20
+    serial: str | None = None  # release this many hosts (or this percentage) at a time
+    max_fail_percent: int | None = None
+    allow_irreversible: bool = False  # run migrations that nothing could undo
+
+    def execution(self, *, check: bool = False) -> ExecutionOptions:
+        return ExecutionOptions(self.limit, check, self.forks, self.serial, self.max_fail_percent)
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    run_id: str
+    exit_code: ExitCode
+    recap: dict[str, HostRecap] = field(default_factory=dict)
+    failure: str | None = None
+
+
+#: The stages the executor brings about; the others deployer runs itself.
+STAGE_PLAYS = {
+    StageId.DATABASE_SERVER: Play.DATABASE_SERVER,
+    StageId.MIDDLEWARE: Play.MIDDLEWARE,
+    StageId.RELEASE: Play.RELEASE,
+}
+
+
+def _apply_code(error: DeployerError) -> ExitCode:
+    return error.exit_code if isinstance(error, IrreversibleRefused) else ExitCode.APPLY_FAILED
+
+
+def run_apply(context: RunContext, options: ApplyOptions) -> ApplyOutcome:
+    loaded = context.loaded
+    run = context.journal.start(
+        "apply",
+        loaded.path,
+        product_version=loaded.env.product.version,
+        ports=loaded.env.tomcat_ports(),
+    )
+    executor = context.executor(run, options.execution())
+    context.record_inputs(run, executor)
+    recap: Recap = {}
+    with run_lifecycle(run, context.redact, failed_as=_apply_code, keep_going=True) as ending:
+        try:
+            _run_stages(context, run, executor, recap, options)
+        finally:
+            record_recap(run, recap)
+    return ApplyOutcome(run.id, ending.exit_code, recap, ending.failure)
+
+
+def _run_stages(
+    context: RunContext, run: Run, executor: Executor, recap: Recap, options: ApplyOptions
+) -> None:
+    recorder = RollbackRecorder(
+        context.loaded,
+        run,
+        context.journal,
+        context.hosts,
+        context.database,
+        allow_irreversible=options.allow_irreversible,
+    )
+    try:
+        for stage in apply_stages(context.loaded.env):
+            recorder.stage_starting(stage)
+            context.progress(stage.title, None)
+            run.event("stage", name=stage.title)
+            _stage_runner(stage)(context, run, executor, recap, recorder)
+        recorder.finish()
+    except DeployerError:
+        recorder.finish_quietly()
+        raise
+
+
+StageRunner = Callable[[RunContext, Run, Executor, Recap, RollbackRecorder], None]
+
+
+def _stage_runner(stage: Stage) -> StageRunner:
+    if stage.id is StageId.SCHEMAS:
+        return _schemas
+    play = STAGE_PLAYS[stage.id]
+
+    def run_stage(
+        context: RunContext,
+        run: Run,
+        executor: Executor,
+        recap: Recap,
+        recorder: RollbackRecorder,
+    ) -> None:
+        run_play(context, run, executor, play, recap)
+
+    return run_stage
+
+
+def _schemas(
+    context: RunContext,
+    run: Run,
+    executor: Executor,
+    recap: Recap,
+    recorder: RollbackRecorder,
+) -> None:
+    outcomes = apply_database(
+        context.loaded,
+        context.database,
+        context.secrets.owner_passwords,
+        run.id,
+        mask=context.redact,
+        observer=recorder,
+    )
+    for outcome in outcomes:
+        run.event(
+            "schema",
+            schema=outcome.schema,
+            created=outcome.created,
+            migrations=[m.name for m in outcome.applied],
+        )
+        for migration in outcome.applied:
+            context.progress(
+                StageId.SCHEMAS.value,
+                TaskEvent("database", f"{outcome.schema}: {migration.name}", "changed"),
+            )

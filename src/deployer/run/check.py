@@ -1,0 +1,151 @@
+"""The compatibility scan: one probe per host in parallel, the database, then the rules.
+Recorded as a run of its own: failed when a host is unreachable or a check blocks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from deployer.checks import Acceptance, CheckReport, evaluate, fixup_script
+from deployer.errors import DeployerError, ExitCode
+from deployer.facts.database import DatabaseFacts
+from deployer.facts.dbquery import (
+    MYSQL_VARIABLES,
+    matrix_settings,
+    query_mysql,
+    query_oracle,
+)
+from deployer.facts.model import HostFacts
+from deployer.facts.probe import build_probe, matrix_disk_paths, parse_probe
+from deployer.journal import Run
+from deployer.report.jsonout import render_json
+from deployer.run.context import RunContext, database_sessions
+from deployer.run.lifecycle import run_lifecycle
+from deployer.run.secrets import RunSecrets
+from deployer.transport import CommandResult
+from deployer.transport.hosts import SshHosts
+from deployer.transport.tunnel import Endpoint, reachable, ssh_tunnel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    report: CheckReport
+    fixups: Mapping[str, str] = field(default_factory=dict)  # host -> fixup.sh text
+    probe_seconds: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """Unreachable hosts first: their checks could not even run."""
+        if self.report.unreachable:
+            return ExitCode.HOST_UNREACHABLE
+        if self.report.blocking:
+            return ExitCode.CHECKS_FAILED
+        return ExitCode.OK
+
+
+def gather_host_facts(
+    context: RunContext,
+) -> tuple[dict[str, HostFacts], dict[str, str], dict[str, float]]:
+    """Run the probe on every host at once: (facts, unreachable reasons, seconds per host)."""
+    probe = build_probe(matrix_disk_paths(context.loaded.matrix))
+    results = context.hosts.run_everywhere(
+        None, "sh -s", stdin=probe.encode("utf-8"), shown="sh -s < probe"
+    )
+    facts: dict[str, HostFacts] = {}
+    unreachable: dict[str, str] = {}
+    for name, result in results.items():
+        if result.connected:
+            facts[name] = parse_probe(result.stdout)
+        else:
+            unreachable[name] = _why(result)
+    return facts, unreachable, {n: r.seconds for n, r in results.items()}
+
+
+def scan(context: RunContext, acceptances: Sequence[Acceptance] = ()) -> tuple[Run, CheckOutcome]:
+    """The scan as a run in the journal, with its report and fixup scripts recorded."""
+    run = context.journal.start("check", context.loaded.path)
+    with run_lifecycle(run, context.redact) as ending:
+        outcome = run_check(context, acceptances)
+        for host, script in outcome.fixups.items():
+            run.record(f"fixup-{host}.sh", script)
+        run.record("report.json", render_json(outcome.report))
+        ending.exit_code = outcome.exit_code
+    return run, outcome
+
+
+def run_check(context: RunContext, acceptances: Sequence[Acceptance] = ()) -> CheckOutcome:
+    loaded = context.loaded
+    facts, unreachable, seconds = gather_host_facts(context)
+    db, db_error = collect_database_facts(context, set(facts))
+    report = evaluate(
+        loaded.env,
+        loaded.matrix,
+        facts,
+        db,
+        unreachable,
+        db_error=db_error,
+        acceptances=acceptances,
+    )
+    engine = loaded.env.database.engine if loaded.env.database else None
+    fixups = {}
+    for host in report.hosts:
+        script = fixup_script(host, engine)
+        if script:
+            fixups[host.host] = script
+    return CheckOutcome(report, fixups, seconds)
+
+
+def collect_database_facts(
+    context: RunContext, answering: set[str]
+) -> tuple[DatabaseFacts | None, str | None]:
+    """(facts, None) or (None, why not): a missing password or a refused login is data.
+    Tunnels go only through hosts that answered the probe."""
+    loaded = context.loaded
+    database = loaded.env.database
+    if database is None:
+        return None, None
+    assert isinstance(context.hosts, SshHosts)
+    hosts = SshHosts(
+        [t for t in context.targets if t.name in answering], context.hosts.options
+    )
+    try:
+        password = database.admin.password.reveal(loaded.base_dir)
+        context.journal.redact.add(password)
+        if database.engine == "oracle":
+            return _oracle_facts(context, hosts, password), None
+        wanted = sorted({*MYSQL_VARIABLES, *matrix_settings(loaded, database.engine)})
+        sessions = database_sessions(
+            loaded, hosts, RunSecrets(admin_password=password), context.redact
+        )
+        try:
+            with sessions.session() as connection:
+                facts = query_mysql(database, connection, wanted)
+            tunnelled = getattr(sessions, "tunnelled", False)
+        finally:
+            sessions.close()
+    except DeployerError as exc:
+        return None, context.redact(str(exc))
+    return facts.model_copy(update={"via_tunnel": tunnelled}), None
+
+
+def _oracle_facts(context: RunContext, hosts: SshHosts, password: str) -> DatabaseFacts:
+    """Oracle's facts: directly when its port answers, else through an SSH tunnel."""
+    database = context.loaded.env.database
+    assert database is not None
+    host = context.loaded.env.host(database.host)
+    direct = Endpoint(host.address if host else database.host, database.effective_port)
+    if reachable(direct) or host is None or host.name not in hosts.targets:
+        facts = query_oracle(database, direct, password)
+        return facts.model_copy(update={"via_tunnel": False})
+    remote = Endpoint("127.0.0.1", direct.port)
+    with ssh_tunnel(hosts.targets[host.name], remote, hosts.options) as local:
+        facts = query_oracle(database, local, password)
+    return facts.model_copy(update={"via_tunnel": True})
+
+
+def _why(result: CommandResult) -> str:
+    assert result.failure is not None
+    return f"{result.failure.value}: {result.reason}"

@@ -1,0 +1,179 @@
+"""Everything one command's run shares, built once: the loaded spec, the journal, the
+resolved secrets (registered with the journal's redactor), the SSH targets (known_hosts written
+once), one SSH policy whose shared connections serve every command of the run (Ansible's
+included), and the database session, opened on first use and closed at the end."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from deployer.executors.ansible.executor import AnsibleExecutor
+from deployer.executors.base import ExecutionOptions, Executor, TaskEvent, require_ansible_target
+from deployer.journal import Journal, Run
+from deployer.run.secrets import RunSecrets, resolve_secrets
+from deployer.run.targets import ssh_targets
+from deployer.spec import LoadedEnvironment
+from deployer.transport.hosts import Hosts, SshHosts
+from deployer.transport.mysql import Connection, DatabaseFailed, MysqlAccess, MysqlSessions
+from deployer.transport.ssh import SshOptions, SshTarget, close_masters
+from deployer.transport.tunnel import Endpoint
+
+#: Stage headings (event None) and task outcomes, as a command shows them.
+Progress = Callable[[str, TaskEvent | None], None]
+
+
+class ExecutorFactory:
+    """Makes the run's executor; tests pass one that makes a fake."""
+
+    def __call__(
+        self,
+        loaded: LoadedEnvironment,
+        targets: Sequence[SshTarget],
+        control_dir: Path,
+        *,
+        run_id: str,
+        secrets: dict[str, str],
+        options: ExecutionOptions,
+    ) -> Executor:
+        return AnsibleExecutor(
+            loaded, targets, control_dir, run_id=run_id, secrets=secrets, options=options
+        )
+
+
+@dataclass
+class RunContext:
+    loaded: LoadedEnvironment
+    journal: Journal
+    hosts: Hosts
+    targets: tuple[SshTarget, ...]
+    control: Path
+    progress: Progress
+    make_executor: ExecutorFactory = field(default_factory=ExecutorFactory)
+    #: Resolved on first use (a saved plan is verified, and the lock taken, before), then kept.
+    resolved: RunSecrets | None = None
+    #: The database session, made on first use and closed with the context.
+    sessions: Any = None  # transport.mysql.Database with close()
+
+    @property
+    def secrets(self) -> RunSecrets:
+        if self.resolved is None:
+            self.resolved = resolve_secrets(self.loaded, self.journal.redact)
+        return self.resolved
+
+    @property
+    def database(self) -> Any:
+        """The run's ``transport.mysql.Database``."""
+        if self.sessions is None:
+            assert isinstance(self.hosts, SshHosts)
+            self.sessions = database_sessions(self.loaded, self.hosts, self.secrets, self.redact)
+        return self.sessions
+
+    def close(self) -> None:
+        if self.sessions is not None:
+            self.sessions.close()
+
+    @property
+    def redact(self) -> Callable[[str], str]:
+        return self.journal.redact
+
+    def refuse_unsupported_target(self) -> None:
+        """Before anything is locked or recorded: a target no executor supports is refused."""
+        require_ansible_target(self.loaded)
+
+    def executor(self, run: Run, options: ExecutionOptions) -> Executor:
+        """The run's executor, for a spec whose target it supports (else refused)."""
+        require_ansible_target(self.loaded)
+        database = self.loaded.env.database
+        first_schema = database.schemas[0].name if database is not None else None
+        return self.make_executor(
+            self.loaded,
+            self.targets,
+            self.control,
+            run_id=run.id,
+            secrets=self.secrets.playbook_env(first_schema),
+            options=options,
+        )
+
+    def record_inputs(self, run: Run, executor: Executor) -> None:
+        """The spec and what the executor was given, in the run's journal."""
+        run.record("spec.yml", self.loaded.path.read_text(encoding="utf-8"))
+        for name, text in executor.records().items():
+            run.record(name, text)
+
+
+class NoDatabase:
+    """The database port of a spec without a database."""
+
+    @contextmanager
+    def session(self) -> Iterator[Connection]:
+        raise DatabaseFailed("the spec has no database: there is no schema to read or change")
+        yield  # pragma: no cover - makes this a generator
+
+    def close(self) -> None:
+        return
+
+
+@contextmanager
+def open_context(
+    loaded: LoadedEnvironment,
+    journal: Journal,
+    progress: Progress,
+    ssh: SshOptions | None = None,
+    make_executor: ExecutorFactory | None = None,
+) -> Iterator[RunContext]:
+    """The context of one command; its connections end with the block."""
+    with control_dir() as control:
+        options = replace(ssh or SshOptions(), control_dir=control)
+        # Pinned keys go into the run's private connection folder, written this once.
+        targets = tuple(ssh_targets(loaded, control))
+        context = RunContext(
+            loaded,
+            journal,
+            SshHosts(targets, options),
+            targets,
+            control,
+            progress,
+            make_executor or ExecutorFactory(),
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def database_sessions(
+    loaded: LoadedEnvironment,
+    hosts: SshHosts,
+    secrets: RunSecrets,
+    mask: Callable[[str], str],
+) -> MysqlSessions | NoDatabase:
+    """The admin session of the spec's MySQL/MariaDB database (Oracle has its own issue)."""
+    database = loaded.env.database
+    if database is None or database.engine == "oracle":
+        return NoDatabase()
+    host = loaded.env.host(database.host)
+    access = MysqlAccess(
+        direct=Endpoint(host.address if host else database.host, database.effective_port),
+        user=database.admin.user,
+        password=secrets.admin_password,
+        via=hosts.targets.get(host.name) if host else None,
+        options=hosts.options,
+        where=f"{database.engine} on {database.host}",
+    )
+    return MysqlSessions(access, mask)
+
+
+@contextmanager
+def control_dir() -> Iterator[Path]:
+    """A short path for ssh ControlPath sockets (Unix socket paths max out near 104 bytes),
+    with the connections in it ended afterwards."""
+    with tempfile.TemporaryDirectory(prefix="dpl-ssh-", dir="/tmp") as folder:
+        try:
+            yield Path(folder)
+        finally:
+            close_masters(Path(folder))

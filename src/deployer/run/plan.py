@@ -1,0 +1,194 @@
+"""plan: the stage list, what check mode says would change, pending migrations, the rollback
+plan apply would start from — and the fingerprints that let ``apply --plan`` refuse a plan the
+world has moved past."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from deployer.errors import DeployerError, ExitCode
+from deployer.executors.base import Executor
+from deployer.facts.model import HostFacts
+from deployer.journal import Run
+from deployer.migrations.stage import pending_migrations, schema_migrations
+from deployer.plan.fingerprint import facts_fingerprint, files_fingerprint
+from deployer.plan.model import Plan
+from deployer.plan.stages import apply_stages
+from deployer.plan.steps import plan_steps
+from deployer.rollback import RollbackPlan, irreversible, render_markdown
+from deployer.rollback.recorder import write_plan
+from deployer.rollback.survey import assess_if_reachable, initial_plan
+from deployer.run.apply import STAGE_PLAYS, ApplyOptions
+from deployer.run.check import gather_host_facts
+from deployer.run.context import RunContext
+from deployer.run.lifecycle import run_lifecycle
+from deployer.run.plays import StageFailed, run_play
+from deployer.spec import LoadedEnvironment
+from deployer.spec.secrets import resolve_file
+from deployer.transport.database import DatabaseUnavailable
+from deployer.transport.tunnel import TunnelError
+
+
+class StalePlan(DeployerError):
+    exit_code = ExitCode.STALE_PLAN
+
+
+class HostsUnreachable(DeployerError):
+    exit_code = ExitCode.HOST_UNREACHABLE
+
+
+def spec_fingerprint(loaded: LoadedEnvironment) -> str:
+    """The spec and every file it points at: artifact, matrix, templates, migrations."""
+    env = loaded.env
+    paths = [
+        loaded.path,
+        resolve_file(env.matrix, loaded.base_dir),
+        resolve_file(env.product.artifact, loaded.base_dir),
+    ]
+    if env.product.templates:
+        paths.append(resolve_file(env.product.templates, loaded.base_dir))
+    for schema in env.database.schemas if env.database else []:
+        if schema.migrations:
+            paths.append(resolve_file(schema.migrations, loaded.base_dir))
+    return files_fingerprint(paths)
+
+
+def current_facts(context: RunContext) -> dict[str, HostFacts]:
+    facts, unreachable, _ = gather_host_facts(context)
+    if unreachable:
+        host, why = sorted(unreachable.items())[0]
+        raise HostsUnreachable(f"{host} is unreachable: {why}")
+    return facts
+
+
+def make_plan(context: RunContext, options: ApplyOptions) -> Plan:
+    loaded = context.loaded
+    run = context.journal.start("plan", loaded.path, product_version=loaded.env.product.version)
+    with run_lifecycle(run, context.redact):
+        facts = current_facts(context)
+        run.record("facts.json", {name: f.to_dict() for name, f in facts.items()})
+        pending, notes = _pending(context)
+        executor = context.executor(run, options.execution(check=True))
+        context.record_inputs(run, executor)
+        would_change, check_notes = predict(context, run, executor)
+        rollback = rollback_preview(context, run)
+        plan = Plan(
+            run_id=run.id,
+            created_at=datetime.now(timezone.utc),
+            customer=loaded.env.customer,
+            environment=loaded.env.environment,
+            product=loaded.env.product.name,
+            version=loaded.env.product.version,
+            spec_sha256=spec_fingerprint(loaded),
+            facts_sha256=facts_fingerprint(facts),
+            steps=plan_steps(loaded.env),
+            pending_migrations=pending,
+            would_change={host: tuple(tasks) for host, tasks in would_change.items()},
+            notes=tuple(notes + check_notes),
+            rollback=render_markdown(rollback, preview=True),
+            irreversible=tuple(irreversible(rollback)),
+        )
+        run.record("plan.json", json.loads(plan.model_dump_json()))
+    return plan
+
+
+def predict(
+    context: RunContext, run: Run, executor: Executor
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The stages' plays in check mode: per host, the tasks that would change; notes where
+    check mode had to stop (on bare hosts a service cannot be checked before it exists)."""
+    would_change: dict[str, list[str]] = {}
+    notes: list[str] = []
+    plays = [STAGE_PLAYS[s.id] for s in apply_stages(context.loaded.env) if s.id in STAGE_PLAYS]
+    for play in plays:
+        name = executor.play_name(play)
+        context.progress(f"{name} (check mode)", None)
+        try:
+            run_play(context, run, executor, play, {}, check=True)
+        except StageFailed as exc:
+            notes.append(_check_mode_note(run, name, exc))
+    for event in run.events():
+        if event.get("event") == "task" and event.get("outcome") == "changed":
+            would_change.setdefault(str(event["host"]), []).append(str(event["task"]))
+    return would_change, notes
+
+
+def _check_mode_note(run: Run, playbook: str, exc: StageFailed) -> str:
+    if _refused_input(run, playbook):
+        # A role refusing its input refuses it in apply too: not a check-mode artefact.
+        return (
+            f"check mode stopped in {exc}; a role refused its input there, and apply "
+            "would stop at the same task: correct the spec or the host first"
+        )
+    return (
+        f"check mode stopped in {exc}; later steps of that playbook are not "
+        "predicted (expected on hosts where earlier steps install software)"
+    )
+
+
+#: How the tasks that check a role's input are named: Ansible's argument validation, and the
+#: roles' own asserts ("Check the settings that go into nginx's configuration.").
+_INPUT_CHECKS = ("Validating arguments against arg spec", "Check ")
+
+
+def _refused_input(run: Run, playbook: str) -> bool:
+    """Whether the playbook failed in a task that checks the role's input."""
+    return any(
+        event.get("event") == "task"
+        and event.get("playbook") == playbook
+        and event.get("outcome") == "failed"
+        and str(event.get("task", "")).startswith(_INPUT_CHECKS)
+        for event in run.events()
+    )
+
+
+def rollback_preview(context: RunContext, run: Run) -> RollbackPlan:
+    """The rollback plan apply would start from, recorded with the plan run."""
+    preview = initial_plan(context.loaded, run.id, context.hosts, context.journal)
+    preview = assess_if_reachable(context.loaded, preview, context.hosts, context.database)
+    write_plan(run, preview)
+    return preview
+
+
+def _pending(context: RunContext) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    loaded = context.loaded
+    database = loaded.env.database
+    if database is None:
+        return {}, []
+    if database.engine == "oracle":  # no history to read: the stage is MySQL/MariaDB only
+        return _every_migration(loaded), [
+            "Oracle schemas are not migrated by deployer yet: apply stops at the schema stage; "
+            "every migration is listed as pending"
+        ]
+    try:
+        found = pending_migrations(loaded, context.database)
+        return {p.schema: p.pending for p in found}, []
+    except (DatabaseUnavailable, TunnelError) as exc:
+        # A server that answers but refuses a query (DatabaseFailed) fails the plan instead:
+        # "every migration is pending" would not be true.
+        note = f"database not reachable yet ({exc}); every migration is pending"
+        return _every_migration(loaded), [note]
+
+
+def _every_migration(loaded: LoadedEnvironment) -> dict[str, tuple[str, ...]]:
+    database = loaded.env.database
+    schemas = database.schemas if database else []
+    return {s.name: tuple(m.name for m in schema_migrations(loaded, s)) for s in schemas}
+
+
+def verify_plan(plan: Plan, plan_file: Path, context: RunContext) -> Plan:
+    """The saved plan (read from ``plan_file``), if it still describes this spec and these
+    hosts; else StalePlan."""
+    if plan.spec_sha256 != spec_fingerprint(context.loaded):
+        raise StalePlan(
+            f"{plan_file} is stale: the spec or a file it references changed since "
+            f"{plan.created_at:%Y-%m-%d %H:%M}; run deployer plan again"
+        )
+    if plan.facts_sha256 != facts_fingerprint(current_facts(context)):
+        raise StalePlan(
+            f"{plan_file} is stale: the hosts changed since "
+            f"{plan.created_at:%Y-%m-%d %H:%M}; run deployer plan again"
+        )
+    return plan

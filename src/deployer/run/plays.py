@@ -1,0 +1,71 @@
+"""One play of the executor inside a run: its task outcomes journalled and shown, its recap
+added to the run's, the facts it gathered kept for a rollback of the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deployer.errors import DeployerError, ExitCode
+from deployer.executors.base import Executor, HostRecap, Play, TaskEvent
+from deployer.journal import Run
+from deployer.run.context import RunContext
+
+ANSIBLE_FACTS = "ansible-facts.json"  # the facts the run gathered, for a rollback of it
+RECAP = "recap.json"
+
+Recap = dict[str, HostRecap]
+
+
+class StageFailed(DeployerError):
+    exit_code = ExitCode.APPLY_FAILED
+
+
+def run_play(
+    context: RunContext,
+    run: Run,
+    executor: Executor,
+    play: Play,
+    recap: Recap,
+    *,
+    check: bool = False,
+) -> None:
+    """Run ``play``; a play that fails is a StageFailed with the executor's account of it."""
+    name = executor.play_name(play)
+
+    def on_task(event: TaskEvent) -> None:
+        run.event(
+            "task",
+            playbook=name,
+            host=event.host,
+            task=event.task,
+            outcome=event.outcome,
+            message=event.message,
+            **rollback_data(event),
+        )
+        context.progress(name, event)
+
+    result = executor.run(play, on_task, check=check)
+    for host, counts in result.recap.items():
+        recap[host] = recap.get(host, HostRecap()) + counts
+    if not check:
+        # For a rollback of this run: it starts from these facts, not gathering again.
+        run.record(ANSIBLE_FACTS, executor.gathered_facts())
+    run.event("playbook", name=name, status=result.status, rc=result.rc)
+    if not result.ok:
+        raise StageFailed(result.failure)
+
+
+def rollback_data(event: TaskEvent) -> dict[str, Any]:
+    """The parts of a task event the rollback plan is built from, when there are any."""
+    data: dict[str, Any] = {}
+    if event.facts or event.backups:
+        data["role"] = event.role
+    if event.facts:
+        data["facts"] = dict(event.facts)
+    if event.backups:
+        data["backups"] = [list(pair) for pair in event.backups]
+    return data
+
+
+def record_recap(run: Run, recap: Recap) -> None:
+    run.record(RECAP, {host: vars(counts) for host, counts in sorted(recap.items())})

@@ -1,0 +1,117 @@
+"""``rollback``: a run of its own that undoes an apply from that apply's journal.
+
+A rollback is: stop the product (one command per app host), restore the database (undo
+scripts, or the dump taken before migrating), then the executor's rollback play with what the
+run recorded, product last (it restarts Tomcat and checks the old version's health page), then
+the packages. The plan it follows was written by the rollback recorder ahead of each stage of
+the apply.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from deployer.errors import DeployerError, ExitCode
+from deployer.executors.base import ExecutionOptions, Executor, Play
+from deployer.journal import Run
+from deployer.rollback import RollbackPlan, package_rollback_vars, rollback_host_vars
+from deployer.rollback.recorder import load_plan, write_plan
+from deployer.rollback.restore import SchemaRestorer, stop_product
+from deployer.rollback.survey import with_package_changes
+from deployer.run.context import RunContext
+from deployer.run.lifecycle import run_lifecycle
+from deployer.run.plays import ANSIBLE_FACTS, run_play
+
+
+@dataclass(frozen=True)
+class RollbackOutcome:
+    run_id: str
+    undone: str
+    exit_code: ExitCode
+    failure: str | None = None
+
+
+RollbackStage = tuple[str, str, Callable[[], None]]  # journal name, title, the step
+
+
+def _rollback_failed(error: DeployerError) -> ExitCode:
+    return ExitCode.ROLLBACK_FAILED
+
+
+def run_rollback(context: RunContext, undone: Run) -> RollbackOutcome:
+    """Undo ``undone`` (an apply run) as a run of its own; safe to run again."""
+    plan = load_plan(undone)
+    ports = {step.host: step.previous_port for step in plan.hosts if step.previous_port}
+    run = context.journal.start(
+        "rollback",
+        context.loaded.path,
+        undoes=undone.id,
+        product_version=plan.version,
+        ports=ports,
+    )
+    executor = context.executor(run, ExecutionOptions())
+    for host, values in rollback_host_vars(plan).items():
+        executor.set_host_values(host, values)
+    context.record_inputs(run, executor)
+    seed_facts(executor, undone)
+    write_plan(run, plan)
+    stages = rollback_stages(context, run, executor, plan, undone)
+    with run_lifecycle(
+        run, context.redact, failed_as=_rollback_failed, keep_going=True
+    ) as ending:
+        for name, title, step in stages:
+            context.progress(title, None)
+            run.event("stage", name=name)
+            step()
+    return RollbackOutcome(run.id, undone.id, ending.exit_code, ending.failure)
+
+
+def rollback_stages(
+    context: RunContext, run: Run, executor: Executor, plan: RollbackPlan, undone: Run
+) -> list[RollbackStage]:
+    restorer = SchemaRestorer(context.loaded, run, context.hosts, context.database)
+    return [
+        ("stop", "stop the product", lambda: stop_product(context.loaded, run, context.hosts)),
+        ("database", "restore the database", lambda: restorer.restore(plan, undone)),
+        (
+            "rollback",
+            "put configuration and release back",
+            lambda: run_play(context, run, executor, Play.ROLLBACK, {}),
+        ),
+        (
+            "packages",
+            "put packages back",
+            lambda: restore_packages(context, run, executor, plan, undone),
+        ),
+    ]
+
+
+def seed_facts(executor: Executor, undone: Run) -> None:
+    """Start from the facts the undone run gathered, where it got that far: gathering them
+    again would keep the product down longer."""
+    path = undone.path / ANSIBLE_FACTS
+    if not path.is_file():
+        return
+    try:
+        facts = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return  # written as the run was killed: the rollback gathers them itself
+    executor.seed_facts(facts)
+
+
+def restore_packages(
+    context: RunContext, run: Run, executor: Executor, plan: RollbackPlan, undone: Run
+) -> None:
+    """Last: remove what the undone run installed and downgrade what it upgraded, compared
+    now with the list taken before it (so a run killed half-way is covered too)."""
+    plan = with_package_changes(plan, undone, context.hosts)
+    write_plan(run, plan)
+    values = package_rollback_vars(plan)
+    run.event("packages", changed={step.host: step.packages for step in plan.hosts})
+    if not values:
+        return
+    for host, host_values in values.items():
+        executor.set_host_values(host, host_values)
+    run_play(context, run, executor, Play.ROLLBACK_PACKAGES, {})

@@ -1,0 +1,24 @@
+"""Where the product lives on an app host, and what its service is called: one answer for
+the variables handed to the roles and for the rollback plan that reads the live release."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deployer.spec.environment import Environment
+
+#: The product role's record of a release's artifact and version, inside each release.
+RELEASE_MARKER = "WEB-INF/deployer-release.json"
+
+
+@dataclass(frozen=True)
+class ProductLayout:
+    root: str  # releases/, current and shared/ live here
+    context_path: str
+    service: str  # the application server's systemd unit
+
+
+def product_layout(env: Environment) -> ProductLayout:
+    tomcat = env.middleware.tomcat
+    major = (tomcat.version if tomcat else "10").split(".")[0]
+    return ProductLayout(f"/opt/{env.product.name}", env.product.context_path, f"tomcat{major}")
