@@ -1,13 +1,13 @@
-"""Fixtures for the rule tests (helpers live in checks_helpers.py, importable by name)."""
+"""Fixtures for the rule tests (helpers live in tests/support/checks.py)."""
 
 from __future__ import annotations
 
 import pytest
-from checks_helpers import example, probe_facts
 
 from deployer.facts import HostFacts
 from deployer.spec.environment import Environment
 from deployer.spec.matrix import SupportMatrix
+from tests.support.checks import example, probe_facts
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from checks_helpers import WHEN, example
 
 from deployer.checks import (
     Acceptance,
@@ -17,6 +16,7 @@ from deployer.checks import (
     evaluate,
 )
 from deployer.facts import HostFacts
+from tests.support.checks import WHEN, example
 
 
 @pytest.mark.parametrize(

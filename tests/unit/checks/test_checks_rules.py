@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from checks_helpers import example
 
 from deployer.checks import Status, ports, resources, system
 from deployer.checks import os as os_checks
@@ -11,6 +10,7 @@ from deployer.checks.context import HostContext
 from deployer.checks.database import mysql_privileges
 from deployer.checks.model import CheckResult
 from deployer.facts import HostFacts, Listener, NofileLimit, TimeSync
+from tests.support.checks import example
 
 
 def _ctx(facts: HostFacts, host: str = "app1", **spec_patch: object) -> HostContext:

@@ -4,50 +4,20 @@ A scenario starts from the example spec and matrix (``spec``/``matrix`` deep-mer
 into them) and gives each host the facts of a real probe output (``probe``), optionally
 changed: ``os_release`` takes an os.release fixture case, ``set`` replaces HostFacts fields
 (JSON), ``add_listeners`` appends listening sockets. It then lists the statuses expected
-per host and check id, and the exact set of blocking results (``CHECK_ID@HOST``).
+per host and check id, and the exact set of blocking results (``CHECK_ID@HOST``). The
+scenarios' fixup scripts are read by real shells in tests/tools/test_fixup_scripts_in_shells.py.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from checks_helpers import FIXTURES, WHEN, example, fact_fixture, probe_facts
 
-from deployer.checks import Acceptance, CheckReport, evaluate, fixup_script
-from deployer.facts import DatabaseFacts, HostFacts
-
-SCENARIOS = FIXTURES / "checks" / "scenarios"
-
-
-def _host_facts(spec: dict[str, Any]) -> HostFacts | None:
-    if spec.get("probe") is None:
-        return None
-    data = probe_facts(spec["probe"]).to_dict()
-    if "os_release" in spec:
-        data["os"] = fact_fixture("os.release", spec["os_release"])
-    data.update(spec.get("set", {}))
-    data["listening"] = [*(data["listening"] or []), *spec.get("add_listeners", [])]
-    return HostFacts.from_dict(data)
-
-
-def run(case: dict[str, Any]) -> CheckReport:
-    env, matrix = example(case.get("spec"), case.get("matrix"))
-    facts = {name: _host_facts(spec) for name, spec in case.get("hosts", {}).items()}
-    db = case.get("db")
-    return evaluate(
-        env,
-        matrix,
-        facts,
-        DatabaseFacts.from_dict(db) if db else None,
-        case.get("unreachable", {}),
-        db_error=case.get("db_error"),
-        acceptances=[Acceptance.from_dict(a) for a in case.get("acceptances", [])],
-        generated_at=WHEN,
-    )
+from deployer.checks import CheckReport
+from tests.support.checks import SCENARIOS, run_scenario
 
 
 def _scenarios() -> list[Any]:
@@ -57,7 +27,7 @@ def _scenarios() -> list[Any]:
 @pytest.mark.parametrize("path", _scenarios())
 def test_scenario(path: Path) -> None:
     case = json.loads(path.read_text(encoding="utf-8"))
-    report = run(case)
+    report = run_scenario(case)
     for host, checks in case.get("expect", {}).items():
         host_report = report.host(host)
         assert host_report is not None, f"no report for {host}"
@@ -81,19 +51,7 @@ def test_scenario(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", _scenarios())
-def test_scenario_report_round_trips_and_fixups_parse(path: Path, tmp_path: Path) -> None:
-    case = json.loads(path.read_text(encoding="utf-8"))
-    report = run(case)
+def test_scenario_report_round_trips(path: Path) -> None:
+    report = run_scenario(json.loads(path.read_text(encoding="utf-8")))
     text = json.dumps(report.to_dict(), ensure_ascii=False)
     assert CheckReport.from_dict(json.loads(text)) == report
-    engine = case.get("spec", {}).get("database", {}).get("engine", "mariadb")
-    for host in report.hosts:
-        script = fixup_script(host, engine)
-        if script is None:
-            continue
-        target = tmp_path / f"{host.host}.sh"
-        target.write_text(script, encoding="utf-8")
-        checked = subprocess.run(
-            ["sh", "-n", str(target)], capture_output=True, text=True, check=False
-        )
-        assert checked.returncode == 0, checked.stderr

@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from checks_helpers import FIXTURES
 from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import Version
 
 from deployer.checks import versions
+from tests.support.checks import FIXTURES
 
 CASES = FIXTURES / "checks" / "versions"
 

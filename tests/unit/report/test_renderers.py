@@ -1,69 +1,26 @@
-"""The three renderings of one report: terminal table, JSON, and the signable HTML page."""
+"""The three renderings of one report: terminal table, JSON, and the signable HTML page (drawn
+in a real browser in tests/tools/test_report_in_chromium.py)."""
 
 from __future__ import annotations
 
 import io
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from deployer.checks import Acceptance, CheckReport, CheckResult, HostReport, Status
+from deployer.checks import Acceptance, CheckReport, HostReport, Status
 from deployer.checks.acceptance import apply_acceptances
 from deployer.report.html import render_html
 from deployer.report.jsonout import render_json
 from deployer.report.text import render_text
-from tests.support.chromium import chromium, png_size, render
-
-
-def _result(check_id: str, status: Status, observed: str = "x", host: str = "app1") -> CheckResult:
-    return CheckResult(
-        check_id=check_id,
-        host=host,
-        title=f"title {check_id}",
-        title_zh=f"标题 {check_id}",
-        status=status,
-        observed=observed,
-        required="y",
-        remediation=f"fix {check_id}",
-        remediation_zh=f"处理 {check_id}",
-        blocking=status is Status.FAIL,
-    )
+from tests.support.check_reports import result, sample_report
 
 
 @pytest.fixture
 def report() -> CheckReport:
-    app1 = HostReport(
-        host="app1",
-        address="10.0.0.1",
-        roles=("web", "app"),
-        reachable=True,
-        results=(
-            _result("os.version", Status.PASS),
-            _result("port.free:8080", Status.FAIL, "java (pid 812) <listening>"),
-            _result("memory.total", Status.FAIL, "1024 MB"),
-            _result("time.zone", Status.WARN, "Etc/UTC"),
-        ),
-    )
-    db1 = HostReport(
-        host="db1",
-        address="10.0.0.2",
-        roles=("db",),
-        reachable=False,
-        error="host-key: Host key verification failed.",
-    )
-    bare = CheckReport(
-        customer="华东精密机械有限公司",
-        environment="production",
-        product="sample-erp",
-        product_version="1.0",
-        generated_at=datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc),
-        hosts=(app1, db1),
-    )
-    accepted = Acceptance(check_id="memory.total", host="app1", reason="客户确认：下月扩容")
-    return apply_acceptances(bare, [accepted])
+    return sample_report()
 
 
 def test_text_lists_failures_first_and_the_verdict(report: CheckReport) -> None:
@@ -84,13 +41,13 @@ HOSTILE_REASON = "[/x] <script>alert(1)</script> [bold]下月扩容"
 
 
 def hostile_report() -> CheckReport:
-    taken = _result("port.free:8080", Status.FAIL, f"listening: 0.0.0.0:8080 ({HOSTILE_PROCESS})")
+    taken = result("port.free:8080", Status.FAIL, f"listening: 0.0.0.0:8080 ({HOSTILE_PROCESS})")
     app1 = HostReport(
         host="app1",
         address="10.0.0.1",
         roles=("web", "app"),
         reachable=True,
-        results=(taken, _result("memory.total", Status.FAIL, "1024 MB")),
+        results=(taken, result("memory.total", Status.FAIL, "1024 MB")),
     )
     db1 = HostReport(
         host="db1", address="10.0.0.2", roles=("db",), reachable=False, error=HOSTILE_PROCESS
@@ -136,43 +93,3 @@ def test_json_carries_the_model_and_the_summary(report: CheckReport) -> None:
 def test_html_escapes_what_hosts_report(report: CheckReport) -> None:
     page = render_html(report, "en")
     assert "<listening>" not in page and "&lt;listening&gt;" in page
-
-
-@pytest.mark.parametrize(
-    ("lang", "expected"),
-    [
-        (
-            "en",
-            [
-                "Pre-installation compatibility report",
-                "Accepted risks",
-                "Customer representative",
-                "fix port.free:8080",
-                "Unreachable",
-            ],
-        ),
-        (
-            "zh",
-            [
-                "安装前环境兼容性检查报告",
-                "已接受的风险",
-                "客户代表",
-                "处理 port.free:8080",
-                "无法连接",
-                "标题 memory.total",
-            ],
-        ),
-    ],
-)
-def test_html_renders_in_chromium_in_both_languages(
-    report: CheckReport, tmp_path: Path, lang: str, expected: list[str]
-) -> None:
-    page = tmp_path / f"report-{lang}.html"
-    page.write_text(render_html(report, lang), encoding="utf-8")  # type: ignore[arg-type]
-    if chromium() is None:
-        pytest.skip("chromium is not installed (scripts/setup.sh installs it)")
-    png = tmp_path / f"report-{lang}.png"
-    text = render(page, png, height=1600)
-    assert png_size(png) == (1200, 1600) and png.stat().st_size > 20_000
-    for phrase in ["华东精密机械有限公司", "客户确认：下月扩容", *expected]:
-        assert phrase in text, phrase

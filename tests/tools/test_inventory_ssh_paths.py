@@ -22,7 +22,7 @@ from deployer.executors.ansible.variables import dump
 from deployer.spec import load_environment
 from deployer.transport.ssh import SshOptions, SshTarget, ssh_argv
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 FILES = REPO / "tests" / "fixtures" / "spec-invalid" / "_files"
 #: A folder name ssh would split at the blank and expand at the '%', with a quote in it.
 ODD_FOLDER = 'site 100%h "q"'

@@ -1,4 +1,5 @@
-"""Inputs for the rule tests: the example spec and matrix, and real probe outputs."""
+"""Inputs for the check tests: the example spec and matrix, real probe outputs, and the scans
+of the scenario fixtures."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from typing import Any
 
 import yaml
 
-from deployer.facts import HostFacts, parse_probe
+from deployer.checks import Acceptance, CheckReport, evaluate
+from deployer.facts import DatabaseFacts, HostFacts, parse_probe
 from deployer.spec.environment import Environment
 from deployer.spec.matrix import SupportMatrix
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 FIXTURES = REPO / "tests" / "fixtures"
 WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -49,3 +51,34 @@ def probe_facts(name: str) -> HostFacts:
 def fact_fixture(fact_id: str, case: str) -> Any:
     path = FIXTURES / "facts" / fact_id / f"{case}.json"
     return json.loads(path.read_text(encoding="utf-8"))["expected"]
+
+
+SCENARIOS = FIXTURES / "checks" / "scenarios"
+
+
+def _host_facts(spec: dict[str, Any]) -> HostFacts | None:
+    if spec.get("probe") is None:
+        return None
+    data = probe_facts(spec["probe"]).to_dict()
+    if "os_release" in spec:
+        data["os"] = fact_fixture("os.release", spec["os_release"])
+    data.update(spec.get("set", {}))
+    data["listening"] = [*(data["listening"] or []), *spec.get("add_listeners", [])]
+    return HostFacts.from_dict(data)
+
+
+def run_scenario(case: dict[str, Any]) -> CheckReport:
+    """The scan of one tests/fixtures/checks/scenarios case (see test_checks_scenarios.py)."""
+    env, matrix = example(case.get("spec"), case.get("matrix"))
+    facts = {name: _host_facts(spec) for name, spec in case.get("hosts", {}).items()}
+    db = case.get("db")
+    return evaluate(
+        env,
+        matrix,
+        facts,
+        DatabaseFacts.from_dict(db) if db else None,
+        case.get("unreachable", {}),
+        db_error=case.get("db_error"),
+        acceptances=[Acceptance.from_dict(a) for a in case.get("acceptances", [])],
+        generated_at=WHEN,
+    )
