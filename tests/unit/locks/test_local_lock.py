@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -23,7 +24,8 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def dead_pid() -> int:
-    process = subprocess.Popen(["true"])
+    # A pid that has surely exited; this interpreter, so that no other program is needed.
+    process = subprocess.Popen([sys.executable, "-c", ""])
     process.wait()
     return process.pid
 

@@ -1,4 +1,5 @@
-"""The deploy lock on a host: the lock scripts run for real with sh, on a local folder."""
+"""The deploy lock on a host: the lock scripts run for real with sh, on a local folder (the
+host is this machine, reached without SSH)."""
 
 from __future__ import annotations
 
