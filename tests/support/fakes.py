@@ -130,15 +130,26 @@ class FakeCursor:
         return
 
 
+#: A MySQL server with no schema yet: locks are granted, counts and sizes are zero.
+EMPTY_SERVER: list[tuple[str, Any]] = [
+    (r"GET_LOCK|RELEASE_LOCK", [(1,)]),
+    (r"SELECT COUNT\(\*\)|SELECT COALESCE", [(0,)]),
+    (r"SELECT VERSION\(\)", [("10.11.6-MariaDB",)]),
+]
+
+
 @dataclass
 class FakeDatabase:
-    """``Database`` with one recording cursor; ``sessions`` counts how often it was asked."""
+    """``Database`` with one recording cursor; ``sessions`` counts how often it was asked.
+    Rules are (pattern, answer) pairs tried in order, before those of an empty server."""
 
     rules: list[tuple[str, Any]] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
     selected: list[str] = field(default_factory=list)
     sessions: int = 0
     unavailable: BaseException | None = None
+    host: str = "10.20.30.21"  # where the connection went, as a driver's connection says
+    port: int = 3306
 
     @contextmanager
     def session(self) -> Iterator[Any]:
@@ -148,7 +159,7 @@ class FakeDatabase:
         yield self
 
     def cursor(self) -> FakeCursor:
-        return FakeCursor(self.rules, self.log)
+        return FakeCursor([*self.rules, *EMPTY_SERVER], self.log)
 
     def select_db(self, db: str) -> None:
         self.selected.append(db)

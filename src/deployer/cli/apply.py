@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.events import JsonEvents, add_json_argument
 from deployer.cli.io import Streams
 from deployer.cli.progress import task_progress
 from deployer.errors import ExitCode, UsageError
@@ -61,6 +62,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="PLAN",
         help="apply only if this saved plan still matches the spec and hosts",
     )
+    add_json_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -91,7 +93,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         allow_irreversible=args.allow_irreversible,
     )
     journal = Journal(target.journal_root, Redactor())
-    progress = task_progress(streams, journal.redact)
+    events = JsonEvents(streams, "apply", journal.redact) if args.json_events else None
+    progress = events.progress if events else task_progress(streams, journal.redact)
     # One context for the lock, the apply and an --atomic rollback: one connection per host.
     with open_context(target.loaded, journal, progress) as context:
         context.refuse_unsupported_target()
@@ -105,15 +108,19 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         ):
             outcome = run_apply(context, options)
             _print_recap(streams, outcome.recap)
+            code = int(outcome.exit_code)
             if outcome.failure:
                 streams.error(f"apply failed: {outcome.failure}")
                 if args.atomic and _changed_anything(outcome):
-                    return _roll_back(context, outcome.run_id, streams)
+                    code = _roll_back(context, outcome.run_id, streams)
+    if events is not None:
+        events.recap(outcome.recap)
+        events.status(outcome.run_id, code, outcome.failure)
     streams.say(
         f"run {outcome.run_id}: deployer show {args.spec} {outcome.run_id}"
         + (" --lab" if args.lab else "")
     )
-    return outcome.exit_code
+    return code
 
 
 #: A saved plan is a list of steps, not a data set: anything larger is not one.

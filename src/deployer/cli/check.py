@@ -65,7 +65,7 @@ def _acceptances(args: argparse.Namespace) -> list[Acceptance]:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
-    from deployer.journal import Journal, Redactor
+    from deployer.journal import Journal, Redactor, records
     from deployer.report.text import render_text
     from deployer.run.check import scan
     from deployer.run.context import open_context
@@ -85,10 +85,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     for acceptance in outcome.report.unused_acceptances:
         streams.error(f"warning: --accept {acceptance} matched no failing or warning check")
     for host in sorted(outcome.fixups):
-        streams.say(
-            f"fixup script for {host}: {record.path / f'fixup-{host}.sh'} (review, then run "
-            "it on the host yourself)"
-        )
+        script = record.path / records.fixup_script(host)
+        streams.say(f"fixup script for {host}: {script} (review, then run it on the host yourself)")
     streams.detail(f"run {record.id} recorded in {record.path}")
     return outcome.exit_code
 

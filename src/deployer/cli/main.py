@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from deployer import __version__
 from deployer.cli import apply, check, lab, plan, rollback, runs, schema, validate
+from deployer.cli.events import JsonEvents
 from deployer.cli.io import Streams
 from deployer.errors import DeployerError, ExitCode
 from deployer.spec.problems import SpecError
@@ -94,17 +95,26 @@ def _dispatch(args: argparse.Namespace, streams: Streams) -> int:
     except SpecError as exc:
         for problem in exc.problems:
             streams.error(str(problem))
+        _json_status(args, streams, exc.exit_code, "; ".join(str(p) for p in exc.problems))
         return exc.exit_code
     except DeployerError as exc:
         streams.error(f"error: {exc}")
+        _json_status(args, streams, exc.exit_code, str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         streams.error("interrupted")
+        _json_status(args, streams, ExitCode.INTERRUPTED, "interrupted")
         return ExitCode.INTERRUPTED
     except Exception:
         log = _write_debug_log()
         streams.error(f"internal error: this is a bug in deployer; details in {log}")
         return ExitCode.INTERNAL_ERROR
+
+
+def _json_status(args: argparse.Namespace, streams: Streams, code: int, error: str) -> None:
+    """With --json, a command that ends on an error still ends its stream with a status."""
+    if getattr(args, "json_events", False):
+        JsonEvents(streams, str(args.command), str).status(None, int(code), error)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

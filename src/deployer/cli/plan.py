@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.events import JsonEvents, add_json_argument
 from deployer.cli.io import Streams
 from deployer.cli.outputs import check_output, write_output
 from deployer.errors import ExitCode
@@ -26,6 +28,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     add_spec_arguments(parser)
     parser.add_argument("--out", type=Path, metavar="PLAN", help="save the plan (JSON)")
+    add_json_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -43,9 +46,12 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             streams.detail(f"== {stage}")
 
     journal = Journal(target.journal_root, Redactor())
-    with open_context(target.loaded, journal, progress) as context:
+    events = JsonEvents(streams, "plan", journal.redact) if args.json_events else None
+    with open_context(target.loaded, journal, events.progress if events else progress) as context:
         context.refuse_unsupported_target()
         plan = make_plan(context, ApplyOptions(limit=target.limit))
+    if events is not None:
+        events.emit("plan", plan=json.loads(journal.redact(plan.model_dump_json())))
     streams.say(
         f"plan {plan.run_id}: {plan.product} {plan.version} for {plan.customer} / "
         f"{plan.environment}",
@@ -65,6 +71,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.out:
         write_output(args.out, plan.model_dump_json(indent=2), "--out")
         streams.say(f"saved: {args.out} (deployer apply {args.spec} --plan {args.out})")
+    if events is not None:
+        events.status(plan.run_id, ExitCode.OK)
     return ExitCode.OK
 
 

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.events import JsonEvents, add_json_argument
 from deployer.cli.io import Streams
 from deployer.cli.progress import task_progress
 from deployer.errors import ExitCode, UsageError
@@ -31,6 +32,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="break the environment's deploy lock if its holder is no longer running",
     )
+    add_json_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -51,7 +53,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         undone = journal.get(args.run_id)
         if undone.meta().get("kind") != "apply":
             raise UsageError(f"run {undone.id} is a {undone.meta().get('kind')} run, not an apply")
-    progress = task_progress(streams, journal.redact)
+    events = JsonEvents(streams, "rollback", journal.redact) if args.json_events else None
+    progress = events.progress if events else task_progress(streams, journal.redact)
     # One connection per host for the lock and the whole rollback: the product is down meanwhile.
     with open_context(target.loaded, journal, progress) as context:
         context.refuse_unsupported_target()
@@ -59,19 +62,25 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         with environment_lock(
             context.hosts, product, journal.root, "rollback", break_stale=args.break_lock
         ):
-            code = rollback(context, undone, streams)
+            code = rollback(context, undone, streams, events)
     streams.say(f"deployer runs {args.spec}" + (" --lab" if args.lab else ""))
     return code
 
 
-def rollback(context: RunContext, undone: Run, streams: Streams) -> int:
-    """Run the rollback of ``undone`` with live progress; its exit code (0 or ROLLBACK_FAILED)."""
+def rollback(
+    context: RunContext, undone: Run, streams: Streams, events: JsonEvents | None = None
+) -> int:
+    """Run the rollback of ``undone`` with live progress; its exit code (0 or ROLLBACK_FAILED).
+    With ``events`` (--json), the rollback's own status is one more event."""
     from deployer.run.rollback import run_rollback
 
     streams.say(f"rolling back run {undone.id}", style="bold")
     outcome = run_rollback(context, undone)
+    code = int(ExitCode.ROLLBACK_FAILED) if outcome.failure else int(ExitCode.OK)
+    if events is not None:
+        events.status(outcome.run_id, code, outcome.failure)
     if outcome.failure:
         streams.error(f"rollback failed: {outcome.failure}")
-        return int(ExitCode.ROLLBACK_FAILED)
+        return code
     streams.say(f"run {outcome.run_id}: rolled back {undone.id}", style="green")
-    return int(ExitCode.OK)
+    return code

@@ -15,7 +15,6 @@ of older runs (and people browsing a journal) rely on, so no module spells them 
                    ansible-facts.json    Ansible's fact cache after the run
                    fixup-<host>.sh       a scan's suggested fixes, never run by deployer
                    dump-<schema>.sql     a schema's dump before migrating (not redacted)
-                   known_hosts-<digest>  the host keys the spec pins, for ssh and Ansible
 """
 
 from __future__ import annotations
@@ -44,7 +43,3 @@ def dump_file(schema: str) -> str:
     """The dump of ``schema``; the caller makes sure the name is a plain identifier."""
     return f"dump-{schema}.sql"
 
-
-def known_hosts(digest: str) -> str:
-    """The host keys a spec pins, named by their digest (one file per set of keys)."""
-    return f"known_hosts-{digest}"

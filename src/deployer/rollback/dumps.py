@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from deployer.errors import DeployerError, ExitCode
-from deployer.journal import Run
+from deployer.journal import Run, records
 from deployer.rollback.model import SchemaStep
 from deployer.transport.hosts import Hosts
 from deployer.transport.stream import digest_of
@@ -39,7 +39,7 @@ def plain_schema_name(schema: str) -> str:
 
 def dump_name(schema: str) -> str:
     """The dump's file in the run folder."""
-    return f"dump-{plain_schema_name(schema)}.sql"
+    return records.dump_file(plain_schema_name(schema))
 
 
 def take_dump(hosts: Hosts, schema: SchemaStep, run: Run) -> SchemaStep:

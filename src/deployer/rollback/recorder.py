@@ -15,8 +15,8 @@ import logging
 from dataclasses import replace
 
 from deployer.errors import DeployerError, ExitCode
-from deployer.journal import Journal, Run
-from deployer.journal.runs import JournalDamaged, read_json
+from deployer.journal import Journal, Run, records
+from deployer.journal.runs import read_json
 from deployer.plan.stages import Stage
 from deployer.rollback.dumps import take_dump
 from deployer.rollback.model import RollbackPlan, irreversible, observe
@@ -35,7 +35,7 @@ from deployer.transport.mysql import Database
 
 log = logging.getLogger(__name__)
 
-ROLLBACK_JSON, ROLLBACK_MD = "rollback.json", "rollback.md"
+ROLLBACK_JSON, ROLLBACK_MD = records.ROLLBACK_PLAN, records.ROLLBACK_TEXT
 
 
 class NoRollbackPlan(DeployerError):
@@ -131,9 +131,7 @@ def load_plan(run: Run) -> RollbackPlan:
     path = run.path / ROLLBACK_JSON
     if not path.is_file():
         raise NoRollbackPlan(f"run {run.id} has no rollback plan ({path} is missing)")
-    try:
-        plan = RollbackPlan.from_json(read_json(path))
-    except (KeyError, TypeError, AttributeError) as exc:
-        # Hand-edited, or written by another version: refuse it rather than undo half a run.
-        raise JournalDamaged(f"{path}: not a rollback plan deployer wrote ({exc!r})") from exc
+    # Hand-edited, or written by another version: refused naming the field (JournalDamaged)
+    # rather than undoing half a run.
+    plan = RollbackPlan.from_json(read_json(path), str(path))
     return observe(plan, run.events())

@@ -14,7 +14,7 @@ from typing import Any
 
 from deployer.errors import DeployerError
 from deployer.facts.packages import PACKAGES_SH, parse_packages
-from deployer.journal import Journal, Run, RunStatus
+from deployer.journal import Journal, Run, RunStatus, records
 from deployer.journal.runs import JournalDamaged, read_json
 from deployer.migrations import destructive_statements
 from deployer.migrations import mysql as mysql_setup
@@ -31,7 +31,7 @@ from deployer.transport.mysql import Database
 
 log = logging.getLogger(__name__)
 
-PACKAGES_BEFORE = "packages-before.json"  # per host, every package and version before the run
+PACKAGES_BEFORE = records.PACKAGES_BEFORE  # per host, every package and version before the run
 NO_PACKAGE_MANAGER = 3  # PACKAGES_SH's exit code on a host with neither dpkg nor rpm
 
 

@@ -18,7 +18,7 @@ from deployer.facts.dbquery import (
 )
 from deployer.facts.model import HostFacts
 from deployer.facts.probe import build_probe, matrix_disk_paths, parse_probe
-from deployer.journal import Run
+from deployer.journal import Run, records
 from deployer.report.jsonout import render_json
 from deployer.run.context import RunContext, database_sessions
 from deployer.run.lifecycle import run_lifecycle
@@ -70,8 +70,8 @@ def scan(context: RunContext, acceptances: Sequence[Acceptance] = ()) -> tuple[R
     with run_lifecycle(run, context.redact) as ending:
         outcome = run_check(context, acceptances)
         for host, script in outcome.fixups.items():
-            run.record(f"fixup-{host}.sh", script)
-        run.record("report.json", render_json(outcome.report))
+            run.record(records.fixup_script(host), script)
+        run.record(records.REPORT, render_json(outcome.report))
         ending.exit_code = outcome.exit_code
     return run, outcome
 

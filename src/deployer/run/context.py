@@ -14,7 +14,7 @@ from typing import Any
 
 from deployer.executors.ansible.executor import AnsibleExecutor
 from deployer.executors.base import ExecutionOptions, Executor, TaskEvent, require_ansible_target
-from deployer.journal import Journal, Run
+from deployer.journal import Journal, Run, records
 from deployer.run.secrets import RunSecrets, resolve_secrets
 from deployer.run.targets import ssh_targets
 from deployer.spec import LoadedEnvironment
@@ -101,7 +101,7 @@ class RunContext:
 
     def record_inputs(self, run: Run, executor: Executor) -> None:
         """The spec and what the executor was given, in the run's journal."""
-        run.record("spec.yml", self.loaded.path.read_text(encoding="utf-8"))
+        run.record(records.SPEC, self.loaded.path.read_text(encoding="utf-8"))
         for name, text in executor.records().items():
             run.record(name, text)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.base import Executor
 from deployer.facts.model import HostFacts
-from deployer.journal import Run
+from deployer.journal import Run, records
 from deployer.migrations.stage import pending_migrations, schema_migrations
 from deployer.plan.fingerprint import facts_fingerprint, files_fingerprint
 from deployer.plan.model import Plan
@@ -68,7 +68,7 @@ def make_plan(context: RunContext, options: ApplyOptions) -> Plan:
     run = context.journal.start("plan", loaded.path, product_version=loaded.env.product.version)
     with run_lifecycle(run, context.redact):
         facts = current_facts(context)
-        run.record("facts.json", {name: f.to_dict() for name, f in facts.items()})
+        run.record(records.FACTS, {name: f.to_dict() for name, f in facts.items()})
         pending, notes = _pending(context)
         executor = context.executor(run, options.execution(check=True))
         context.record_inputs(run, executor)
@@ -90,7 +90,7 @@ def make_plan(context: RunContext, options: ApplyOptions) -> Plan:
             rollback=render_markdown(rollback, preview=True),
             irreversible=tuple(irreversible(rollback)),
         )
-        run.record("plan.json", json.loads(plan.model_dump_json()))
+        run.record(records.PLAN, json.loads(plan.model_dump_json()))
     return plan
 
 

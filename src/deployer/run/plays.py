@@ -7,11 +7,11 @@ from typing import Any
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.base import Executor, HostRecap, Play, TaskEvent
-from deployer.journal import Run
+from deployer.journal import Run, records
 from deployer.run.context import RunContext
 
-ANSIBLE_FACTS = "ansible-facts.json"  # the facts the run gathered, for a rollback of it
-RECAP = "recap.json"
+ANSIBLE_FACTS = records.ANSIBLE_FACTS  # the facts the run gathered, for a rollback of it
+RECAP = records.RECAP
 
 Recap = dict[str, HostRecap]
 

@@ -13,6 +13,7 @@ from deployer.executors.ansible.inventory import build_inventory
 from deployer.executors.ansible.runner import PlaybookRun, describe, run_playbook
 from deployer.executors.ansible.variables import dump, extra_vars, host_vars
 from deployer.executors.base import ExecutionOptions, Executor, OnTask, Play, PlayResult
+from deployer.journal import records
 from deployer.spec import LoadedEnvironment
 from deployer.transport.ssh import SshTarget
 
@@ -73,7 +74,7 @@ class AnsibleExecutor(Executor):
         return PlayResult(name, result.ok, result.recap, result.status, result.rc, failure)
 
     def records(self) -> Mapping[str, str]:
-        return {"variables.yml": dump(self.variables), "inventory.yml": dump(self.inventory)}
+        return {records.VARIABLES: dump(self.variables), records.INVENTORY: dump(self.inventory)}
 
     def set_host_values(self, host: str, values: Mapping[str, Any]) -> None:
         self.inventory["all"]["hosts"].get(host, {}).update(values)

@@ -1,0 +1,195 @@
+"""One context per command: an apply builds its SSH targets and writes its pinned host keys
+once, whatever its lock, its rollback plan, its stages and an --atomic rollback ask of the
+hosts; a plan or a scan that fails ends ``failed`` in the journal; a target no executor
+supports is refused before anything is locked or run."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deployer.errors import ExitCode
+from deployer.executors.base import Play
+from deployer.run import context as context_module
+from deployer.run import targets as targets_module
+from deployer.transport import knownhosts
+from deployer.transport.hosts import SshHosts
+from deployer.transport.result import Failure
+from tests.support.fakes import FakeDatabase, FakeExecutor, FakeHosts
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "huadong-production.yml"
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPw8YdGmJ3Yk6hRcdLYiXnKjOv3D3pZf3cA0lN7V0Qm1"
+
+Cli = Callable[[list[str]], Any]
+
+
+def pinned_spec(folder: Path, *, target: str = "") -> Path:
+    """The example, in ``folder``, with both hosts' keys pinned (and another target)."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("    roles: [web, app]\n", f"    roles: [web, app]\n    host_key: {KEY}\n")
+    text = text.replace("    roles: [db]\n", f"    roles: [db]\n    host_key: {KEY}\n")
+    text = text.replace(
+        "matrix: sample-erp-matrix.yml", f"matrix: {EXAMPLE.parent}/sample-erp-matrix.yml"
+    )
+    text = text.replace("artifact: sample-erp/", f"artifact: {EXAMPLE.parent}/sample-erp/")
+    text = text.replace("migrations: sample-erp/", f"migrations: {EXAMPLE.parent}/sample-erp/")
+    text = text.replace("templates: sample-erp/", f"templates: {EXAMPLE.parent}/sample-erp/")
+    spec = folder / "env.yml"
+    if target:
+        text = text.replace("target:\n  type: ansible\n", target)
+    spec.write_text(text, encoding="utf-8")
+    return spec
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    """Wrap ``module.name`` wherever deployer imported it; the list grows by one per call."""
+    calls: list[int] = []
+    original = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    for loaded in list(sys.modules.values()):
+        if getattr(loaded, "__name__", "").startswith("deployer") and (
+            getattr(loaded, name, None) is original
+        ):
+            monkeypatch.setattr(loaded, name, counted)
+    return calls
+
+
+@pytest.fixture
+def fake_world(monkeypatch: pytest.MonkeyPatch) -> FakeExecutor:
+    """Hosts, database and executor are fakes; the context around them is the real one."""
+    hosts = FakeHosts(("app1", "db1"))
+    for method in ("run_on", "run_everywhere", "run_to_file", "run_from_file"):
+        monkeypatch.setattr(SshHosts, method, getattr(hosts, method).__func__)
+    monkeypatch.setattr(SshHosts, "answers", hosts.answers, raising=False)
+    monkeypatch.setattr(SshHosts, "log", hosts.log, raising=False)
+    monkeypatch.setattr(SshHosts, "files", hosts.files, raising=False)
+    monkeypatch.setattr(SshHosts, "sent", hosts.sent, raising=False)
+    monkeypatch.setattr(SshHosts, "_result", FakeHosts._result, raising=False)
+    hosts.answer("deployer-lock", (0, "lock: taken\n"))
+    executor = FakeExecutor(fail={Play.RELEASE})
+    monkeypatch.setattr(context_module.ExecutorFactory, "__call__", lambda *a, **k: executor)
+    database = FakeDatabase()
+    monkeypatch.setattr(context_module, "database_sessions", lambda *args: database)
+    monkeypatch.setenv("HUADONG_DB_ADMIN_PASSWORD", "admin-pw")
+    monkeypatch.setenv("HUADONG_DB_APP_PASSWORD", "app-pw")
+    return executor
+
+
+def test_one_apply_builds_its_targets_and_writes_known_hosts_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli: Cli, fake_world: FakeExecutor
+) -> None:
+    builds = count_calls(monkeypatch, targets_module, "ssh_targets")
+    writes = count_calls(monkeypatch, knownhosts, "write_known_hosts")
+    spec = pinned_spec(tmp_path)
+    done = cli(["apply", str(spec), "-y", "--atomic", "--journal", str(tmp_path / "runs")])
+    assert done.code == ExitCode.APPLY_FAILED_ROLLED_BACK, done.err
+    plays = [play for play, _ in fake_world.plays]
+    assert plays == [
+        Play.DATABASE_SERVER,
+        Play.MIDDLEWARE,
+        Play.RELEASE,
+        Play.ROLLBACK,
+    ]
+    assert (len(builds), len(writes)) == (1, 1)
+
+
+def runs_of(cli: Cli, spec: Path, journal: Path) -> list[dict[str, Any]]:
+    done = cli(["runs", str(spec), "--journal", str(journal), "--json"])
+    assert done.code == 0, done.err
+    return list(json.loads(done.out))
+
+
+def test_a_plan_whose_host_is_unreachable_ends_failed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli: Cli, fake_world: FakeExecutor
+) -> None:
+    SshHosts.answers.append(("sh -s", Failure.UNREACHABLE))  # type: ignore[attr-defined]
+    spec = pinned_spec(tmp_path)
+    done = cli(["plan", str(spec), "--journal", str(tmp_path / "runs")])
+    assert done.code == ExitCode.HOST_UNREACHABLE, done.err
+    (run,) = runs_of(cli, spec, tmp_path / "runs")
+    assert (run["kind"], run["status"], run["exit_code"]) == ("plan", "failed", 5)
+
+
+def test_a_scan_that_cannot_reach_a_host_ends_failed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli: Cli, fake_world: FakeExecutor
+) -> None:
+    SshHosts.answers.append(("sh -s", Failure.UNREACHABLE))  # type: ignore[attr-defined]
+    spec = pinned_spec(tmp_path)
+    done = cli(["check", str(spec), "--journal", str(tmp_path / "runs")])
+    assert done.code == ExitCode.HOST_UNREACHABLE, done.err
+    (run,) = runs_of(cli, spec, tmp_path / "runs")
+    assert (run["kind"], run["status"], run["exit_code"]) == ("check", "failed", 5)
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "rollback"])
+def test_a_kubernetes_target_is_refused_not_run_with_ansible(
+    tmp_path: Path, cli: Cli, fake_world: FakeExecutor, command: str
+) -> None:
+    target = "target:\n  type: kubernetes\n  context: prod\n  namespace: erp\n"
+    spec = pinned_spec(tmp_path, target=target)
+    extra = ["-y"] if command == "apply" else ["--last"] if command == "rollback" else []
+    journal = tmp_path / "runs"
+    if command == "rollback":  # an apply to undo, as an older deployer may have recorded one
+        (journal / "20261201-000000-abcd").mkdir(parents=True)
+        meta = {
+            "id": "20261201-000000-abcd",
+            "kind": "apply",
+            "status": "failed",
+            "started": "2026-12-01T00:00:00+00:00",
+        }
+        (journal / "20261201-000000-abcd" / "meta.json").write_text(json.dumps(meta))
+    done = cli([command, str(spec), *extra, "--journal", str(journal)])
+    assert done.code == ExitCode.INVALID_SPEC, done.err
+    assert f"{spec}:" in done.err and "target.type: kubernetes" in done.err
+    assert fake_world.plays == []
+    assert not (journal / "deploy.lock").exists()
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """Every stdout line is one JSON object (newline-delimited JSON, nothing else)."""
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_apply_json_is_one_event_per_line_ending_with_the_status(
+    tmp_path: Path, cli: Cli, fake_world: FakeExecutor
+) -> None:
+    spec = pinned_spec(tmp_path)
+    done = cli(["apply", str(spec), "-y", "--json", "--journal", str(tmp_path / "runs")])
+    assert done.code == ExitCode.APPLY_FAILED, done.err
+    events = json_lines(done.out)
+    assert {e["command"] for e in events} == {"apply"}
+    stages = [e["stage"] for e in events if e["type"] == "stage"]
+    assert stages == ["database server", "schemas and migrations", "middleware", "release"]
+    assert [e["host"] for e in events if e["type"] == "recap"] == ["app1"]
+    last = events[-1]
+    assert (last["type"], last["status"], last["exit_code"]) == ("status", "failed", 6)
+    assert last["error"] == "app1: release failed"
+    assert last["run_id"] in [p.name for p in (tmp_path / "runs").iterdir()]
+
+
+def test_plan_json_carries_the_plan_and_a_refusal_still_ends_with_a_status(
+    tmp_path: Path, cli: Cli, fake_world: FakeExecutor
+) -> None:
+    spec = pinned_spec(tmp_path)
+    done = cli(["plan", str(spec), "--json", "--journal", str(tmp_path / "runs")])
+    assert done.code == 0, done.err
+    events = json_lines(done.out)
+    (plan,) = [e["plan"] for e in events if e["type"] == "plan"]
+    assert [s["stage"] for s in plan["steps"]][:2] == ["database server", "schemas and migrations"]
+    assert events[-1]["type"] == "status" and events[-1]["exit_code"] == 0
+    (tmp_path / "k8s").mkdir()
+    target = "target:\n  type: kubernetes\n  context: prod\n  namespace: erp\n"
+    kube = pinned_spec(tmp_path / "k8s", target=target)
+    done = cli(["apply", str(kube), "-y", "--json", "--journal", str(tmp_path / "runs2")])
+    (status,) = json_lines(done.out)
+    assert (status["type"], status["exit_code"]) == ("status", int(ExitCode.INVALID_SPEC))
+    assert "target.type: kubernetes" in status["error"]
