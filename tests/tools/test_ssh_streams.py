@@ -1,4 +1,5 @@
-"""Streams to and from files through an ``ssh`` on PATH that runs the command locally."""
+"""Streams to and from files through an ``ssh`` on PATH that runs the command locally, with the
+real sh and cat."""
 
 from __future__ import annotations
 
