@@ -5,14 +5,13 @@ plays."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.base import ExecutionOptions, Executor, HostRecap, Play, TaskEvent
 from deployer.journal import Run
 from deployer.migrations.stage import apply_database
-from deployer.plan.stages import Stage, StageId, apply_stages
+from deployer.plan.stages import StageId, apply_stages
 from deployer.rollback.recorder import IrreversibleRefused, RollbackRecorder
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
@@ -86,40 +85,19 @@ def _run_stages(
             recorder.stage_starting(stage)
             context.progress(stage.title, None)
             run.event("stage", name=stage.title)
-            _stage_runner(stage)(context, run, executor, recap, recorder)
+            if stage.id is StageId.SCHEMAS:
+                _schemas(context, run, recorder)
+            else:
+                run_play(context, run, executor, STAGE_PLAYS[stage.id], recap)
         recorder.finish()
     except DeployerError:
         recorder.finish_quietly()
         raise
 
 
-StageRunner = Callable[[RunContext, Run, Executor, Recap, RollbackRecorder], None]
-
-
-def _stage_runner(stage: Stage) -> StageRunner:
-    if stage.id is StageId.SCHEMAS:
-        return _schemas
-    play = STAGE_PLAYS[stage.id]
-
-    def run_stage(
-        context: RunContext,
-        run: Run,
-        executor: Executor,
-        recap: Recap,
-        recorder: RollbackRecorder,
-    ) -> None:
-        run_play(context, run, executor, play, recap)
-
-    return run_stage
-
-
-def _schemas(
-    context: RunContext,
-    run: Run,
-    executor: Executor,
-    recap: Recap,
-    recorder: RollbackRecorder,
-) -> None:
+def _schemas(context: RunContext, run: Run, recorder: RollbackRecorder) -> None:
+    """deployer's own stage: schemas, the product's account, migrations; the recorder reads
+    and dumps each schema just before the first statement."""
     outcomes = apply_database(
         context.loaded,
         context.database,

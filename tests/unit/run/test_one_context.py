@@ -108,26 +108,16 @@ def runs_of(cli: Cli, spec: Path, journal: Path) -> list[dict[str, Any]]:
     return list(json.loads(done.out))
 
 
-def test_a_plan_whose_host_is_unreachable_ends_failed(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli: Cli, fake_world: FakeExecutor
+@pytest.mark.parametrize("command", ["plan", "check"])
+def test_a_plan_or_scan_that_cannot_reach_a_host_ends_failed(
+    tmp_path: Path, cli: Cli, fake_world: FakeExecutor, command: str
 ) -> None:
     SshHosts.answers.append(("sh -s", Failure.UNREACHABLE))  # type: ignore[attr-defined]
     spec = pinned_spec(tmp_path)
-    done = cli(["plan", str(spec), "--journal", str(tmp_path / "runs")])
+    done = cli([command, str(spec), "--journal", str(tmp_path / "runs")])
     assert done.code == ExitCode.HOST_UNREACHABLE, done.err
     (run,) = runs_of(cli, spec, tmp_path / "runs")
-    assert (run["kind"], run["status"], run["exit_code"]) == ("plan", "failed", 5)
-
-
-def test_a_scan_that_cannot_reach_a_host_ends_failed(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli: Cli, fake_world: FakeExecutor
-) -> None:
-    SshHosts.answers.append(("sh -s", Failure.UNREACHABLE))  # type: ignore[attr-defined]
-    spec = pinned_spec(tmp_path)
-    done = cli(["check", str(spec), "--journal", str(tmp_path / "runs")])
-    assert done.code == ExitCode.HOST_UNREACHABLE, done.err
-    (run,) = runs_of(cli, spec, tmp_path / "runs")
-    assert (run["kind"], run["status"], run["exit_code"]) == ("check", "failed", 5)
+    assert (run["kind"], run["status"], run["exit_code"]) == (command, "failed", 5)
 
 
 @pytest.mark.parametrize("command", ["plan", "apply", "rollback"])
