@@ -19,6 +19,7 @@ from deployer.errors import ExitCode
 from deployer.executors.base import Play
 from deployer.journal import Run
 from deployer.migrations import discover
+from deployer.rollback.recorder import NoRollbackPlan
 from deployer.run.apply import ApplyOptions, run_apply
 from deployer.run.rollback import RollbackOutcome, run_rollback
 from deployer.run.secrets import RunSecrets
@@ -282,3 +283,29 @@ def test_a_run_that_stopped_before_migrating_leaves_the_database_alone(tmp_path:
     assert outcome.exit_code == ExitCode.OK, outcome.failure
     assert world.plays() == [Play.ROLLBACK]
     assert world.database.sessions == 0
+
+
+@pytest.mark.parametrize("facts", [None, '{"app1": {"ansible_fa'], ids=["none", "cut short"])
+def test_facts_the_undone_run_did_not_leave_whole_are_gathered_again(
+    tmp_path: Path, facts: str | None
+) -> None:
+    loaded, undone = faked_apply(tmp_path)
+    if facts is None:
+        (undone.path / "ansible-facts.json").unlink()
+    else:  # the run was killed as it wrote them
+        (undone.path / "ansible-facts.json").write_text(facts)
+    world = World(server(tmp_path, {1: True, 2: True, 3: True}))
+    outcome = world.rollback(loaded, tmp_path, undone)
+    assert outcome.exit_code == ExitCode.OK, outcome.failure
+    assert world.executor.seeded is None
+
+
+def test_an_apply_without_a_rollback_plan_is_refused_before_anything_stops(
+    tmp_path: Path,
+) -> None:
+    loaded, undone = faked_apply(tmp_path)
+    (undone.path / "rollback.json").unlink()
+    world = World([])
+    with pytest.raises(NoRollbackPlan, match=f"run {undone.id} has no rollback plan"):
+        world.rollback(loaded, tmp_path, undone)
+    assert world.timeline == []

@@ -222,6 +222,7 @@ def test_ctrl_c_in_a_play_cancels_the_run_and_leaves_the_rollback_plan(tmp_path:
 
 
 # An upgrade whose second migration drops a table, on a schema already at V1.
+HISTORY = r"SELECT version, description"
 V1 = "CREATE TABLE legacy (x INT);\n"
 V2 = "DROP TABLE legacy;\n"
 
@@ -243,7 +244,7 @@ def upgrade_spec(tmp_path: Path, *edits: str) -> tuple[Path, list[tuple[str, Any
         (r"information_schema\.schemata", [(1,)]),
         (r"information_schema\.tables\s+WHERE table_schema = %\(schema\)s AND", [(1,)]),
         (r"SELECT COALESCE", [(50 * 1024 * 1024,)]),
-        (r"SELECT version, description", [(1, "legacy", v1.checksum, 1, "t", "", "r0")]),
+        (HISTORY, [(1, "legacy", v1.checksum, 1, "t", "", "r0")]),
     ]
     return spec, server
 
@@ -314,6 +315,22 @@ def test_a_dump_the_database_host_refuses_stops_the_run_before_migrating(tmp_pat
     outcome, folder = apply(tmp_path, executor, spec=spec, hosts=hosts, database=database)
     assert outcome.exit_code == ExitCode.APPLY_FAILED, outcome.failure
     assert outcome.failure is not None and "db1: dump of erp failed" in outcome.failure
+    assert [play for play, _ in executor.plays] == [Play.DATABASE_SERVER]
+    assert not any("DROP TABLE" in s or "INSERT INTO `deployer_schema" in s for s in database.log)
+    assert (meta(folder)["status"], meta(folder)["exit_code"]) == ("failed", 6)
+
+
+def test_a_schema_newer_than_the_release_is_not_migrated_down_by_apply(tmp_path: Path) -> None:
+    spec, server = upgrade_spec(tmp_path)
+    (history,) = [answer for pattern, answer in server if pattern == HISTORY]
+    history.append((3, "from a newer release", "0" * 64, 1, "t", "", "r9"))
+    database = FakeDatabase(rules=server)
+    executor = FakeExecutor()
+    outcome, folder = apply(tmp_path, executor, spec=spec, database=database)
+    assert outcome.exit_code == ExitCode.APPLY_FAILED
+    assert outcome.failure is not None
+    assert "schema erp is at V3, newer than this release's target V2" in outcome.failure
+    assert "deployer rollback" in outcome.failure
     assert [play for play, _ in executor.plays] == [Play.DATABASE_SERVER]
     assert not any("DROP TABLE" in s or "INSERT INTO `deployer_schema" in s for s in database.log)
     assert (meta(folder)["status"], meta(folder)["exit_code"]) == ("failed", 6)
