@@ -14,6 +14,7 @@ spec under .deployer/bench-scan/ and tears it down at the end, also after a fail
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -165,6 +166,16 @@ def main() -> int:
         )
     print("ratio 1: deployer scan / bare ssh floor (target <= 1.3x)")
     print("ratio 2: ansible -m setup / deployer check command (target >= 5x)")
+    figures = [
+        {
+            "hosts": size,
+            **{name: round(seconds, 3) for name, seconds in f.items()},
+            "scan_over_floor": round(f["deployer"] / f["floor"], 2),
+            "ansible_over_check": round(f["ansible"] / f["check"], 2),
+        }
+        for size, f in rows
+    ]
+    print(json.dumps({"repeat": args.repeat, "rows": figures}))
     return 0
 
 
