@@ -22,7 +22,7 @@ from deployer.rollback.restore import SchemaRestorer, stop_product
 from deployer.rollback.survey import with_package_changes
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
-from deployer.run.plays import ANSIBLE_FACTS, run_play
+from deployer.run.plays import ANSIBLE_FACTS, Recap, record_recap, run_play
 
 
 @dataclass(frozen=True)
@@ -57,19 +57,29 @@ def run_rollback(context: RunContext, undone: Run) -> RollbackOutcome:
     context.record_inputs(run, executor)
     seed_facts(executor, undone)
     write_plan(run, plan)
-    stages = rollback_stages(context, run, executor, plan, undone)
+    recap: Recap = {}
+    stages = rollback_stages(context, run, executor, plan, undone, recap=recap)
     with run_lifecycle(
         run, context.redact, failed_as=_rollback_failed, keep_going=True
     ) as ending:
-        for name, title, step in stages:
-            context.progress(title, None)
-            run.event("stage", name=name)
-            step()
+        try:
+            for name, title, step in stages:
+                context.progress(title, None)
+                run.event("stage", name=name)
+                step()
+        finally:
+            record_recap(run, recap)  # per-host task counts, as an apply's
     return RollbackOutcome(run.id, undone.id, ending.exit_code, ending.failure)
 
 
 def rollback_stages(
-    context: RunContext, run: Run, executor: Executor, plan: RollbackPlan, undone: Run
+    context: RunContext,
+    run: Run,
+    executor: Executor,
+    plan: RollbackPlan,
+    undone: Run,
+    *,
+    recap: Recap,
 ) -> list[RollbackStage]:
     restorer = SchemaRestorer(context.loaded, run, context.hosts, context.database)
     return [
@@ -78,12 +88,12 @@ def rollback_stages(
         (
             "rollback",
             "put configuration and release back",
-            lambda: run_play(context, run, executor, Play.ROLLBACK, {}),
+            lambda: run_play(context, run, executor, Play.ROLLBACK, recap),
         ),
         (
             "packages",
             "put packages back",
-            lambda: restore_packages(context, run, executor, plan, undone),
+            lambda: restore_packages(context, run, executor, plan, undone, recap=recap),
         ),
     ]
 
@@ -102,7 +112,13 @@ def seed_facts(executor: Executor, undone: Run) -> None:
 
 
 def restore_packages(
-    context: RunContext, run: Run, executor: Executor, plan: RollbackPlan, undone: Run
+    context: RunContext,
+    run: Run,
+    executor: Executor,
+    plan: RollbackPlan,
+    undone: Run,
+    *,
+    recap: Recap,
 ) -> None:
     """Last: remove what the undone run installed and downgrade what it upgraded, compared
     now with the list taken before it (so a run killed half-way is covered too)."""
@@ -114,4 +130,4 @@ def restore_packages(
         return
     for host, host_values in values.items():
         executor.set_host_values(host, host_values)
-    run_play(context, run, executor, Play.ROLLBACK_PACKAGES, {})
+    run_play(context, run, executor, Play.ROLLBACK_PACKAGES, recap)

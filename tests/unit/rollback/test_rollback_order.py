@@ -209,6 +209,9 @@ def test_packages_go_back_only_when_the_run_changed_them(tmp_path: Path) -> None
     assert world.executor.host_values["app1"]  # what to remove was handed to the play
     listed = world.index(lambda e: isinstance(e, tuple) and e[1] == "list packages")
     assert world.index(play(Play.ROLLBACK)) < listed < world.index(play(Play.ROLLBACK_PACKAGES))
+    # The rollback's own task counts, summed over its plays, as an apply records them.
+    recap = json.loads((tmp_path / "runs" / outcome.run_id / "recap.json").read_text())
+    assert recap == {"app1": {"ok": 2, "changed": 2, "failed": 0, "unreachable": 0, "skipped": 0}}
 
 
 def _fail_stop(world: World) -> None:
