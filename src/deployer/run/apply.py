@@ -52,6 +52,7 @@ def _apply_code(error: DeployerError) -> ExitCode:
 
 def run_apply(context: RunContext, options: ApplyOptions) -> ApplyOutcome:
     loaded = context.loaded
+    context.resolve_secrets()
     run = context.journal.start(
         "apply",
         loaded.path,

@@ -61,6 +61,11 @@ class RunContext:
 
     @property
     def secrets(self) -> RunSecrets:
+        return self.resolve_secrets()
+
+    def resolve_secrets(self) -> RunSecrets:
+        """The spec's secrets, resolved once. Commands call this before their run starts, so
+        that a missing secret is refused (exit 3) without leaving a run that never ended."""
         if self.resolved is None:
             self.resolved = resolve_secrets(self.loaded, self.journal.redact)
         return self.resolved

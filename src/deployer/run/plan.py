@@ -65,6 +65,7 @@ def current_facts(context: RunContext) -> dict[str, HostFacts]:
 
 def make_plan(context: RunContext, options: ApplyOptions) -> Plan:
     loaded = context.loaded
+    context.resolve_secrets()
     run = context.journal.start("plan", loaded.path, product_version=loaded.env.product.version)
     with run_lifecycle(run, context.redact):
         facts = current_facts(context)

@@ -43,6 +43,7 @@ def _rollback_failed(error: DeployerError) -> ExitCode:
 def run_rollback(context: RunContext, undone: Run) -> RollbackOutcome:
     """Undo ``undone`` (an apply run) as a run of its own; safe to run again."""
     plan = load_plan(undone)
+    context.resolve_secrets()
     ports = {step.host: step.previous_port for step in plan.hosts if step.previous_port}
     run = context.journal.start(
         "rollback",

@@ -183,3 +183,20 @@ def test_plan_json_carries_the_plan_and_a_refusal_still_ends_with_a_status(
     (status,) = json_lines(done.out)
     assert (status["type"], status["exit_code"]) == ("status", int(ExitCode.INVALID_SPEC))
     assert "target.type: kubernetes" in status["error"]
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_a_missing_secret_is_refused_before_a_run_starts(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    cli: Cli,
+    fake_world: FakeExecutor,
+    command: str,
+) -> None:
+    monkeypatch.delenv("HUADONG_DB_APP_PASSWORD")
+    spec = pinned_spec(tmp_path)
+    extra = ["-y"] if command == "apply" else []
+    done = cli([command, str(spec), *extra, "--journal", str(tmp_path / "runs")])
+    assert done.code == ExitCode.INVALID_SPEC, done.err
+    assert "HUADONG_DB_APP_PASSWORD is not set" in done.err
+    assert runs_of(cli, spec, tmp_path / "runs") == []  # no run left "starting"
