@@ -22,7 +22,6 @@ from deployer.rollback.dumps import take_dump
 from deployer.rollback.model import RollbackPlan, irreversible, observe
 from deployer.rollback.render import render_markdown
 from deployer.rollback.survey import (
-    PACKAGES_BEFORE,
     assess_if_reachable,
     assess_schemas,
     initial_plan,
@@ -34,8 +33,6 @@ from deployer.transport.hosts import Hosts
 from deployer.transport.mysql import Database
 
 log = logging.getLogger(__name__)
-
-ROLLBACK_JSON, ROLLBACK_MD = records.ROLLBACK_PLAN, records.ROLLBACK_TEXT
 
 
 class NoRollbackPlan(DeployerError):
@@ -65,7 +62,7 @@ class RollbackRecorder:
         self.allow_irreversible = allow_irreversible
         self.plan = initial_plan(loaded, run.id, hosts, journal)
         self.plan = assess_if_reachable(loaded, self.plan, hosts, database)
-        run.record(PACKAGES_BEFORE, list_packages(hosts))
+        run.record(records.PACKAGES_BEFORE, list_packages(hosts))
         self.write()
         self.refuse_irreversible()
 
@@ -122,13 +119,13 @@ class RollbackRecorder:
 
 
 def write_plan(run: Run, plan: RollbackPlan) -> None:
-    run.record(ROLLBACK_JSON, plan.to_json())
-    run.record(ROLLBACK_MD, render_markdown(plan))
+    run.record(records.ROLLBACK_PLAN, plan.to_json())
+    run.record(records.ROLLBACK_TEXT, render_markdown(plan))
 
 
 def load_plan(run: Run) -> RollbackPlan:
     """The plan of a run as its journal has it now, also when the run was killed half-way."""
-    path = run.path / ROLLBACK_JSON
+    path = run.path / records.ROLLBACK_PLAN
     if not path.is_file():
         raise NoRollbackPlan(f"run {run.id} has no rollback plan ({path} is missing)")
     # Hand-edited, or written by another version: refused naming the field (JournalDamaged)

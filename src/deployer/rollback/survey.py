@@ -31,7 +31,6 @@ from deployer.transport.mysql import Database
 
 log = logging.getLogger(__name__)
 
-PACKAGES_BEFORE = records.PACKAGES_BEFORE  # per host, every package and version before the run
 NO_PACKAGE_MANAGER = 3  # PACKAGES_SH's exit code on a host with neither dpkg nor rpm
 
 
@@ -191,7 +190,7 @@ def list_packages(hosts: Hosts, names: list[str] | None = None) -> dict[str, dic
 
 def with_package_changes(plan: RollbackPlan, run: Run, hosts: Hosts) -> RollbackPlan:
     """The plan with each host's packages now compared with the list taken before ``run``."""
-    path = run.path / PACKAGES_BEFORE
+    path = run.path / records.PACKAGES_BEFORE
     if not path.is_file():
         return plan  # a run from before packages were listed
     before = read_json(path)

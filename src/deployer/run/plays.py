@@ -10,9 +10,6 @@ from deployer.executors.base import Executor, HostRecap, Play, TaskEvent
 from deployer.journal import Run, records
 from deployer.run.context import RunContext
 
-ANSIBLE_FACTS = records.ANSIBLE_FACTS  # the facts the run gathered, for a rollback of it
-RECAP = records.RECAP
-
 Recap = dict[str, HostRecap]
 
 
@@ -49,7 +46,7 @@ def run_play(
         recap[host] = recap.get(host, HostRecap()) + counts
     if not check:
         # For a rollback of this run: it starts from these facts, not gathering again.
-        run.record(ANSIBLE_FACTS, executor.gathered_facts())
+        run.record(records.ANSIBLE_FACTS, executor.gathered_facts())
     run.event("playbook", name=name, status=result.status, rc=result.rc)
     if not result.ok:
         raise StageFailed(result.failure)
@@ -68,4 +65,4 @@ def rollback_data(event: TaskEvent) -> dict[str, Any]:
 
 
 def record_recap(run: Run, recap: Recap) -> None:
-    run.record(RECAP, {host: vars(counts) for host, counts in sorted(recap.items())})
+    run.record(records.RECAP, {host: vars(counts) for host, counts in sorted(recap.items())})

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.base import ExecutionOptions, Executor, Play
-from deployer.journal import Run
+from deployer.journal import Run, records
 from deployer.rollback import RollbackPlan, package_rollback_vars, rollback_host_vars
 from deployer.rollback.recorder import load_plan, write_plan
 from deployer.rollback.restore import SchemaRestorer, stop_product
 from deployer.rollback.survey import with_package_changes
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
-from deployer.run.plays import ANSIBLE_FACTS, Recap, record_recap, run_play
+from deployer.run.plays import Recap, record_recap, run_play
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def rollback_stages(
 def seed_facts(executor: Executor, undone: Run) -> None:
     """Start from the facts the undone run gathered, where it got that far: gathering them
     again would keep the product down longer."""
-    path = undone.path / ANSIBLE_FACTS
+    path = undone.path / records.ANSIBLE_FACTS
     if not path.is_file():
         return
     try:

@@ -6,11 +6,12 @@ import pytest
 
 from deployer.errors import ExitCode
 from deployer.journal import Journal
+from deployer.journal.records import PACKAGES_BEFORE
 from deployer.journal.runs import JournalDamaged
 from deployer.rollback import RollbackPlan, survey
 from deployer.rollback.dumps import RollbackFailed
 from deployer.rollback.recorder import load_plan
-from deployer.rollback.survey import PACKAGES_BEFORE, with_package_changes
+from deployer.rollback.survey import with_package_changes
 from tests.support.fakes import FakeHosts
 
 
