@@ -67,6 +67,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    from deployer.executors.base import ExecutionOptions
     from deployer.journal import Journal, Redactor
     from deployer.locks import environment_lock
     from deployer.run.apply import ApplyOptions, run_apply
@@ -86,10 +87,12 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.serial is not None and not re.fullmatch(r"[1-9][0-9]*%?", args.serial):
         raise UsageError(f"--serial takes a number of hosts or a percentage, not {args.serial!r}")
     options = ApplyOptions(
-        limit=target.limit,
-        forks=args.forks,
-        serial=args.serial,
-        max_fail_percent=args.max_fail_percent,
+        ExecutionOptions(
+            limit=target.limit,
+            forks=args.forks,
+            serial=args.serial,
+            max_fail_percent=args.max_fail_percent,
+        ),
         allow_irreversible=args.allow_irreversible,
     )
     journal = Journal(target.journal_root, Redactor())

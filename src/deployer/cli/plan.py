@@ -33,8 +33,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    from deployer.executors.base import ExecutionOptions
     from deployer.journal import Journal, Redactor
-    from deployer.run.apply import ApplyOptions
     from deployer.run.context import open_context
     from deployer.run.plan import make_plan
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     events = JsonEvents(streams, "plan", journal.redact) if args.json_events else None
     with open_context(target.loaded, journal, events.progress if events else progress) as context:
         context.refuse_unsupported_target()
-        plan = make_plan(context, ApplyOptions(limit=target.limit))
+        plan = make_plan(context, ExecutionOptions(limit=target.limit))
     if events is not None:
         events.emit("plan", plan=json.loads(journal.redact(plan.model_dump_json())))
     streams.say(

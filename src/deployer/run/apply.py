@@ -20,14 +20,9 @@ from deployer.run.plays import Recap, record_recap, run_play
 
 @dataclass(frozen=True)
 class ApplyOptions:
-    limit: tuple[str, ...] = ()  # host names (--limit); empty: every host
-    forks: int = 20
-    serial: str | None = None  # release this many hosts (or this percentage) at a time
-    max_fail_percent: int | None = None
+    #: What the executor is asked: --limit, --forks, --serial, --max-fail-percent.
+    execution: ExecutionOptions = field(default_factory=ExecutionOptions)
     allow_irreversible: bool = False  # run migrations that nothing could undo
-
-    def execution(self, *, check: bool = False) -> ExecutionOptions:
-        return ExecutionOptions(self.limit, check, self.forks, self.serial, self.max_fail_percent)
 
 
 @dataclass(frozen=True)
@@ -59,7 +54,7 @@ def run_apply(context: RunContext, options: ApplyOptions) -> ApplyOutcome:
         product_version=loaded.env.product.version,
         ports=loaded.env.tomcat_ports(),
     )
-    executor = context.executor(run, options.execution())
+    executor = context.executor(run, options.execution)
     context.record_inputs(run, executor)
     recap: Recap = {}
     with run_lifecycle(run, context.redact, failed_as=_apply_code, keep_going=True) as ending:

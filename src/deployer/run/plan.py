@@ -5,11 +5,12 @@ world has moved past."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
-from deployer.executors.base import Executor
+from deployer.executors.base import ExecutionOptions, Executor
 from deployer.facts.model import HostFacts
 from deployer.journal import Run, records
 from deployer.migrations.stage import pending_migrations, schema_migrations
@@ -20,7 +21,7 @@ from deployer.plan.steps import plan_steps
 from deployer.rollback import RollbackPlan, irreversible, render_markdown
 from deployer.rollback.recorder import write_plan
 from deployer.rollback.survey import assess_if_reachable, initial_plan
-from deployer.run.apply import STAGE_PLAYS, ApplyOptions
+from deployer.run.apply import STAGE_PLAYS
 from deployer.run.check import gather_host_facts
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
@@ -63,7 +64,8 @@ def current_facts(context: RunContext) -> dict[str, HostFacts]:
     return facts
 
 
-def make_plan(context: RunContext, options: ApplyOptions) -> Plan:
+def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
+    """What apply would do with ``options``, predicted in check mode; changes nothing."""
     loaded = context.loaded
     context.resolve_secrets()
     run = context.journal.start("plan", loaded.path, product_version=loaded.env.product.version)
@@ -71,7 +73,7 @@ def make_plan(context: RunContext, options: ApplyOptions) -> Plan:
         facts = current_facts(context)
         run.record(records.FACTS, {name: f.to_dict() for name, f in facts.items()})
         pending, notes = _pending(context)
-        executor = context.executor(run, options.execution(check=True))
+        executor = context.executor(run, replace(options, check=True))
         context.record_inputs(run, executor)
         would_change, check_notes = predict(context, run, executor)
         rollback = rollback_preview(context, run)
