@@ -20,6 +20,7 @@ from deployer.run import targets as targets_module
 from deployer.transport import knownhosts
 from deployer.transport.hosts import SshHosts
 from deployer.transport.result import Failure
+from tests.support.example_specs import example_spec
 from tests.support.fakes import FakeDatabase, FakeExecutor, FakeHosts
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "huadong-production.yml"
@@ -30,20 +31,13 @@ Cli = Callable[[list[str]], Any]
 
 def pinned_spec(folder: Path, *, target: str = "") -> Path:
     """The example, in ``folder``, with both hosts' keys pinned (and another target)."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    text = text.replace("    roles: [web, app]\n", f"    roles: [web, app]\n    host_key: {KEY}\n")
-    text = text.replace("    roles: [db]\n", f"    roles: [db]\n    host_key: {KEY}\n")
-    text = text.replace(
-        "matrix: sample-erp-matrix.yml", f"matrix: {EXAMPLE.parent}/sample-erp-matrix.yml"
-    )
-    text = text.replace("artifact: sample-erp/", f"artifact: {EXAMPLE.parent}/sample-erp/")
-    text = text.replace("migrations: sample-erp/", f"migrations: {EXAMPLE.parent}/sample-erp/")
-    text = text.replace("templates: sample-erp/", f"templates: {EXAMPLE.parent}/sample-erp/")
-    spec = folder / "env.yml"
+    edits = [
+        f"    roles: [web, app]\n=>    roles: [web, app]\n    host_key: {KEY}\n",
+        f"    roles: [db]\n=>    roles: [db]\n    host_key: {KEY}\n",
+    ]
     if target:
-        text = text.replace("target:\n  type: ansible\n", target)
-    spec.write_text(text, encoding="utf-8")
-    return spec
+        edits.append(f"target:\n  type: ansible\n=>{target}")
+    return example_spec(folder, "huadong-production.yml", *edits)
 
 
 def count_calls(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
@@ -63,18 +57,38 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list
     return calls
 
 
+class ScriptedSshHosts(SshHosts):
+    """The context's own hosts type, with targets and options as built, whose commands
+    ``script`` answers instead of ssh."""
+
+    script = FakeHosts(())
+
+    def run_on(self, host: str, command: str, **kwargs: Any) -> Any:
+        return self.script.run_on(host, command, **kwargs)
+
+    def run_everywhere(self, hosts: Any, command: str, **kwargs: Any) -> Any:
+        return self.script.run_everywhere(hosts, command, **kwargs)
+
+    def run_to_file(self, host: str, command: str, dest: Path, timeout: float) -> Any:
+        return self.script.run_to_file(host, command, dest, timeout)
+
+    def run_from_file(self, host: str, command: str, source: Any, timeout: float) -> Any:
+        return self.script.run_from_file(host, command, source, timeout)
+
+
 @pytest.fixture
-def fake_world(monkeypatch: pytest.MonkeyPatch) -> FakeExecutor:
-    """Hosts, database and executor are fakes; the context around them is the real one."""
+def scripted_hosts(monkeypatch: pytest.MonkeyPatch) -> FakeHosts:
+    """What app1 and db1 answer; the deploy lock is granted."""
     hosts = FakeHosts(("app1", "db1"))
-    for method in ("run_on", "run_everywhere", "run_to_file", "run_from_file"):
-        monkeypatch.setattr(SshHosts, method, getattr(hosts, method).__func__)
-    monkeypatch.setattr(SshHosts, "answers", hosts.answers, raising=False)
-    monkeypatch.setattr(SshHosts, "log", hosts.log, raising=False)
-    monkeypatch.setattr(SshHosts, "files", hosts.files, raising=False)
-    monkeypatch.setattr(SshHosts, "sent", hosts.sent, raising=False)
-    monkeypatch.setattr(SshHosts, "_result", FakeHosts._result, raising=False)
     hosts.answer("deployer-lock", (0, "lock: taken\n"))
+    monkeypatch.setattr(ScriptedSshHosts, "script", hosts)
+    monkeypatch.setattr(context_module, "SshHosts", ScriptedSshHosts)
+    return hosts
+
+
+@pytest.fixture
+def fake_world(monkeypatch: pytest.MonkeyPatch, scripted_hosts: FakeHosts) -> FakeExecutor:
+    """Hosts, database and executor are fakes; the context around them is the real one."""
     executor = FakeExecutor(fail={Play.RELEASE})
     monkeypatch.setattr(context_module.ExecutorFactory, "__call__", lambda *a, **k: executor)
     database = FakeDatabase()
@@ -110,9 +124,9 @@ def runs_of(cli: Cli, spec: Path, journal: Path) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("command", ["plan", "check"])
 def test_a_plan_or_scan_that_cannot_reach_a_host_ends_failed(
-    tmp_path: Path, cli: Cli, fake_world: FakeExecutor, command: str
+    tmp_path: Path, cli: Cli, fake_world: FakeExecutor, scripted_hosts: FakeHosts, command: str
 ) -> None:
-    SshHosts.answers.append(("sh -s", Failure.UNREACHABLE))  # type: ignore[attr-defined]
+    scripted_hosts.answer("sh -s", Failure.UNREACHABLE)
     spec = pinned_spec(tmp_path)
     done = cli([command, str(spec), "--journal", str(tmp_path / "runs")])
     assert done.code == ExitCode.HOST_UNREACHABLE, done.err
