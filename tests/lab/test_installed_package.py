@@ -80,7 +80,9 @@ def test_an_installed_wheel_applies_the_example_from_another_folder(tmp_path: Pa
     if reason:
         pytest.skip(reason)
     if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("the wheel is built from the git working tree")
+        pytest.skip(
+            f"{ROOT} is not a git checkout (or git is missing): the wheel is built from the files git tracks there"
+        )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert not elsewhere.resolve().is_relative_to(ROOT)

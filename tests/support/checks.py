@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from deployer.checks import Acceptance, CheckReport, evaluate
+from deployer.checks.model import CheckResult, HostReport, Status
 from deployer.facts import DatabaseFacts, HostFacts, parse_probe
 from deployer.spec.environment import Environment
 from deployer.spec.matrix import SupportMatrix
@@ -81,4 +82,33 @@ def run_scenario(case: dict[str, Any]) -> CheckReport:
         db_error=case.get("db_error"),
         acceptances=[Acceptance.from_dict(a) for a in case.get("acceptances", [])],
         generated_at=WHEN,
+    )
+
+
+def db_host(*results: CheckResult, facts: HostFacts | None = None) -> HostReport:
+    """db1 of the example, reachable, with ``results`` (for fixup scripts)."""
+    return HostReport(
+        host="db1",
+        address="10.20.30.21",
+        roles=("db",),
+        reachable=True,
+        facts=facts,
+        results=results,
+    )
+
+
+def fixup_result(
+    check_id: str, lines: tuple[str, ...], status: Status = Status.FAIL
+) -> CheckResult:
+    """A result of db1 carrying fixup ``lines``; its observed text holds a line break and a
+    shell comment, which a fixup script must never let through as a command."""
+    return CheckResult(
+        check_id=check_id,
+        host="db1",
+        title="t",
+        title_zh="t",
+        status=status,
+        observed="line one\nrm -rf / # sneaky",
+        required="r",
+        fixup=lines,
     )

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from deployer.checks import CheckResult, HostReport, Status, fixup, fixup_script
+from deployer.checks import Status, fixup, fixup_script
 from deployer.facts import HostFacts
-from tests.support.checks import SCENARIOS, run_scenario
+from tests.support.checks import SCENARIOS, db_host, fixup_result, run_scenario
 
 
 def shell_ok(script: str, tmp_path: Path) -> None:
@@ -30,30 +30,6 @@ def shell_ok(script: str, tmp_path: Path) -> None:
             check=False,
         )
         assert checked.returncode == 0, checked.stdout
-
-
-def db_host(*results: CheckResult, facts: HostFacts | None = None) -> HostReport:
-    return HostReport(
-        host="db1",
-        address="10.20.30.21",
-        roles=("db",),
-        reachable=True,
-        facts=facts,
-        results=results,
-    )
-
-
-def failing(check_id: str, lines: tuple[str, ...], status: Status = Status.FAIL) -> CheckResult:
-    return CheckResult(
-        check_id=check_id,
-        host="db1",
-        title="t",
-        title_zh="t",
-        status=status,
-        observed="line one\nrm -rf / # sneaky",
-        required="r",
-        fixup=lines,
-    )
 
 
 def _scenarios() -> list[Any]:
@@ -74,7 +50,7 @@ def test_every_scenarios_fixup_scripts_parse(path: Path, tmp_path: Path) -> None
 def test_a_hostile_value_stays_one_quoted_word(tmp_path: Path) -> None:
     zone = "Asia/Shanghai'; reboot; echo '"
     script = fixup_script(
-        db_host(failing("time.zone", fixup.set_timezone(zone), Status.WARN)), None
+        db_host(fixup_result("time.zone", fixup.set_timezone(zone), Status.WARN)), None
     )
     assert script is not None
     shell_ok(script, tmp_path)
@@ -85,8 +61,10 @@ def test_a_hostile_value_stays_one_quoted_word(tmp_path: Path) -> None:
 )
 def test_mycnf_drop_in_scripts_parse(engine: str, pkg: str, tmp_path: Path) -> None:
     host = db_host(
-        failing("db.charset", fixup.mycnf_setting("character_set_server", "utf8mb4")),
-        failing("db.lower_case_table_names", fixup.mycnf_setting("lower_case_table_names", "1")),
+        fixup_result("db.charset", fixup.mycnf_setting("character_set_server", "utf8mb4")),
+        fixup_result(
+            "db.lower_case_table_names", fixup.mycnf_setting("lower_case_table_names", "1")
+        ),
         facts=HostFacts(pkg_manager=pkg),  # type: ignore[arg-type]
     )
     script = fixup_script(host, engine)  # type: ignore[arg-type]

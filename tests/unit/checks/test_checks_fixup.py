@@ -7,50 +7,26 @@ import pytest
 
 from deployer.checks import (
     Acceptance,
-    CheckResult,
-    HostReport,
     Status,
     evaluate,
     fixup,
     fixup_script,
 )
 from deployer.facts import DatabaseFacts, Firewall, HostFacts
-from tests.support.checks import WHEN, example
-
-
-def _host(*results: CheckResult, facts: HostFacts | None = None) -> HostReport:
-    return HostReport(
-        host="db1",
-        address="10.20.30.21",
-        roles=("db",),
-        reachable=True,
-        facts=facts,
-        results=results,
-    )
-
-
-def _result(check_id: str, lines: tuple[str, ...], status: Status = Status.FAIL) -> CheckResult:
-    return CheckResult(
-        check_id=check_id,
-        host="db1",
-        title="t",
-        title_zh="t",
-        status=status,
-        observed="line one\nrm -rf / # sneaky",
-        required="r",
-        fixup=lines,
-    )
+from tests.support.checks import WHEN, db_host, example, fixup_result
 
 
 def test_nothing_to_fix_gives_no_script() -> None:
-    assert fixup_script(_host(_result("os.version", ())), "mariadb") is None
-    passing = _result("time.zone", fixup.set_timezone("Asia/Shanghai"), Status.PASS)
-    assert fixup_script(_host(passing), "mariadb") is None
+    assert fixup_script(db_host(fixup_result("os.version", ())), "mariadb") is None
+    passing = fixup_result("time.zone", fixup.set_timezone("Asia/Shanghai"), Status.PASS)
+    assert fixup_script(db_host(passing), "mariadb") is None
 
 
 def test_values_are_quoted_and_comments_cannot_be_escaped() -> None:
     zone = "Asia/Shanghai'; reboot; echo '"
-    script = fixup_script(_host(_result("time.zone", fixup.set_timezone(zone), Status.WARN)), None)
+    script = fixup_script(
+        db_host(fixup_result("time.zone", fixup.set_timezone(zone), Status.WARN)), None
+    )
     assert script is not None
     assert "timedatectl set-timezone 'Asia/Shanghai'\"'\"'; reboot; echo '\"'\"''" in script
     assert "\nrm -rf" not in script  # the observed value's newline stayed inside its comment
@@ -59,11 +35,11 @@ def test_values_are_quoted_and_comments_cannot_be_escaped() -> None:
 
 
 def test_accepted_risks_are_left_out() -> None:
-    result = _result("time.zone", fixup.set_timezone("Asia/Shanghai"), Status.WARN)
+    result = fixup_result("time.zone", fixup.set_timezone("Asia/Shanghai"), Status.WARN)
     accepted = result.model_copy(
         update={"accepted": Acceptance(check_id="time.zone", reason="UTC")}
     )
-    assert fixup_script(_host(accepted), None) is None
+    assert fixup_script(db_host(accepted), None) is None
 
 
 @pytest.mark.parametrize(
@@ -77,9 +53,11 @@ def test_accepted_risks_are_left_out() -> None:
 )
 def test_mycnf_settings_go_to_one_drop_in(engine: str, pkg: str, folder: str, service: str) -> None:
     facts = HostFacts(pkg_manager=pkg)  # type: ignore[arg-type]
-    host = _host(
-        _result("db.charset", fixup.mycnf_setting("character_set_server", "utf8mb4")),
-        _result("db.lower_case_table_names", fixup.mycnf_setting("lower_case_table_names", "1")),
+    host = db_host(
+        fixup_result("db.charset", fixup.mycnf_setting("character_set_server", "utf8mb4")),
+        fixup_result(
+            "db.lower_case_table_names", fixup.mycnf_setting("lower_case_table_names", "1")
+        ),
         facts=facts,
     )
     script = fixup_script(host, engine)  # type: ignore[arg-type]
