@@ -81,7 +81,8 @@ def test_an_installed_wheel_applies_the_example_from_another_folder(tmp_path: Pa
         pytest.skip(reason)
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip(
-            f"{ROOT} is not a git checkout (or git is missing): the wheel is built from the files git tracks there"
+            f"{ROOT} is not a git checkout (or git is missing): the wheel is built from the "
+            "files git tracks there"
         )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
