@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from deployer.facts import dbclients, java, middleware, network, osinfo, resources, security, system
+from deployer.facts import (
+    dbclients,
+    java,
+    middleware,
+    network,
+    osinfo,
+    python,
+    resources,
+    security,
+    system,
+)
 from deployer.facts.base import Fact
 from deployer.facts.model import HostFacts
 
@@ -15,6 +25,7 @@ FACTS: tuple[Fact, ...] = (
     *dbclients.FACTS,
     *system.FACTS,
     *security.FACTS,
+    *python.FACTS,
 )
 
 BY_ID: dict[str, Fact] = {fact.id: fact for fact in FACTS}

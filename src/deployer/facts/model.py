@@ -183,6 +183,16 @@ class Selinux(FactModel):
 PkgManager = Literal["apt", "dnf", "yum", "zypper", "apk", "none"]
 
 
+class PythonInstall(FactModel):
+    """One Python interpreter that answered: what Ansible's modules would run under."""
+
+    path: str = Field(description="As found: /usr/bin/python3, /usr/libexec/platform-python.")
+    real: str = Field(description="With symlinks resolved.")
+    version: str = Field(description="'3.6.8', '2.7.5'.")
+    major: int
+    minor: int
+
+
 class HostFacts(FactModel):
     """Everything one probe found on one host; see the module doc for ``None``."""
 
@@ -208,6 +218,7 @@ class HostFacts(FactModel):
     nofile: NofileLimit | None = None
     sudo: SudoFacts | None = None
     pkg_manager: PkgManager | None = None
+    pythons: tuple[PythonInstall, ...] | None = None
     unknown: dict[str, str] = Field(
         default_factory=dict, description="Fact id -> why it could not be determined."
     )

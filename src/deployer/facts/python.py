@@ -1,0 +1,57 @@
+"""Every Python on the host that could run Ansible's modules: ``python.interpreters``.
+
+Ansible needs a Python on each managed host, and which one decides the engine: EL7 has 2.7
+and 3.6, EL8 hides 3.6 as ``/usr/libexec/platform-python``, Kylin V10, UOS 20 and openEuler
+20.03 ship 3.7, current Debian 3.11+. Each candidate is run once (``-c`` printing its
+version), so a broken or foreign binary is never reported as an interpreter.
+"""
+
+from __future__ import annotations
+
+import re
+
+from deployer.facts.base import Fact, lines
+from deployer.facts.model import PythonInstall
+
+#: Candidates in order of preference for the same version: the system's own first.
+PYTHON_SH = r"""
+deployer_py() {
+  case "$1" in *-config|*m-config) return 0 ;; esac
+  [ -x "$1" ] && [ ! -d "$1" ] || return 0
+  r=$(deployer_real "$1")
+  deployer_new "$r" || return 0
+  v=$($deployer_t "$1" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))') || return 0
+  printf '%s %s %s\n' "$1" "$r" "$v"
+}
+for p in /usr/bin/python3 /usr/libexec/platform-python /usr/bin/python3.[0-9]* \
+    /usr/local/bin/python3 /usr/local/bin/python3.[0-9]* /usr/bin/python2 /usr/bin/python2.7 \
+    /usr/bin/python; do
+  deployer_py "$p"
+done
+"""
+
+_LINE = re.compile(
+    r"^(?P<path>/\S+) (?P<real>/\S+) (?P<version>(?P<major>\d+)\.(?P<minor>\d+)\.\d+)$"
+)
+
+
+def parse_pythons(raw: str) -> tuple[PythonInstall, ...]:
+    """``path resolved-path X.Y.Z`` per interpreter, in the snippet's order of preference."""
+    found = []
+    for line in lines(raw):
+        match = _LINE.match(line.strip())
+        if match is None:
+            raise ValueError(f"not 'path resolved version': {line!r}")
+        found.append(
+            PythonInstall(
+                path=match["path"],
+                real=match["real"],
+                version=match["version"],
+                major=int(match["major"]),
+                minor=int(match["minor"]),
+            )
+        )
+    return tuple(found)
+
+
+FACTS = (Fact("python.interpreters", "pythons", PYTHON_SH, parse_pythons),)
