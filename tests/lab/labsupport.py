@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,9 +68,18 @@ def free_subnet(skip: Sequence[str] = ()) -> str:
     return str(network.free_subnet(skip))
 
 
-def start_lab(spec: Path, subnet: str, flavour: lab.state.Backend | None = None) -> Lab:
+def start_lab(
+    spec: Path,
+    subnet: str,
+    flavour: lab.state.Backend | None = None,
+    releases: Mapping[str, str] | None = None,
+) -> Lab:
+    """The lab of ``spec``; ``releases`` gives hosts another Debian release than the
+    default (host name -> "debian-11", "debian-12" or "debian-13"), as ``--os HOST=RELEASE``."""
     lab.down(spec)  # leftovers of a crashed earlier run
-    lab.up(spec, lab.UpOptions(cache_dir=cache_dir(), subnet=subnet, flavour=flavour))
+    os_choice = lab.OsChoice(hosts=dict(releases or {}))
+    options = lab.UpOptions(cache_dir=cache_dir(), subnet=subnet, flavour=flavour, os=os_choice)
+    lab.up(spec, options)
     return Lab(spec, lab.lab_ssh_config(spec), lab.lab_known_hosts(spec))
 
 
@@ -83,13 +92,14 @@ UPGRADE = EXAMPLE.with_name("huadong-production-1.1.yml")
 
 
 @contextlib.contextmanager
-def running_lab(spec: Path) -> Iterator[Lab]:
+def running_lab(spec: Path, releases: Mapping[str, str] | None = None) -> Iterator[Lab]:
     """The lab of ``spec`` on a free subnet for the block, taken down after it; the test is
-    skipped, saying why, where this machine cannot host lab hosts."""
+    skipped, saying why, where this machine cannot host lab hosts. ``releases``: host name
+    -> Debian release, as for start_lab."""
     reason = lab_unavailable()
     if reason:
         pytest.skip(reason)
-    started = start_lab(spec, free_subnet())
+    started = start_lab(spec, free_subnet(), releases=releases)
     try:
         yield started
     finally:
@@ -97,14 +107,15 @@ def running_lab(spec: Path) -> Iterator[Lab]:
 
 
 @contextlib.contextmanager
-def upgrade_lab(name: str) -> Iterator[Lab]:
+def upgrade_lab(name: str, releases: Mapping[str, str] | None = None) -> Iterator[Lab]:
     """A lab for copies of the example (1.0) and its 1.1 upgrade in one scratch folder, so
-    `--lab` on the upgrade's copy finds the lab of the first one."""
+    `--lab` on the upgrade's copy finds the lab of the first one; ``releases`` as for
+    start_lab (its hosts are app1 and db1)."""
     hosts = [("app1", ["web", "app"]), ("db1", ["db"])]
     folder = SCRATCH / name
     spec = derive_spec(EXAMPLE, folder / EXAMPLE.name, hosts, database_host="db1")
     derive_spec(UPGRADE, folder / UPGRADE.name, hosts, database_host="db1")
-    with running_lab(spec) as started:
+    with running_lab(spec, releases) as started:
         yield started
 
 

@@ -70,11 +70,22 @@ def _spec_and_build_options(parser: argparse.ArgumentParser) -> None:
         help="systemd: real systemd as PID 1 under systemd-nspawn (default where installed); "
         "unshare: sshd under tini, no systemd",
     )
+    parser.add_argument(
+        "--os",
+        action="append",
+        default=[],
+        metavar="[HOST=]RELEASE",
+        help=f"the Debian release of every host (RELEASE) or of one (HOST=RELEASE); "
+        f"repeatable. The lab builds {lab.buildable_releases()}; rebuild keeps each "
+        f"host's release",
+    )
 
 
 def _options(args: argparse.Namespace) -> lab.UpOptions:
     cache_dir = lab.cache_dir_from(os.environ, Path.home())
-    return lab.UpOptions(cache_dir=cache_dir, subnet=args.subnet, flavour=args.flavour)
+    return lab.UpOptions(
+        cache_dir=cache_dir, subnet=args.subnet, flavour=args.flavour, os=lab.parse_os(args.os)
+    )
 
 
 def run_up(args: argparse.Namespace, streams: Streams) -> int:
@@ -127,7 +138,7 @@ def _print_status(current: lab.LabStatus, streams: Streams) -> None:
     width = max((len(h.name) for h in current.hosts), default=4)
     for host in current.hosts:
         where = f"{host.user}@{host.address}:{host.port}"
-        streams.say(f"  {host.name:<{width}}  {where:<24}  {host.state}")
+        streams.say(f"  {host.name:<{width}}  {where:<24}  {host.release or '-':<9}  {host.state}")
     streams.say(f"ssh_config:   {current.ssh_config}")
     streams.say(f"known_hosts:  {current.known_hosts}")
     streams.say(f"spec overlay: {current.spec_overlay}")

@@ -1,8 +1,9 @@
 """Throwaway local SSH hosts made from an environment spec (``deployer lab``).
 
 Each spec host becomes a lab host: its own network namespace on a lab bridge, an overlay
-root filesystem over a cached Debian base, real systemd as PID 1 (or sshd under tini),
-a generated host key and login key, and packages through the lab's caching proxy.
+root filesystem over a cached base of its Debian release (``--os``), real systemd as PID 1
+(or sshd under tini), a generated host key and login key, and packages through the lab's
+caching proxy.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from deployer.lab.fromvagrant import from_vagrant
 from deployer.lab.manager import Progress, UpOptions, rebuild, up
 from deployer.lab.network import DEFAULT_SUBNET
 from deployer.lab.paths import cache_dir_from, state_dir_for
+from deployer.lab.releases import DEFAULT_RELEASE, RELEASES, OsChoice, Release, parse_os
+from deployer.lab.releases import buildable as buildable_releases
 from deployer.lab.state import LabState
 from deployer.lab.status import HostStatus, LabStatus, status
 
@@ -28,12 +31,17 @@ def down(spec: Path) -> bool:
 
 
 __all__ = [
+    "DEFAULT_RELEASE",
     "DEFAULT_SUBNET",
+    "RELEASES",
     "HostStatus",
     "LabState",
     "LabStatus",
+    "OsChoice",
     "Progress",
+    "Release",
     "UpOptions",
+    "buildable_releases",
     "cache_dir_from",
     "down",
     "from_vagrant",
@@ -41,6 +49,7 @@ __all__ = [
     "lab_spec_for",
     "lab_spec_path",
     "lab_ssh_config",
+    "parse_os",
     "rebuild",
     "state_dir_for",
     "status",

@@ -7,8 +7,8 @@ at any step leaves a state that ``down`` can undo; a failed ``up`` undoes itself
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from deployer.errors import LabError
@@ -28,6 +28,8 @@ from deployer.lab.paths import (
 )
 from deployer.lab.preflight import choose_backend, require_root
 from deployer.lab.provision import HostFiles, KeyPair, generate_keypair, provision
+from deployer.lab.releases import OsChoice, Release
+from deployer.lab.rootfs import BaseImage
 from deployer.lab.state import Backend, HostState, LabState
 from deployer.spec import load_environment
 
@@ -45,6 +47,7 @@ class UpOptions:
     subnet: str | None = None  # None: DEFAULT_SUBNET (rebuild: the old lab's subnet)
     flavour: Backend | None = None  # None: systemd if nspawn is available, else unshare
     boot_timeout: float = 120.0
+    os: OsChoice = field(default_factory=OsChoice)  # each host's release (--os)
 
 
 def up(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
@@ -55,14 +58,16 @@ def up(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
     backend = choose_backend(options.flavour)
     subnet = network.parse_subnet(options.subnet or DEFAULT_SUBNET)
     addressing = network.allocate(subnet, [h.name for h in loaded.env.hosts])
+    releases = options.os.releases_for(list(addressing.hosts))
     _refuse_if_running(spec)
     teardown.down(spec)  # leftovers of a crashed lab for this spec, if any
     network.check_subnet_free(subnet)
     mirror = machine_mirror()
-    base = rootfs.ensure_base(options.cache_dir, mirror, progress)
-    lab = _initial_state(spec, backend, addressing, base.rootfs)
+    bases = _ensure_bases(options.cache_dir, mirror, releases.values(), progress)
+    hosts = [_Planned(n, releases[n], bases[releases[n].name]) for n in addressing.hosts]
+    lab = _initial_state(spec, backend, addressing)
     try:
-        lab = _bring_up(lab, addressing, mirror, options, progress)
+        lab = _bring_up(lab, addressing, hosts, mirror, options, progress=progress)
     except BaseException:
         log.info("lab up failed; undoing what it created")
         try:
@@ -74,7 +79,8 @@ def up(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
 
 
 def rebuild(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
-    """Down, then up from a clean overlay, keeping the old lab's subnet and flavour."""
+    """Down, then up from a clean overlay, keeping the old lab's subnet, flavour and
+    each host's release (unless ``options`` say otherwise)."""
     require_root()
     previous = state.load(state_dir_for(spec))
     if previous is not None and previous.backend != "vagrant":
@@ -82,6 +88,8 @@ def rebuild(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabS
             options = replace(options, subnet=previous.subnet)
         if options.flavour is None:
             options = replace(options, flavour=previous.backend)
+        remembered = {h.name: h.release for h in previous.hosts}
+        options = replace(options, os=options.os.remembering(remembered))
     teardown.down(spec)
     return up(spec, options, progress)
 
@@ -97,7 +105,27 @@ def _refuse_if_running(spec: Path) -> None:
         )
 
 
-def _initial_state(spec: Path, backend: Backend, addressing: Addressing, base: Path) -> LabState:
+@dataclass(frozen=True)
+class _Planned:
+    """A host to start: its name, release and that release's base image."""
+
+    name: str
+    release: Release
+    base: BaseImage
+
+
+def _ensure_bases(
+    cache_dir: Path, mirror: Mirror, releases: Iterable[Release], progress: Progress
+) -> dict[str, BaseImage]:
+    """One base per release the lab's hosts run, built before any host starts."""
+    wanted = {r.name: r for r in releases}
+    return {
+        name: rootfs.ensure_base(cache_dir, mirror, release, progress)
+        for name, release in sorted(wanted.items())
+    }
+
+
+def _initial_state(spec: Path, backend: Backend, addressing: Addressing) -> LabState:
     lab_id = lab_id_for(spec)
     names = LabNames(lab_id)
     state_dir = state_dir_for(spec)
@@ -109,14 +137,19 @@ def _initial_state(spec: Path, backend: Backend, addressing: Addressing, base: P
         subnet=str(addressing.subnet),
         gateway=str(addressing.gateway),
         bridge=names.bridge,
-        base_rootfs=str(base),
         user_key=str(state_dir / "id_ed25519"),
         paths=(str(proxy_socket_for(lab_id)), str(runtime_dir_for(lab_id))),
     )
 
 
 def _bring_up(
-    lab: LabState, addressing: Addressing, mirror: Mirror, options: UpOptions, progress: Progress
+    lab: LabState,
+    addressing: Addressing,
+    planned: Sequence[_Planned],
+    mirror: Mirror,
+    options: UpOptions,
+    *,
+    progress: Progress,
 ) -> LabState:
     state_dir = Path(lab.state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -131,10 +164,10 @@ def _bring_up(
     lab = _start_proxy(lab, mirror, options.cache_dir)
     progress(f"starting {len(addressing.hosts)} host(s) on {addressing.subnet}")
     booting: list[Booting] = []
-    for index, name in enumerate(addressing.hosts):
-        lab, host = _start_host(lab, index, name, addressing, user_key)
+    for index, plan in enumerate(planned):
+        lab, host = _start_host(lab, index, plan, addressing, user_key)
         log_file = Path(host.dir) / "console.log"
-        booting.append(Booting(name, host.address, host.port, host.process, log_file))
+        booting.append(Booting(host.name, host.address, host.port, host.process, log_file))
     proxy_dir = state_dir / "proxy"
     assert lab.proxy is not None
     proxy.wait_ready(lab.proxy, lab.gateway, proxy_dir / "output.log", 10.0)
@@ -158,8 +191,9 @@ def _start_proxy(lab: LabState, mirror: Mirror, cache_dir: Path) -> LabState:
 
 
 def _start_host(
-    lab: LabState, index: int, name: str, addressing: Addressing, user: KeyPair
+    lab: LabState, index: int, plan: _Planned, addressing: Addressing, user: KeyPair
 ) -> tuple[LabState, HostState]:
+    name = plan.name
     names = LabNames(lab.lab_id)
     host_dir = runtime_dir_for(lab.lab_id) / name
     host = HostState(
@@ -171,6 +205,7 @@ def _start_host(
         machine=names.machine(name) if lab.backend == "systemd" else "",
         dir=str(host_dir),
         root=str(host_dir / "root"),
+        release=plan.release.name,
     )
     lab = lab.with_host(host)
     state.save(lab)
@@ -178,7 +213,7 @@ def _start_host(
         names, index, host.netns, addressing.hosts[name], addressing.subnet.prefixlen
     )
     root = Path(host.root)
-    mount_overlay(Path(lab.base_rootfs), host_dir / "upper", host_dir / "work", root)
+    mount_overlay(plan.base.rootfs, host_dir / "upper", host_dir / "work", root)
     host_key = generate_keypair(host_dir / "ssh_host_ed25519_key", f"root@{name}")
     hosts = {n: str(a) for n, a in addressing.hosts.items()}
     proxy_url = f"http://{lab.gateway}:{proxy.PORT}"

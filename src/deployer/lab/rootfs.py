@@ -25,11 +25,11 @@ from deployer.lab import image
 from deployer.lab.mirror import Mirror
 from deployer.lab.mounts import unmount_all
 from deployer.lab.processes import run, run_logged
+from deployer.lab.releases import Release
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
-SUITE = "bookworm"
 #: What every lab host needs: sshd and a login with sudo, Python and iproute2 for
 #: Ansible (python3-apt for its apt module), systemd as init, tini for the light flavour.
 PACKAGES = (
@@ -62,14 +62,16 @@ def cache_key(mirror: Mirror, suite: str, packages: tuple[str, ...]) -> str:
     return hashlib.sha256(json.dumps(recipe).encode()).hexdigest()[:12]
 
 
-def base_image(cache_dir: Path, mirror: Mirror, suite: str = SUITE) -> BaseImage:
+def base_image(cache_dir: Path, mirror: Mirror, release: Release) -> BaseImage:
+    suite = release.suite
     key = cache_key(mirror, suite, PACKAGES)
     return BaseImage(key, cache_dir / f"{suite}-{key}.tar", cache_dir / "rootfs" / f"{suite}-{key}")
 
 
-def ensure_base(cache_dir: Path, mirror: Mirror, progress: Progress) -> BaseImage:
-    """The unpacked base, from the unpacked cache, the tarball, or a fresh build."""
-    wanted = base_image(cache_dir, mirror)
+def ensure_base(cache_dir: Path, mirror: Mirror, release: Release, progress: Progress) -> BaseImage:
+    """The unpacked base of ``release``, from the unpacked cache, the tarball, or a fresh
+    build."""
+    wanted = base_image(cache_dir, mirror, release)
     if wanted.rootfs.is_dir():
         return wanted
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -85,8 +87,11 @@ def ensure_base(cache_dir: Path, mirror: Mirror, progress: Progress) -> BaseImag
                 progress(f"unpacking the cached base root filesystem {wanted.tarball}")
                 _unpack(wanted.tarball, scratch / "rootfs")
             else:
-                progress(f"building the {SUITE} base root filesystem (once; about 1-2 minutes)")
-                _build(mirror, scratch, wanted.tarball)
+                progress(
+                    f"building the {release.name} ({release.suite}) base root filesystem "
+                    "(once; about 1-2 minutes)"
+                )
+                _build(mirror, release.suite, scratch, wanted.tarball)
             wanted.rootfs.parent.mkdir(parents=True, exist_ok=True)
             os.rename(scratch / "rootfs", wanted.rootfs)
         finally:
@@ -116,7 +121,7 @@ def _clean_scratch(scratch_root: Path) -> None:
             entry.unlink()
 
 
-def _build(mirror: Mirror, scratch: Path, tarball: Path) -> None:
+def _build(mirror: Mirror, suite: str, scratch: Path, tarball: Path) -> None:
     root = scratch / "rootfs"
     log_file = scratch / "debootstrap.log"
     if shutil.which("debootstrap") is None:
@@ -126,7 +131,7 @@ def _build(mirror: Mirror, scratch: Path, tarball: Path) -> None:
         "--variant=minbase",
         f"--include={','.join(PACKAGES)}",
         f"--components={','.join(mirror.components)}",
-        SUITE,
+        suite,
         str(root),
         mirror.archive,
     ]
@@ -137,10 +142,10 @@ def _build(mirror: Mirror, scratch: Path, tarball: Path) -> None:
         shutil.copyfile(log_file, kept)
         tail = log_file.read_text(errors="replace").strip().splitlines()[-1:]
         raise LabError(
-            f"debootstrap of {SUITE} from {mirror.archive} failed "
+            f"debootstrap of {suite} from {mirror.archive} failed "
             f"(exit {returncode}): {' '.join(tail)}; full log in {kept}"
         )
-    image.customise(root, mirror, SUITE)
+    image.customise(root, mirror, suite)
     partial = scratch / "base.tar"
     run(["tar", "--create", "--file", str(partial), "--numeric-owner", "--xattrs",
          "--xattrs-include=*", "--directory", str(root), "."])  # fmt: skip

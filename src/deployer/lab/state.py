@@ -14,6 +14,7 @@ from typing import Any, Literal
 from deployer.errors import LabError
 from deployer.files import write_atomic
 from deployer.lab.processes import ProcessRecord
+from deployer.lab.releases import DEFAULT_RELEASE
 
 STATE_VERSION = 1
 STATE_FILE = "state.json"
@@ -36,6 +37,8 @@ class HostState:
     #: The login's private key; empty means the lab's own key (LabState.user_key).
     key: str = ""
     process: ProcessRecord | None = None
+    #: What the host runs (lab.releases); ``rebuild`` builds it again from the same one.
+    release: str = DEFAULT_RELEASE
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,6 @@ class LabState:
     gateway: str = ""
     bridge: str = ""
     nft_table: str = ""
-    base_rootfs: str = ""
     proxy: ProcessRecord | None = None
     user_key: str = ""
     hosts: tuple[HostState, ...] = ()
@@ -78,6 +80,9 @@ def from_json(text: str, source: str) -> LabState:
             raise LabError(f"{source}: unsupported lab state version {data.get('version')!r}")
         if data.get("backend") not in BACKENDS:
             raise LabError(f"{source}: unknown lab backend {data.get('backend')!r}")
+        # Labs made before hosts had releases name their one (debian-12) base here; the
+        # hosts' default release says the same, and teardown never needed the path.
+        data.pop("base_rootfs", None)
         hosts = tuple(_host(h) for h in data.pop("hosts", []))
         proxy = _process(data.pop("proxy", None))
         paths = tuple(str(p) for p in data.pop("paths", []))

@@ -26,6 +26,7 @@ class HostStatus:
     key: str
     known_hosts: str
     state: HostCondition
+    release: str = ""  # empty for a Vagrant lab: its boxes say what they run
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,14 @@ def status(spec: Path) -> LabStatus:
     known_hosts = str(state_dir / KNOWN_HOSTS)
     hosts = tuple(
         HostStatus(
-            h.name, h.address, h.port, h.user, h.key or lab.user_key, known_hosts, _host(lab, h)
+            h.name,
+            h.address,
+            h.port,
+            h.user,
+            h.key or lab.user_key,
+            known_hosts,
+            _host(lab, h),
+            "" if lab.backend == "vagrant" else h.release,
         )
         for h in lab.hosts
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,27 @@ def test_foreign_files_are_refused(text: str, message: str) -> None:
 
 def test_dead_process_is_not_alive() -> None:
     assert not ProcessRecord(2**22 + 1, 0, "gone").alive()
+
+
+def test_each_hosts_release_round_trips(tmp_path: Path) -> None:
+    lab = _lab(tmp_path)
+    lab = lab.with_host(HostState("db1", "10.213.7.11", release="debian-11"))
+    lab = lab.with_host(replace(lab.hosts[0], release="debian-13"))
+    state.save(lab)
+    loaded = state.load(tmp_path)
+    assert loaded == lab
+    assert loaded is not None
+    assert [(h.name, h.release) for h in loaded.hosts] == [
+        ("app1", "debian-13"),
+        ("db1", "debian-11"),
+    ]
+
+
+def test_a_lab_from_before_releases_reads_as_debian_12(tmp_path: Path) -> None:
+    """Its state names the one base every host had; down and rebuild must still read it."""
+    data = json.loads(state.to_json(_lab(tmp_path)))
+    data["base_rootfs"] = "/root/.cache/deployer/lab/rootfs/bookworm-d3952619108a"
+    for host in data["hosts"]:
+        del host["release"]
+    loaded = state.from_json(json.dumps(data), "old/state.json")
+    assert [h.release for h in loaded.hosts] == ["debian-12"]
