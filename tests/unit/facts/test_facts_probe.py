@@ -2,11 +2,14 @@
 POSIX shells and shellcheck are in tests/tools/test_probe_in_shells.py).
 
 The probe outputs under tests/fixtures/facts/probe/ are real: debian12-vm from this kind of
-machine (as root, with an SSH-like bare environment); debian12-lab, debian12-lab-middleware
-and debian12-minbase-bare from a debootstrap'ed Debian 12 minbase, run as user deploy in its
-own network namespace with a listener on port 22 (lab: with iproute2 and sudo NOPASSWD;
-middleware: plus Debian's nginx running, tomcat10 and OpenJDK 17; bare: ss and sudo made
-unavailable, so /proc/net/tcp is decoded instead). centos7-handmade is written by hand.
+machine (as root, with an SSH-like bare environment: ``env -i`` with PATH=/usr/bin:/bin);
+debian12-lab, debian12-lab-middleware and debian12-minbase-bare from lab hosts (a
+debootstrap'ed Debian 12 minbase with systemd, iproute2 and sudo NOPASSWD), sent over SSH as
+user deploy with the example matrix's disk paths (middleware: after installing Debian's
+nginx, running, and tomcat10 and OpenJDK 17, Tomcat stopped; bare: ss and sudo moved away, so
+/proc/net/tcp is decoded instead). centos7-handmade is written by hand, its Pythons as CentOS
+7.9 has them. Each ``.expected.json`` is ``json.dumps(parse_probe(txt).to_dict(), indent=2,
+ensure_ascii=False)`` plus a newline, reviewed by hand.
 """
 
 from __future__ import annotations
