@@ -60,6 +60,10 @@ class HostContext:
     facts: HostFacts
     db: DatabaseFacts | None = None
     db_error: str | None = None
+    #: --ansible-engine: the engine every host is forced onto (None: chosen per host).
+    engine: str | None = None
+    #: --bootstrap-python: a host without a usable Python would get one installed.
+    bootstrap_python: bool = False
 
     @property
     def name(self) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from deployer.checks import arch, database, middleware, ports, resources, system
 from deployer.checks import os as os_checks
+from deployer.checks import python as python_checks
 from deployer.checks.acceptance import apply_acceptances
 from deployer.checks.context import HostContext
 from deployer.checks.model import Acceptance, CheckReport, CheckResult, HostReport
@@ -31,6 +32,7 @@ HOST_RULES: tuple[Rule, ...] = (
     middleware.check,
     database.installed_check,
     system.check,
+    python_checks.check,
 )
 
 
@@ -44,13 +46,17 @@ def evaluate(
     db_error: str | None = None,
     acceptances: Sequence[Acceptance] = (),
     generated_at: datetime | None = None,
+    engine: str | None = None,
+    bootstrap_python: bool = False,
 ) -> CheckReport:
     """Evaluate every host of ``env`` against ``matrix``.
 
     ``facts`` maps host names to what their probe found; ``unreachable`` maps host names to
     why no probe ran (refused key, changed host key, timeout). ``db`` is what the database
     connection reported, or None with ``db_error`` saying why there is none.
-    ``generated_at`` defaults to now (UTC); pass it for reproducible reports.
+    ``generated_at`` defaults to now (UTC); pass it for reproducible reports. ``engine`` is
+    the Ansible engine every host is forced onto (None: chosen per host), and
+    ``bootstrap_python`` says that a run would install python3 where no Python is usable.
     """
     hosts = [
         _host_report(
@@ -61,6 +67,8 @@ def evaluate(
             error=unreachable.get(host.name),
             db=db,
             db_error=db_error,
+            engine=engine,
+            bootstrap_python=bootstrap_python,
         )
         for host in env.hosts
     ]
@@ -86,11 +94,13 @@ def _host_report(
     error: str | None,
     db: DatabaseFacts | None,
     db_error: str | None,
+    engine: str | None = None,
+    bootstrap_python: bool = False,
 ) -> HostReport:
     results: list[CheckResult] = []
     reachable = error is None and facts is not None
     if reachable and facts is not None:
-        context = HostContext(env, matrix, host, facts, db, db_error)
+        context = HostContext(env, matrix, host, facts, db, db_error, engine, bootstrap_python)
         for rule in HOST_RULES:
             results += rule(context)
     results += middleware.spec_checks(env, matrix, host)

@@ -6,7 +6,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.common import (
+    add_bootstrap_argument,
+    add_engine_argument,
+    add_spec_arguments,
+    load_target,
+)
 from deployer.cli.io import Streams
 from deployer.cli.outputs import check_output, write_output
 from deployer.errors import UsageError
@@ -28,6 +33,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "database, and evaluate the product's support matrix. Nothing is changed on the hosts.",
     )
     add_spec_arguments(parser)
+    add_engine_argument(parser)
+    add_bootstrap_argument(parser, dry=True)
     parser.add_argument(
         "--accept",
         action="append",
@@ -67,7 +74,7 @@ def _acceptances(args: argparse.Namespace) -> list[Acceptance]:
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.journal import Journal, Redactor, records
     from deployer.report.text import render_text
-    from deployer.run.check import scan
+    from deployer.run.check import ScanOptions, scan
     from deployer.run.context import open_context
     from deployer.transport import SshOptions
 
@@ -79,7 +86,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     journal = Journal(target.journal_root, redact)
     options = SshOptions(connect_timeout=min(10.0, args.timeout), command_timeout=args.timeout)
     with open_context(target.loaded, journal, _no_progress, options) as context:
-        record, outcome = scan(context, acceptances)
+        scan_options = ScanOptions(args.ansible_engine, args.bootstrap_python)
+        record, outcome = scan(context, acceptances, scan_options)
     _write_outputs(args, outcome, redact)
     streams.console.print(render_text(outcome.report, args.lang, streams.verbosity > 0))
     for acceptance in outcome.report.unused_acceptances:

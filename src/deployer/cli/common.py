@@ -56,3 +56,27 @@ def load_target(args: argparse.Namespace, *, restrict: bool = True) -> Target:
     if limit and restrict:
         loaded = limit_hosts(loaded, limit)
     return Target(loaded, args.journal or default_journal, args.spec, limit)
+
+
+#: deployer.facts.engines.ENGINES' names, spelled here so building the parser imports no facts.
+ENGINE_NAMES = ("current", "2.16")
+
+
+def add_engine_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ansible-engine",
+        choices=ENGINE_NAMES,
+        default=None,
+        help="manage every host with this Ansible engine (default: chosen per host from its "
+        "Python: current for 3.8+, 2.16 for 2.7, 3.6 and 3.7)",
+    )
+
+
+def add_bootstrap_argument(parser: argparse.ArgumentParser, *, dry: bool = False) -> None:
+    what = "say how python3 would be installed on" if dry else "install python3 on"
+    parser.add_argument(
+        "--bootstrap-python",
+        action="store_true",
+        help=f"{what} hosts where no Python can run Ansible, over SSH with the host's "
+        "package manager (apt-get, yum or dnf)",
+    )

@@ -55,3 +55,17 @@ def parse_pythons(raw: str) -> tuple[PythonInstall, ...]:
 
 
 FACTS = (Fact("python.interpreters", "pythons", PYTHON_SH, parse_pythons),)
+
+
+#: How each package manager installs python3 from the host's own repositories (OS media,
+#: the site's mirror), as root: the scan's remediation and what --bootstrap-python runs.
+INSTALL_PYTHON: dict[str, str] = {
+    "apt": "apt-get install -y python3",
+    "dnf": "dnf install -y python3",
+    "yum": "yum install -y python3",
+}
+
+
+def install_python_command(pkg_manager: str | None) -> str | None:
+    """The command installing python3 with ``pkg_manager``; None where deployer knows none."""
+    return INSTALL_PYTHON.get(pkg_manager or "")

@@ -46,6 +46,15 @@ class CheckOutcome:
         return ExitCode.OK
 
 
+@dataclass(frozen=True)
+class ScanOptions:
+    """What the run the scan prepares for would do: the forced engine (--ansible-engine) and
+    whether it installs python3 where none is usable (--bootstrap-python)."""
+
+    engine: str | None = None
+    bootstrap_python: bool = False
+
+
 def gather_host_facts(
     context: RunContext,
 ) -> tuple[dict[str, HostFacts], dict[str, str], dict[str, float]]:
@@ -64,11 +73,15 @@ def gather_host_facts(
     return facts, unreachable, {n: r.seconds for n, r in results.items()}
 
 
-def scan(context: RunContext, acceptances: Sequence[Acceptance] = ()) -> tuple[Run, CheckOutcome]:
+def scan(
+    context: RunContext,
+    acceptances: Sequence[Acceptance] = (),
+    options: ScanOptions | None = None,
+) -> tuple[Run, CheckOutcome]:
     """The scan as a run in the journal, with its report and fixup scripts recorded."""
     run = context.journal.start("check", context.loaded.path)
     with run_lifecycle(run, context.redact) as ending:
-        outcome = run_check(context, acceptances)
+        outcome = run_check(context, acceptances, options or ScanOptions())
         for host, script in outcome.fixups.items():
             run.record(records.fixup_script(host), script)
         run.record(records.REPORT, render_json(outcome.report))
@@ -76,8 +89,13 @@ def scan(context: RunContext, acceptances: Sequence[Acceptance] = ()) -> tuple[R
     return run, outcome
 
 
-def run_check(context: RunContext, acceptances: Sequence[Acceptance] = ()) -> CheckOutcome:
+def run_check(
+    context: RunContext,
+    acceptances: Sequence[Acceptance] = (),
+    options: ScanOptions | None = None,
+) -> CheckOutcome:
     loaded = context.loaded
+    options = options or ScanOptions()
     facts, unreachable, seconds = gather_host_facts(context)
     db, db_error = collect_database_facts(context, set(facts))
     report = evaluate(
@@ -88,6 +106,8 @@ def run_check(context: RunContext, acceptances: Sequence[Acceptance] = ()) -> Ch
         unreachable,
         db_error=db_error,
         acceptances=acceptances,
+        engine=options.engine,
+        bootstrap_python=options.bootstrap_python,
     )
     engine = loaded.env.database.engine if loaded.env.database else None
     fixups = {}

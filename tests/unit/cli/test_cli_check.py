@@ -6,7 +6,7 @@ about how the command prints a report whose values contain rich markup.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,9 +15,12 @@ import pytest
 
 from deployer.checks import Acceptance, CheckReport, CheckResult, HostReport, Status
 from deployer.checks.acceptance import apply_acceptances
+from deployer.cli.common import ENGINE_NAMES
 from deployer.errors import ExitCode
+from deployer.facts.engines import ENGINES
 from deployer.run import check as check_pipeline
-from deployer.run.check import CheckOutcome
+from deployer.run.check import CheckOutcome, ScanOptions
+from tests.unit.conftest import CliResult
 
 #: A process name as `ss -p` reports it from the host: any bytes its owner chose.
 PROCESS = "[bold]ja[/x]va"
@@ -51,12 +54,47 @@ def _port_taken(acceptances: Sequence[Acceptance]) -> CheckReport:
 
 
 @pytest.fixture
-def fake_scan(monkeypatch: pytest.MonkeyPatch) -> None:
-    def run_check(context: Any, acceptances: Sequence[Acceptance]) -> CheckOutcome:
+def fake_scan(monkeypatch: pytest.MonkeyPatch) -> list[ScanOptions | None]:
+    """The options each scan ran with."""
+    seen: list[ScanOptions | None] = []
+
+    def run_check(
+        context: Any, acceptances: Sequence[Acceptance], options: ScanOptions | None = None
+    ) -> CheckOutcome:
+        seen.append(options)
         return CheckOutcome(report=_port_taken(acceptances))
 
     monkeypatch.setattr(check_pipeline, "run_check", run_check)
     monkeypatch.setenv("COLUMNS", "400")  # table cells on one line each, to find them whole
+    return seen
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_engine_and_bootstrap_options_reach_the_scan(
+    cli: Callable[[list[str]], CliResult], tmp_path: Path, fake_scan: list[ScanOptions | None]
+) -> None:
+    spec = "examples/huadong-production.yml"
+    cli(["check", spec, "--journal", str(tmp_path)])
+    cli(["check", spec, "--journal", str(tmp_path), "--ansible-engine", "2.16"])
+    cli(["check", spec, "--journal", str(tmp_path), "--bootstrap-python"])
+    assert fake_scan == [
+        ScanOptions(None, bootstrap_python=False),
+        ScanOptions("2.16", bootstrap_python=False),
+        ScanOptions(None, bootstrap_python=True),
+    ]
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_an_unknown_engine_is_refused_by_the_parser(
+    cli: Callable[[list[str]], CliResult],
+) -> None:
+    done = cli(["check", "examples/huadong-production.yml", "--ansible-engine", "2.17"])
+    assert done.code == ExitCode.USAGE
+    assert "invalid choice: '2.17'" in done.err
+
+
+def test_the_parsers_engine_names_are_the_engines() -> None:
+    assert tuple(ENGINES) == ENGINE_NAMES
 
 
 @pytest.mark.usefixtures("fake_scan", "in_repo")
