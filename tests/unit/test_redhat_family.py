@@ -218,6 +218,23 @@ def test_nginx(system: System) -> None:
     assert ("EPEL" in found["__nginx_package_source"]) == (system.release == "el7")
 
 
+@pytest.mark.parametrize(
+    ("failure", "hint"),
+    [
+        pytest.param("No package matching 'nginx' found available, installed or updated", True),
+        pytest.param("Failure talking to yum: Cannot retrieve repository metadata", False),
+    ],
+)
+def test_nginx_missing_from_el7_repositories_names_epel(failure: str, hint: bool) -> None:
+    centos = next(s for s in SYSTEMS if s.release == "el7")
+    rescue = load(ROLES / "nginx/tasks/install-RedHat.yml")[0]["rescue"][0]
+    variables = stacked("nginx", platform(centos), INPUTS)
+    variables["ansible_failed_result"] = {"failed": True, "msg": failure}
+    message = templar(variables).template(rescue["ansible.builtin.fail"]["msg"])
+    assert message.endswith(failure)
+    assert ("enable EPEL 7" in message) is hint
+
+
 @pytest.mark.parametrize("system", BY_ID)
 def test_tomcat(system: System) -> None:
     found = rendered("tomcat", system)

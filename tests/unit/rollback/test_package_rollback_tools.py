@@ -48,3 +48,19 @@ def test_debian_hosts_use_apt() -> None:
 )
 def test_nothing_to_put_back_runs_nothing(changes: dict[str, Any]) -> None:
     assert tasks_run("common", "rollback.yml", platform("RedHat", "el7", "yum"), changes) == []
+
+
+@pytest.mark.parametrize(
+    ("release", "tool", "package"),
+    [
+        ("el7", "yum", "java-1.8.0-openjdk-headless"),
+        ("el8", "dnf", "java-1.8.0-openjdk-headless"),
+    ],
+)
+def test_jdk_rollback_removes_the_runtime_with_the_generations_tool(
+    release: str, tool: str, package: str
+) -> None:
+    inputs = {"jdk_version": "8", "jdk_rollback_remove": True}
+    ran = tasks_run("jdk", "rollback.yml", platform("RedHat", release, tool), inputs)
+    removals = [args for module, args in ran if module == "ansible.builtin.package"]
+    assert removals == [{"name": package, "state": "absent", "use": tool}]
