@@ -95,6 +95,11 @@ def tasks_run(
 def _run(render: Templar, tasks: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for task in tasks:
+        if "loop" in task:  # once per item, each with its own `item`
+            for item in render.template(task["loop"]):
+                looped = templar({**render.available_variables, "item": item})
+                found.extend(_run(looped, [{k: v for k, v in task.items() if k != "loop"}]))
+            continue
         if not holds(render, task.get("when")):
             continue
         if "block" in task:  # what runs when nothing fails: the block, not its rescue
