@@ -26,6 +26,7 @@ class ExitCode(IntEnum):
     LAB_FAILED = 11
     IRREVERSIBLE = 12
     JOURNAL_DAMAGED = 13
+    ENGINE_UNAVAILABLE = 14
     INTERRUPTED = 130
 
 

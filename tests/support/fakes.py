@@ -30,6 +30,14 @@ from deployer.transport.stream import FileDigest, digest
 Answer = tuple[int, str] | Failure
 Answerer = Callable[[str, str], Answer]  # (host, command) -> answer
 
+#: The probe's answer unless a test gives another: a Python that the current engine manages
+#: (apply, plan and rollback choose each host's engine from it before they start).
+PROBE_ANSWER = (
+    "@@deployer:begin python.interpreters@@\n"
+    "/usr/bin/python3 /usr/bin/python3.11 3.11.2\n"
+    "@@deployer:end python.interpreters rc=0@@\n"
+)
+
 
 @dataclass
 class FakeHosts:
@@ -47,7 +55,7 @@ class FakeHosts:
 
     def _result(self, host: str, command: str, shown: str | None) -> CommandResult:
         self.log.append((host, shown or command))
-        found: Answer = (0, "")
+        found: Answer = (0, PROBE_ANSWER if command == "sh -s" else "")
         for pattern, answer in self.answers:
             if re.search(pattern, command):
                 found = answer
@@ -242,3 +250,15 @@ def fake_context(
         resolved=secrets if secrets is not None else RunSecrets(),
         sessions=database if database is not None else FakeDatabase(),
     )
+
+
+def managed_by_current(names: Iterable[str]) -> dict[str, Any]:
+    """Every host managed by the engine deployer is installed with, under /usr/bin/python3:
+    what apply chooses for hosts that answer the probe with ``PROBE_ANSWER``."""
+    from deployer.executors.ansible.engines import ManagedHost, current_engine  # noqa: PLC0415
+    from deployer.facts.model import PythonInstall  # noqa: PLC0415
+
+    python = PythonInstall(
+        path="/usr/bin/python3", real="/usr/bin/python3.11", version="3.11.2", major=3, minor=11
+    )
+    return {name: ManagedHost(python, current_engine()) for name in names}

@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.common import (
+    add_engine_argument,
+    add_spec_arguments,
+    add_wheelhouse_argument,
+    engine_settings,
+    load_target,
+)
 from deployer.cli.events import JsonEvents, add_json_argument
 from deployer.cli.io import Streams
 from deployer.cli.progress import task_progress
@@ -62,6 +68,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="PLAN",
         help="apply only if this saved plan still matches the spec and hosts",
     )
+    add_engine_argument(parser)
+    add_wheelhouse_argument(parser)
     add_json_argument(parser)
     parser.set_defaults(handler=run)
 
@@ -99,7 +107,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     events = JsonEvents(streams, "apply", journal.redact) if args.json_events else None
     progress = events.progress if events else task_progress(streams, journal.redact)
     # One context for the lock, the apply and an --atomic rollback: one connection per host.
-    with open_context(target.loaded, journal, progress) as context:
+    with open_context(target.loaded, journal, progress, engines=engine_settings(args)) as context:
         context.refuse_unsupported_target()
         if saved is not None:
             from deployer.run.plan import verify_plan

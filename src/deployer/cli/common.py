@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from deployer.executors.ansible.engines import EngineSettings
     from deployer.spec import LoadedEnvironment
 
 
@@ -79,4 +80,29 @@ def add_bootstrap_argument(parser: argparse.ArgumentParser, *, dry: bool = False
         action="store_true",
         help=f"{what} hosts where no Python can run Ansible, over SSH with the host's "
         "package manager (apt-get, yum or dnf)",
+    )
+
+
+def add_wheelhouse_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wheelhouse",
+        metavar="DIR",
+        type=Path,
+        help="build a missing Ansible engine offline from the wheels in DIR "
+        "(default: $DEPLOYER_WHEELHOUSE, else the package index)",
+    )
+
+
+def engine_settings(args: argparse.Namespace) -> EngineSettings:
+    """Where engines live (the XDG cache), the wheelhouse and the forced engine, from the
+    options and the environment."""
+    import os
+
+    from deployer.executors.ansible.engines import EngineSettings as Settings
+    from deployer.executors.ansible.engines import cache_dir_from, wheelhouse_from
+
+    return Settings(
+        cache=cache_dir_from(os.environ, Path.home()),
+        wheelhouse=wheelhouse_from(args.wheelhouse, os.environ),
+        forced=args.ansible_engine,
     )

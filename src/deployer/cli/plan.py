@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.common import (
+    add_engine_argument,
+    add_spec_arguments,
+    add_wheelhouse_argument,
+    engine_settings,
+    load_target,
+)
 from deployer.cli.events import JsonEvents, add_json_argument
 from deployer.cli.io import Streams
 from deployer.cli.outputs import check_output, write_output
@@ -28,6 +35,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     add_spec_arguments(parser)
     parser.add_argument("--out", type=Path, metavar="PLAN", help="save the plan (JSON)")
+    add_engine_argument(parser)
+    add_wheelhouse_argument(parser)
     add_json_argument(parser)
     parser.set_defaults(handler=run)
 
@@ -47,7 +56,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
     journal = Journal(target.journal_root, Redactor())
     events = JsonEvents(streams, "plan", journal.redact) if args.json_events else None
-    with open_context(target.loaded, journal, events.progress if events else progress) as context:
+    shown = events.progress if events else progress
+    with open_context(target.loaded, journal, shown, engines=engine_settings(args)) as context:
         context.refuse_unsupported_target()
         plan = make_plan(context, ExecutionOptions(limit=target.limit))
     if events is not None:
@@ -59,6 +69,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     )
     for step in plan.steps:
         streams.say(f"{step.order}. {step.stage:<24} {', '.join(step.hosts):<12} {step.action}")
+    for host, engine in sorted(plan.engines.items()):
+        streams.say(f"{host}: {describe_engine(engine)}")
     for schema, names in plan.pending_migrations.items():
         streams.say(f"migrations pending in {schema}: {', '.join(names) or 'none'}")
     for host, tasks in sorted(plan.would_change.items()):
@@ -74,6 +86,14 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if events is not None:
         events.status(plan.run_id, ExitCode.OK)
     return ExitCode.OK
+
+
+def describe_engine(engine: Mapping[str, Any]) -> str:
+    """``engine 2.16 (ansible-core 2.16.19), Python 3.6.8 at /usr/bin/python3``."""
+    return (
+        f"engine {engine.get('engine')} (ansible-core {engine.get('ansible_core')}), "
+        f"Python {engine.get('python')} at {engine.get('interpreter')}"
+    )
 
 
 def _print_rollback(streams: Streams, plan: Plan) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.common import (
+    add_engine_argument,
+    add_spec_arguments,
+    add_wheelhouse_argument,
+    engine_settings,
+    load_target,
+)
 from deployer.cli.events import JsonEvents, add_json_argument
 from deployer.cli.io import Streams
 from deployer.cli.progress import task_progress
@@ -32,6 +38,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="break the environment's deploy lock if its holder is no longer running",
     )
+    add_engine_argument(parser)
+    add_wheelhouse_argument(parser)
     add_json_argument(parser)
     parser.set_defaults(handler=run)
 
@@ -56,7 +64,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     events = JsonEvents(streams, "rollback", journal.redact) if args.json_events else None
     progress = events.progress if events else task_progress(streams, journal.redact)
     # One connection per host for the lock and the whole rollback: the product is down meanwhile.
-    with open_context(target.loaded, journal, progress) as context:
+    with open_context(target.loaded, journal, progress, engines=engine_settings(args)) as context:
         context.refuse_unsupported_target()
         product = target.loaded.env.product.name
         with environment_lock(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from deployer.cli.common import add_spec_arguments, load_target
 from deployer.cli.io import Streams
+from deployer.cli.plan import describe_engine
 from deployer.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ def run_show(args: argparse.Namespace, streams: Streams) -> int:
     streams.say(f"started {entry['started']}, finished {entry['finished']}, by {entry['user']}")
     for host, counts in entry["recap"].items():
         streams.say(f"  {host:<10} " + " ".join(f"{k}={v}" for k, v in counts.items()))
+    for host, engine in (entry.get("engines") or {}).items():
+        streams.say(f"  {host:<10} {describe_engine(engine)}")
     for task in failed:
         where = f"{task.get('host', '?')}: {task.get('task', '?')}"
         streams.error(f"  failed: {where}: {task.get('message', '')}")

@@ -34,6 +34,15 @@ class TimelineEntry(_Record):
     time: str
 
 
+class HostEngine(_Record):
+    """Which Ansible engine and interpreter managed a host; older runs do not say (None)."""
+
+    engine: str | None = None  # current, 2.16
+    ansible_core: str | None = None  # its version: 2.19.14, 2.16.19
+    interpreter: str | None = None  # the host's Python: /usr/bin/python3
+    python: str | None = None  # its version
+
+
 class RunMeta(_Record):
     """``meta.json``: what ran, by whom, when, and how it ended."""
 
@@ -53,6 +62,7 @@ class RunMeta(_Record):
     product_version: str | None = None
     ports: dict[str, int] | None = None  # host -> the port its Tomcat serves on
     undoes: str | None = None  # a rollback's undone run
+    engines: dict[str, HostEngine] | None = None  # host -> what managed it (newer runs)
     error: str | None = None
 
 

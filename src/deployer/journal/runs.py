@@ -50,7 +50,7 @@ _LIFECYCLE = ("id", "kind", "status", "started", "finished", "exit_code")
 #: the journal unreadable for the commands that read it back.
 TRUSTED = frozenset({*_LIFECYCLE, "timeline", "time", "event", "undoes", "ports", "format"})
 #: What listing and showing runs tell of each: the lifecycle, who ran what, and how it ended.
-SUMMARY_KEYS = (*_LIFECYCLE, "product_version", "user", "host", "error")
+SUMMARY_KEYS = (*_LIFECYCLE, "product_version", "user", "host", "error", "engines")
 
 
 def _plain(data: Any) -> Any:
@@ -206,6 +206,13 @@ class Run:
         for number, line in enumerate(lines, 1):
             if line.strip():
                 yield read_event(path, number, line)
+
+    def add_meta(self, **fields: Any) -> None:
+        """Facts about the run learnt once it started (the engines a plan found), in its
+        ``meta.json``."""
+        meta = self.meta()
+        meta.update(fields)
+        _write_meta(self.path, meta, self.redact)
 
     def set_status(self, status: RunStatus, exit_code: int | None = None, **extra: Any) -> None:
         meta = self.meta()

@@ -15,6 +15,7 @@ from deployer.plan.stages import StageId, apply_stages
 from deployer.rollback.recorder import IrreversibleRefused, RollbackRecorder
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
+from deployer.run.managers import engines_record, probe_managed_hosts
 from deployer.run.plays import Recap, record_recap, run_play
 
 
@@ -48,13 +49,15 @@ def _apply_code(error: DeployerError) -> ExitCode:
 def run_apply(context: RunContext, options: ApplyOptions) -> ApplyOutcome:
     loaded = context.loaded
     context.resolve_secrets()
+    managed = probe_managed_hosts(context)  # a host no engine manages stops apply here
     run = context.journal.start(
         "apply",
         loaded.path,
         product_version=loaded.env.product.version,
         ports=loaded.env.tomcat_ports(),
+        engines=engines_record(managed),
     )
-    executor = context.executor(run, options.execution)
+    executor = context.executor(run, options.execution, managed)
     context.record_inputs(run, executor)
     recap: Recap = {}
     with run_lifecycle(run, context.redact, failed_as=_apply_code, keep_going=True) as ending:

@@ -6,12 +6,13 @@ included), and the database session, opened on first use and closed at the end."
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from deployer.executors.ansible.engines import EngineSettings, ManagedHost, cache_dir_from
 from deployer.executors.ansible.executor import AnsibleExecutor
 from deployer.executors.base import ExecutionOptions, Executor, TaskEvent, require_ansible_target
 from deployer.journal import Journal, Run, records
@@ -27,6 +28,12 @@ from deployer.transport.tunnel import Endpoint
 Progress = Callable[[str, TaskEvent | None], None]
 
 
+def default_engine_settings() -> EngineSettings:
+    """Engines in ``~/.cache/deployer``, each host on its own choice (the CLI passes the
+    settings it read from the environment and the options)."""
+    return EngineSettings(cache_dir_from({}, Path.home()))
+
+
 class ExecutorFactory:
     """Makes the run's executor; tests pass one that makes a fake."""
 
@@ -39,9 +46,16 @@ class ExecutorFactory:
         run_id: str,
         secrets: dict[str, str],
         options: ExecutionOptions,
+        managed: Mapping[str, ManagedHost],
     ) -> Executor:
         return AnsibleExecutor(
-            loaded, targets, control_dir, run_id=run_id, secrets=secrets, options=options
+            loaded,
+            targets,
+            control_dir,
+            run_id=run_id,
+            secrets=secrets,
+            options=options,
+            managed=managed,
         )
 
 
@@ -54,6 +68,8 @@ class RunContext:
     control: Path
     progress: Progress
     make_executor: ExecutorFactory = field(default_factory=ExecutorFactory)
+    #: Where the Ansible engines are kept, and the one --ansible-engine forces.
+    engines: EngineSettings = field(default_factory=default_engine_settings)
     #: Resolved on first use (a saved plan is verified, and the lock taken, before), then kept.
     resolved: RunSecrets | None = None
     #: The database session, made on first use and closed with the context.
@@ -90,8 +106,11 @@ class RunContext:
         """Before anything is locked or recorded: a target no executor supports is refused."""
         require_ansible_target(self.loaded)
 
-    def executor(self, run: Run, options: ExecutionOptions) -> Executor:
-        """The run's executor, for a spec whose target it supports (else refused)."""
+    def executor(
+        self, run: Run, options: ExecutionOptions, managed: Mapping[str, ManagedHost]
+    ) -> Executor:
+        """The run's executor, for a spec whose target it supports (else refused); each host
+        managed as ``managed`` says (run.managers)."""
         require_ansible_target(self.loaded)
         database = self.loaded.env.database
         first_schema = database.schemas[0].name if database is not None else None
@@ -102,6 +121,7 @@ class RunContext:
             run_id=run.id,
             secrets=self.secrets.playbook_env(first_schema),
             options=options,
+            managed=managed,
         )
 
     def record_inputs(self, run: Run, executor: Executor) -> None:
@@ -130,6 +150,8 @@ def open_context(
     progress: Progress,
     ssh: SshOptions | None = None,
     make_executor: ExecutorFactory | None = None,
+    *,
+    engines: EngineSettings | None = None,
 ) -> Iterator[RunContext]:
     """The context of one command; its connections end with the block."""
     with control_dir() as control:
@@ -144,6 +166,7 @@ def open_context(
             control,
             progress,
             make_executor or ExecutorFactory(),
+            engines or default_engine_settings(),
         )
         try:
             yield context

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.base import ExecutionOptions, Executor
-from deployer.facts.model import HostFacts
 from deployer.journal import Run, records
 from deployer.migrations.stage import pending_migrations, schema_migrations
 from deployer.plan.fingerprint import facts_fingerprint, files_fingerprint
@@ -22,9 +21,9 @@ from deployer.rollback import RollbackPlan, irreversible, render_markdown
 from deployer.rollback.recorder import write_plan
 from deployer.rollback.survey import assess_if_reachable, initial_plan
 from deployer.run.apply import STAGE_PLAYS
-from deployer.run.check import gather_host_facts
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
+from deployer.run.managers import current_facts, engines_record, managed_hosts
 from deployer.run.plays import StageFailed, run_play
 from deployer.spec import LoadedEnvironment
 from deployer.spec.secrets import resolve_file
@@ -34,10 +33,6 @@ from deployer.transport.tunnel import TunnelError
 
 class StalePlan(DeployerError):
     exit_code = ExitCode.STALE_PLAN
-
-
-class HostsUnreachable(DeployerError):
-    exit_code = ExitCode.HOST_UNREACHABLE
 
 
 def spec_fingerprint(loaded: LoadedEnvironment) -> str:
@@ -56,14 +51,6 @@ def spec_fingerprint(loaded: LoadedEnvironment) -> str:
     return files_fingerprint(paths)
 
 
-def current_facts(context: RunContext) -> dict[str, HostFacts]:
-    facts, unreachable, _ = gather_host_facts(context)
-    if unreachable:
-        host, why = sorted(unreachable.items())[0]
-        raise HostsUnreachable(f"{host} is unreachable: {why}")
-    return facts
-
-
 def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
     """What apply would do with ``options``, predicted in check mode; changes nothing."""
     loaded = context.loaded
@@ -72,8 +59,10 @@ def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
     with run_lifecycle(run, context.redact):
         facts = current_facts(context)
         run.record(records.FACTS, {name: f.to_dict() for name, f in facts.items()})
+        managed = managed_hosts(context, facts)
+        run.add_meta(engines=engines_record(managed))
         pending, notes = _pending(context)
-        executor = context.executor(run, replace(options, check=True))
+        executor = context.executor(run, replace(options, check=True), managed)
         context.record_inputs(run, executor)
         would_change, check_notes = predict(context, run, executor)
         rollback = rollback_preview(context, run)
@@ -87,6 +76,7 @@ def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
             spec_sha256=spec_fingerprint(loaded),
             facts_sha256=facts_fingerprint(facts),
             steps=plan_steps(loaded.env),
+            engines=engines_record(managed),
             pending_migrations=pending,
             would_change={host: tuple(tasks) for host, tasks in would_change.items()},
             notes=tuple(notes + check_notes),

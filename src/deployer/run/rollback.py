@@ -22,6 +22,7 @@ from deployer.rollback.restore import SchemaRestorer, stop_product
 from deployer.rollback.survey import with_package_changes
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
+from deployer.run.managers import engines_record, probe_managed_hosts
 from deployer.run.plays import Recap, record_recap, run_play
 
 
@@ -44,6 +45,7 @@ def run_rollback(context: RunContext, undone: Run) -> RollbackOutcome:
     """Undo ``undone`` (an apply run) as a run of its own; safe to run again."""
     plan = load_plan(undone)
     context.resolve_secrets()
+    managed = probe_managed_hosts(context)
     ports = {step.host: step.previous_port for step in plan.hosts if step.previous_port}
     run = context.journal.start(
         "rollback",
@@ -51,8 +53,9 @@ def run_rollback(context: RunContext, undone: Run) -> RollbackOutcome:
         undoes=undone.id,
         product_version=plan.version,
         ports=ports,
+        engines=engines_record(managed),
     )
-    executor = context.executor(run, ExecutionOptions())
+    executor = context.executor(run, ExecutionOptions(), managed)
     for host, values in rollback_host_vars(plan).items():
         executor.set_host_values(host, values)
     context.record_inputs(run, executor)
@@ -60,9 +63,7 @@ def run_rollback(context: RunContext, undone: Run) -> RollbackOutcome:
     write_plan(run, plan)
     recap: Recap = {}
     stages = rollback_stages(context, run, executor, plan, undone, recap=recap)
-    with run_lifecycle(
-        run, context.redact, failed_as=_rollback_failed, keep_going=True
-    ) as ending:
+    with run_lifecycle(run, context.redact, failed_as=_rollback_failed, keep_going=True) as ending:
         try:
             for name, title, step in stages:
                 context.progress(title, None)

@@ -249,6 +249,15 @@ def upgrade_spec(tmp_path: Path, *edits: str) -> tuple[Path, list[tuple[str, Any
     return spec, server
 
 
+class ReachableForTheProbe(FakeHosts):
+    """Hosts of which only ``names`` answer, once every host answered apply's probe."""
+
+    def run_everywhere(self, hosts: Any, command: str, **kwargs: Any) -> Any:
+        if command != "sh -s":
+            return super().run_everywhere(hosts, command, **kwargs)
+        return FakeHosts(("app1", "db1")).run_everywhere(hosts, command, **kwargs)
+
+
 @pytest.mark.parametrize(
     ("edits", "names"),
     [
@@ -272,7 +281,7 @@ def test_a_migration_nothing_could_undo_is_refused_before_anything_migrates(
     database = FakeDatabase(rules=server)
     executor = FakeExecutor()
     outcome, folder = apply(
-        tmp_path, executor, spec=spec, hosts=FakeHosts(names), database=database
+        tmp_path, executor, spec=spec, hosts=ReachableForTheProbe(names), database=database
     )
     assert outcome.exit_code == ExitCode.IRREVERSIBLE, outcome.failure
     assert outcome.failure is not None and "V2__drop_legacy.sql" in outcome.failure

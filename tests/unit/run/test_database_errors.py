@@ -32,7 +32,7 @@ from deployer.transport.database import DatabaseUnavailable
 from deployer.transport.hosts import SshHosts
 from deployer.transport.mysql import DatabaseFailed, driver_message
 from deployer.transport.ssh import SshOptions
-from tests.support.fakes import FakeHosts
+from tests.support.fakes import FakeHosts, managed_by_current
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "huadong-production.yml"
 ADMIN = "adm'n;pw\"secret"
@@ -236,6 +236,9 @@ def apply_without_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setenv("HUADONG_DB_ADMIN_PASSWORD", ADMIN)
     monkeypatch.setenv("HUADONG_DB_APP_PASSWORD", OWNER)
     monkeypatch.setattr(apply_module, "RollbackRecorder", FakeRecorder)
+    # Nothing is probed: the hosts are as apply's probe would find a Debian 12 host.
+    managed = managed_by_current(h.name for h in load_environment(EXAMPLE).env.hosts)
+    monkeypatch.setattr(apply_module, "probe_managed_hosts", lambda context: managed)
     stages = [s for s in apply_stages(load_environment(EXAMPLE).env) if s.id is StageId.SCHEMAS]
     monkeypatch.setattr(apply_module, "apply_stages", lambda env: stages)
 

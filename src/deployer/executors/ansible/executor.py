@@ -1,5 +1,9 @@
 """The Ansible executor: each play is a playbook run with ansible-runner over the run's SSH
-policy (the inventory's connection settings are deployer's own, shared connections included)."""
+policy (the inventory's connection settings are deployer's own, shared connections included).
+
+Hosts of one run may need different engines (an old Python on one of them): a play is then
+one ansible-playbook run per engine, each limited to its hosts, one after the other, and its
+result the sum of theirs."""
 
 from __future__ import annotations
 
@@ -8,11 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from deployer.executors.ansible.content import content_dir
+from deployer.executors.ansible.engines import EngineInstall, ManagedHost
 from deployer.executors.ansible.factcache import read_fact_cache, seed_fact_cache
 from deployer.executors.ansible.inventory import build_inventory
-from deployer.executors.ansible.runner import PlaybookRun, describe, run_playbook
+from deployer.executors.ansible.runner import PlaybookResult, PlaybookRun, describe, run_playbook
 from deployer.executors.ansible.variables import dump, extra_vars, host_vars
-from deployer.executors.base import ExecutionOptions, Executor, OnTask, Play, PlayResult
+from deployer.executors.base import (
+    ExecutionOptions,
+    Executor,
+    HostRecap,
+    OnTask,
+    Play,
+    PlayResult,
+)
 from deployer.journal import records
 from deployer.spec import LoadedEnvironment
 from deployer.transport.ssh import SshTarget
@@ -37,11 +49,14 @@ class AnsibleExecutor(Executor):
         run_id: str,
         secrets: Mapping[str, str],
         options: ExecutionOptions,
+        managed: Mapping[str, ManagedHost],
     ) -> None:
         self.options = options
         self.secrets = secrets  # environment variables the variables' lookups read
         self.fact_cache = control_dir / FACT_CACHE
-        self.inventory = build_inventory(loaded, list(targets), control_dir)
+        self.managed = managed
+        self.order = [host.name for host in loaded.env.hosts]
+        self.inventory = build_inventory(loaded, list(targets), control_dir, managed)
         for host in loaded.env.hosts:
             self.inventory["all"]["hosts"][host.name].update(host_vars(loaded.env, host))
         self.variables = extra_vars(loaded, run_id)
@@ -56,22 +71,44 @@ class AnsibleExecutor(Executor):
     def run(self, play: Play, on_task: OnTask, *, check: bool = False) -> PlayResult:
         root = content_dir()
         name = PLAYBOOKS[play]
-        result = run_playbook(
-            PlaybookRun(
-                playbook=root / "playbooks" / name,
-                inventory=self.inventory,
-                variables=self.variables,
-                secrets=self.secrets,
-                limit=",".join(self.options.limit) or None,
-                check=check or self.options.check,
-                forks=self.options.forks,
-                roles_path=root / "roles",
-                fact_cache=self.fact_cache,
-            ),
-            on_task,
-        )
-        failure = "" if result.ok else describe(result)
-        return PlayResult(name, result.ok, result.recap, result.status, result.rc, failure)
+        results = []
+        for engine, limit in self.engine_limits():
+            results.append(
+                run_playbook(
+                    PlaybookRun(
+                        playbook=root / "playbooks" / name,
+                        inventory=self.inventory,
+                        variables=self.variables,
+                        secrets=self.secrets,
+                        limit=limit,
+                        check=check or self.options.check,
+                        forks=self.options.forks,
+                        roles_path=root / "roles",
+                        fact_cache=self.fact_cache,
+                        engine_bin=engine.bin_dir,
+                    ),
+                    on_task,
+                )
+            )
+            if results[-1].status in ("canceled", "timeout"):
+                break  # stopped by the operator or a timeout: not the next engine's hosts
+        return _sum(name, results)
+
+    def engine_limits(self) -> list[tuple[EngineInstall, str | None]]:
+        """Each engine with the --limit of its hosts, in the spec's order of hosts; one
+        engine for every host keeps the run's own limit."""
+        wanted = set(self.options.limit) or set(self.order)
+        groups: dict[str, list[str]] = {}
+        engines: dict[str, EngineInstall] = {}
+        for host in self.order:
+            engine = self.managed[host].engine
+            engines[engine.name] = engine
+            if host in wanted:
+                groups.setdefault(engine.name, []).append(host)
+        if len(engines) == 1:
+            (engine,) = engines.values()
+            return [(engine, ",".join(self.options.limit) or None)]
+        return [(engines[name], ",".join(hosts)) for name, hosts in groups.items()]
 
     def records(self) -> Mapping[str, str]:
         return {records.VARIABLES: dump(self.variables), records.INVENTORY: dump(self.inventory)}
@@ -84,3 +121,18 @@ class AnsibleExecutor(Executor):
 
     def seed_facts(self, facts: Any) -> None:
         seed_fact_cache(self.fact_cache, facts)
+
+
+def _sum(name: str, results: Sequence[PlaybookResult]) -> PlayResult:
+    """One play's result from its runs (one per engine): failed if any failed."""
+    recap: dict[str, HostRecap] = {}
+    for result in results:
+        for host, counts in result.recap.items():
+            recap[host] = recap.get(host, HostRecap()) + counts
+    failed = [result for result in results if not result.ok]
+    if not failed:
+        last = results[-1]
+        return PlayResult(name, True, recap, last.status, last.rc)
+    first = failed[0]
+    failure = "; ".join(describe(result) for result in failed)
+    return PlayResult(name, False, recap, first.status, first.rc, failure)

@@ -8,9 +8,11 @@ key file called ``{{ lookup('pipe', ...) }}`` stays a file name.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from deployer.executors.ansible.engines import ManagedHost
 from deployer.executors.ansible.variables import Unsafe
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Role
@@ -20,9 +22,13 @@ ROLE_GROUPS: tuple[Role, ...] = ("web", "app", "db")
 
 
 def build_inventory(
-    loaded: LoadedEnvironment, targets: list[SshTarget], control_dir: Path
+    loaded: LoadedEnvironment,
+    targets: list[SshTarget],
+    control_dir: Path,
+    managed: Mapping[str, ManagedHost],
 ) -> dict[str, Any]:
-    """The inventory as data (written as YAML by the runner); one group per role."""
+    """The inventory as data (written as YAML by the runner); one group per role. Each host's
+    modules run under the interpreter chosen for it (``managed``), never a guessed one."""
     by_name = {target.name: target for target in targets}
     hosts: dict[str, dict[str, Any]] = {}
     for host in loaded.env.hosts:
@@ -35,17 +41,20 @@ def build_inventory(
             "ansible_user": Unsafe(target.user),
             "ansible_become": host.become,
             "ansible_ssh_common_args": Unsafe(ssh_common_args(target, control_dir)),
+            **managed_vars(managed[host.name]),
         }
     children: dict[str, Any] = {
         role: {"hosts": {h.name: {} for h in loaded.env.hosts_with(role)}} for role in ROLE_GROUPS
     }
-    return {
-        "all": {
-            "hosts": hosts,
-            "children": children,
-            "vars": {"ansible_python_interpreter": "/usr/bin/python3"},
-        }
-    }
+    return {"all": {"hosts": hosts, "children": children}}
+
+
+def managed_vars(managed: ManagedHost) -> dict[str, Any]:
+    """The interpreter (a path the host reported: never templated) and the platform."""
+    values: dict[str, Any] = {"ansible_python_interpreter": Unsafe(managed.interpreter.path)}
+    if managed.platform is not None:
+        values["deployer_platform"] = dict(managed.platform)
+    return values
 
 
 def ssh_common_args(target: SshTarget, control_dir: Path) -> str:

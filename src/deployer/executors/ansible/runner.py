@@ -69,6 +69,8 @@ class PlaybookRun:
     forks: int = 20
     roles_path: Path | None = None
     fact_cache: Path | None = None  # shared by the playbooks of one run: facts gathered once
+    #: The engine's programs (ansible-playbook); None: the Ansible installed with deployer.
+    engine_bin: Path | None = None
 
 
 EventSink = Callable[[TaskEvent], None]
@@ -82,10 +84,12 @@ _OUTCOMES = {
 }
 
 
-def search_path() -> str:
-    """PATH for ansible-playbook with the folder of this Python first: the Ansible installed
-    with deployer is found even when its venv is not on PATH (`.venv/bin/deployer apply`)."""
-    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", os.defpath)])
+def search_path(engine_bin: Path | None = None) -> str:
+    """PATH for ansible-playbook with the engine's folder first, else the folder of this
+    Python: the Ansible installed with deployer is found even when its venv is not on PATH
+    (`.venv/bin/deployer apply`). ansible-runner starts the ansible-playbook PATH names."""
+    first = engine_bin if engine_bin is not None else Path(sys.executable).parent
+    return os.pathsep.join([str(first), os.environ.get("PATH", os.defpath)])
 
 
 def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> PlaybookResult:
@@ -115,7 +119,7 @@ def run_playbook(run: PlaybookRun, on_event: EventSink | None = None) -> Playboo
         write_atomic(variables, dump(run.variables))
         cmdline = [f"-e @{variables}"] + (["--check"] if run.check else [])
         cmdline += ["--diff"] if run.diff else []
-        envvars = {**SETTINGS, "PATH": search_path()}
+        envvars = {**SETTINGS, "PATH": search_path(run.engine_bin)}
         if run.roles_path is not None:
             envvars["ANSIBLE_ROLES_PATH"] = str(run.roles_path)
         cache: dict[str, str] = {}

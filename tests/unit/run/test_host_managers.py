@@ -1,0 +1,118 @@
+"""Which engine and interpreter manage each host, decided from the probe before apply, plan
+or rollback change anything, and recorded in the run's journal (over the fakes: the engine
+venvs are proven in tests/tools and on the lab)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deployer.errors import ExitCode
+from deployer.executors.ansible.engines import EngineInstall, EngineSettings
+from deployer.run import managers
+from deployer.run.apply import ApplyOptions, run_apply
+from deployer.run.managers import NoManagerForHost
+from deployer.run.secrets import RunSecrets
+from deployer.spec import load_environment
+from tests.support.example_specs import example_spec
+from tests.support.fakes import PROBE_ANSWER, FakeExecutor, FakeHosts, fake_context
+
+DEBIAN_12 = (
+    "@@deployer:begin os.release@@\n"
+    'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'
+    "@@deployer:end os.release rc=0@@\n"
+)
+CENTOS_7_PYTHONS = (
+    "@@deployer:begin python.interpreters@@\n"
+    "/usr/bin/python3 /usr/bin/python3.6 3.6.8\n"
+    "/usr/bin/python2 /usr/bin/python2.7 2.7.5\n"
+    "@@deployer:end python.interpreters rc=0@@\n"
+)
+NO_PYTHON = "@@deployer:begin python.interpreters@@\n\n@@deployer:end python.interpreters rc=0@@\n"
+E216 = EngineInstall("2.16", "2.16.19", Path("/cache/engines/ansible-core-2.16-py3.11/bin"))
+
+
+def context(tmp_path: Path, probe: str, executor: FakeExecutor, forced: str | None = None) -> Any:
+    hosts = FakeHosts(("app1", "db1"))
+    hosts.answer(r"^sh -s$", (0, probe))
+    made = fake_context(
+        load_environment(example_spec(tmp_path)),
+        tmp_path / "runs",
+        hosts=hosts,
+        executor=executor,
+        secrets=RunSecrets("admin-pw", {"erp": "app-pw"}),
+    )
+    made.engines = EngineSettings(tmp_path / "cache", forced=forced)
+    return made
+
+
+def test_a_host_no_engine_manages_stops_apply_before_a_run_starts(tmp_path: Path) -> None:
+    executor = FakeExecutor()
+    with pytest.raises(NoManagerForHost) as raised:
+        run_apply(context(tmp_path, DEBIAN_12 + NO_PYTHON, executor), ApplyOptions())
+    assert raised.value.exit_code == ExitCode.CHECKS_FAILED
+    message = str(raised.value)
+    assert message.startswith("no Ansible engine can manage app1: no Python found; install ")
+    assert "--bootstrap-python" in message and "db1: no Python found" in message
+    assert executor.plays == [] and not (tmp_path / "runs").exists()
+
+
+def test_apply_records_the_engine_and_interpreter_of_each_host(tmp_path: Path) -> None:
+    outcome = run_apply(context(tmp_path, DEBIAN_12 + PROBE_ANSWER, FakeExecutor()), ApplyOptions())
+    assert outcome.exit_code == ExitCode.OK, outcome.failure
+    meta = json.loads((tmp_path / "runs" / outcome.run_id / "meta.json").read_text())
+    engine = meta["engines"]["app1"]
+    assert (engine["engine"], engine["interpreter"], engine["python"]) == (
+        "current",
+        "/usr/bin/python3",
+        "3.11.2",
+    )
+    assert engine["ansible_core"].count(".") == 2 and set(meta["engines"]) == {"app1", "db1"}
+
+
+def test_old_pythons_get_the_216_engine_its_platform_and_the_newest_python_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+
+    def ready_engine(name: str, settings: EngineSettings) -> EngineInstall:
+        built.append(name)
+        return E216
+
+    monkeypatch.setattr(managers, "ready_engine", ready_engine)
+    made = context(tmp_path, DEBIAN_12 + CENTOS_7_PYTHONS, FakeExecutor())
+    managed = managers.probe_managed_hosts(made)
+    assert built == ["2.16"]  # made ready once for both hosts
+    assert managed["db1"].engine == E216 and managed["db1"].interpreter.version == "3.6.8"
+    assert managed["db1"].platform == {
+        "family": "Debian",
+        "release": "debian-12",
+        "pkg_manager": "apt",
+    }
+
+
+def test_forced_216_manages_a_current_python_with_216(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(managers, "ready_engine", lambda name, settings: E216)
+    made = context(tmp_path, DEBIAN_12 + PROBE_ANSWER, FakeExecutor(), forced="2.16")
+    outcome = run_apply(made, ApplyOptions())
+    meta = json.loads((tmp_path / "runs" / outcome.run_id / "meta.json").read_text())
+    assert meta["engines"]["db1"] == {
+        "engine": "2.16",
+        "ansible_core": "2.16.19",
+        "interpreter": "/usr/bin/python3",
+        "python": "3.11.2",
+    }
+
+
+def test_show_names_the_engine_of_each_host(tmp_path: Path, cli: Any) -> None:
+    outcome = run_apply(context(tmp_path, DEBIAN_12 + PROBE_ANSWER, FakeExecutor()), ApplyOptions())
+    spec = tmp_path / "env.yml"
+    shown = cli(["show", str(spec), outcome.run_id, "--journal", str(tmp_path / "runs")])
+    assert shown.code == 0, shown.err
+    assert "app1       engine current (ansible-core " in shown.out
+    assert "), Python 3.11.2 at /usr/bin/python3" in shown.out
