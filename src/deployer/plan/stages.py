@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import PurePath
+from typing import Literal
 
 from deployer.spec.environment import Environment, Role
+from deployer.spec.sources import TarballSource, tarball_of
 
 
 class StageId(str, Enum):
@@ -61,7 +64,8 @@ def _middleware_steps(env: Environment) -> tuple[StageStep, ...]:
         parts.append(
             (
                 _names(env, "app"),
-                f"JDK {middleware.jdk.version}, Tomcat {middleware.tomcat.version} "
+                f"JDK {middleware.jdk.version}{_from(middleware.jdk.source)}, "
+                f"Tomcat {middleware.tomcat.version}{_from(middleware.tomcat.source)} "
                 f"on {_ports(env.tomcat_ports())}",
             )
         )
@@ -73,6 +77,12 @@ def _middleware_steps(env: Environment) -> tuple[StageStep, ...]:
             )
         )
     return _steps(*parts)
+
+
+def _from(source: Literal["package"] | TarballSource) -> str:
+    """Nothing for the OS's package (the usual case), else which tarball."""
+    tarball = tarball_of(source)
+    return f" from tarball {PurePath(tarball).name}" if tarball else ""
 
 
 def _names(env: Environment, role: Role) -> tuple[str, ...]:

@@ -25,6 +25,9 @@ from deployer.journal.runs import JournalDamaged
 
 #: Roles whose ``<role>_run_changes`` fact says which files a run backed up, made or relinked.
 FILE_ROLES = ("mysql", "nginx", "tomcat", "product")
+#: Roles whose files a run may have made or relinked only when they come from a tarball; their
+#: packages are undone apart (``jdk_installed``).
+TARBALL_ROLES = ("jdk",)
 #: How pydantic reads the plan's dataclasses back: no coercion ("version": 2 is damage, not
 #: "2"), and no key this version does not know (it would be silently left undone).
 _STRICT = ConfigDict(strict=True, extra="forbid")
@@ -168,6 +171,10 @@ def _fold_facts(step: HostStep, facts: Mapping[str, Any]) -> None:
     jdk = facts.get("jdk_run_changes")
     if isinstance(jdk, Mapping):
         step.jdk_installed = [str(p) for p in jdk.get("installed") or []]
+        # Kept only when there is something: plans of package installs read as they were.
+        tarball = {key: jdk[key] for key in ("remove", "relink") if jdk.get(key)}
+        if tarball:
+            step.changes["jdk"] = tarball
     if isinstance(facts.get("product_release_dir"), str):
         step.release_dir = str(facts["product_release_dir"]).strip()
     previous = facts.get("product_previous_release")
@@ -192,6 +199,7 @@ def rollback_host_vars(plan: RollbackPlan) -> dict[str, dict[str, Any]]:
             f"{role}_rollback_changes": role_changes(step, role) for role in FILE_ROLES
         }
         values["jdk_rollback_remove"] = bool(step.jdk_installed)
+        values["jdk_rollback_changes"] = role_changes(step, "jdk")
         if step.app:
             previous = step.previous_release or ""
             values["product_rollback_release"] = previous

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from deployer.rollback.model import (
     FILE_ROLES,
+    TARBALL_ROLES,
     HostStep,
     MigrationStep,
     RollbackPlan,
@@ -91,14 +94,8 @@ def _migration(schema: SchemaStep, migration: MigrationStep) -> str:
 
 def _host(step: HostStep) -> list[str]:
     lines = [f"## Host {step.host}", ""]
-    for role in FILE_ROLES:
-        changes = role_changes(step, role)
-        for path, backup in sorted((changes.get("restore") or {}).items()):
-            lines.append(f"- {role}: restore `{path}` from `{backup}`")
-        for path in changes.get("remove") or []:
-            lines.append(f"- {role}: remove `{path}` (made by the run)")
-        for link, target in sorted((changes.get("relink") or {}).items()):
-            lines.append(f"- {role}: link `{link}` to `{target}` again")
+    for role in (*FILE_ROLES, *TARBALL_ROLES):
+        lines += _role_changes(role, role_changes(step, role))
     for name, (old, new) in step.packages.items():
         if old:
             lines.append(f"- packages: {name} back from {new} to {old}")
@@ -118,6 +115,25 @@ def _host(step: HostStep) -> list[str]:
             "downgraded"
         )
     return [*lines, ""]
+
+
+def _role_changes(role: str, changes: dict[str, Any]) -> list[str]:
+    lines = [
+        f"- {role}: restore `{path}` from `{backup}`"
+        for path, backup in sorted((changes.get("restore") or {}).items())
+    ]
+    lines += [
+        f"- {role}: remove `{path}` (made by the run)" for path in changes.get("remove") or []
+    ]
+    for link, target in sorted((changes.get("relink") or {}).items()):
+        if target:
+            lines.append(f"- {role}: link `{link}` to `{target}` again")
+        else:
+            lines.append(f"- {role}: remove the link `{link}` (made by the run)")
+    for kind in ("users", "groups"):
+        for name in changes.get(kind) or []:
+            lines.append(f"- {role}: remove the system {kind[:-1]} `{name}` (made by the run)")
+    return lines
 
 
 def _release(step: HostStep) -> list[str]:

@@ -27,6 +27,7 @@ from deployer.run.managers import current_facts, engines_record, managed_hosts
 from deployer.run.plays import StageFailed, run_play
 from deployer.spec import LoadedEnvironment
 from deployer.spec.secrets import resolve_file
+from deployer.spec.sources import checksummed
 from deployer.transport.database import DatabaseUnavailable
 from deployer.transport.tunnel import TunnelError
 
@@ -48,7 +49,17 @@ def spec_fingerprint(loaded: LoadedEnvironment) -> str:
     for schema in env.database.schemas if env.database else []:
         if schema.migrations:
             paths.append(resolve_file(schema.migrations, loaded.base_dir))
+    paths.extend(resolve_file(t, loaded.base_dir) for t in env.middleware.tarballs().values())
     return files_fingerprint(paths)
+
+
+def tarball_notes(loaded: LoadedEnvironment) -> list[str]:
+    """Which tarball each middleware comes from, with the sha256 the roles will insist on."""
+    found = checksummed(loaded.env.middleware.tarballs(), loaded.base_dir)
+    return [
+        f"middleware.{name} from tarball {tarball.path} (sha256 {tarball.sha256})"
+        for name, tarball in found.items()
+    ]
 
 
 def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
@@ -79,7 +90,7 @@ def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
             engines=engines_record(managed),
             pending_migrations=pending,
             would_change={host: tuple(tasks) for host, tasks in would_change.items()},
-            notes=tuple(notes + check_notes),
+            notes=tuple(tarball_notes(loaded) + notes + check_notes),
             rollback=render_markdown(rollback, preview=True),
             irreversible=tuple(irreversible(rollback)),
         )

@@ -18,6 +18,7 @@ from deployer.spec.environment import ROLES
 from deployer.spec.freeform import config_findings, file_references, secret_findings
 from deployer.spec.problems import Problem
 from deployer.spec.secrets import SecretRef, SecretUnavailable, read_secret_file, resolve_file
+from deployer.spec.sources import compression_problem
 from deployer.spec.yamlsource import YamlDocument, YamlPath
 
 Finding = tuple[YamlPath, str]
@@ -125,18 +126,24 @@ def _referenced_files(
     for index, schema in enumerate(_mapping(s) for s in _list(database.get("schemas"))):
         prefix = ("database", "schemas", index)
         wanted.append(((*prefix, "migrations"), schema.get("migrations"), "dir"))
+    middleware = _mapping(data.get("middleware"))
+    for name in ("jdk", "tomcat"):
+        tarball = _mapping(_mapping(middleware.get(name)).get("source")).get("tarball")
+        wanted.append((("middleware", name, "source", "tarball"), tarball, "tarball"))
     for path, locator, kind in wanted:
         if not _text(locator):
             continue
         target = resolve_file(_text(locator), base_dir)
         if kind == "dir" and not target.is_dir():
             yield (path, f"folder not found: {target}")
-        elif kind == "file" and not target.is_file():
+        elif kind != "dir" and not target.is_file():
             what = not_regular(target)
             yield (
                 path,
                 f"not a regular file: {target} {what}" if what else f"file not found: {target}",
             )
+        elif kind == "tarball" and (problem := compression_problem(target)) is not None:
+            yield (path, problem)
 
 
 def _secret_files(data: dict[str, Any], base_dir: Path) -> Iterator[Finding]:

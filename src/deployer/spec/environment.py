@@ -9,6 +9,7 @@ from pydantic import Field, StrictBool, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from deployer.spec.secrets import SecretRef
+from deployer.spec.sources import Source, tarball_of
 from deployer.spec.types import (
     Address,
     Labels,
@@ -158,10 +159,12 @@ class Tomcat(StrictModel):
         default_factory=lambda: ["-Xms512m", "-Xmx1024m"],
         description="JVM options (CATALINA_OPTS).",
     )
+    source: Source = "package"
 
 
 class Jdk(StrictModel):
     version: JdkVersion = Field(description="JDK major version, quoted: '8', '11', '17'.")
+    source: Source = "package"
 
 
 class Middleware(StrictModel):
@@ -172,6 +175,15 @@ class Middleware(StrictModel):
         default=None, description="Required when a host has the app role."
     )
     jdk: Jdk | None = Field(default=None, description="Required when a host has the app role.")
+
+    def tarballs(self) -> dict[str, str]:
+        """The tarballs the middleware comes from, as the spec names them: jdk, tomcat."""
+        sources = {"jdk": self.jdk, "tomcat": self.tomcat}
+        return {
+            name: tarball
+            for name, section in sources.items()
+            if section is not None and (tarball := tarball_of(section.source)) is not None
+        }
 
 
 class NginxOverride(StrictModel):

@@ -22,6 +22,7 @@ from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Environment, Host
 from deployer.spec.layout import product_layout
 from deployer.spec.secrets import SecretRef, resolve_file, under_secret_key
+from deployer.spec.sources import checksummed
 
 SECRET_ENV = {
     "mysql_admin_password": "DEPLOYER_MYSQL_ADMIN_PASSWORD",
@@ -130,6 +131,7 @@ def extra_vars(loaded: LoadedEnvironment, run_id: str) -> dict[str, Any]:
     variables: dict[str, Any] = {"deployer_run_id": run_id}
     variables.update(_web_vars(env))
     variables.update(_app_vars(env))
+    variables.update(_tarball_vars(loaded))
     variables.update(_db_vars(loaded))
     variables.update(_product_vars(loaded, run_id))
     return variables
@@ -178,6 +180,17 @@ def _app_vars(env: Environment) -> dict[str, Any]:
         ],
         "tomcat_read_write_paths": unsafe([uploads]),
     }
+
+
+def _tarball_vars(loaded: LoadedEnvironment) -> dict[str, Any]:
+    """Per tarball the middleware comes from: its path here and its sha256, read now; the
+    roles refuse a file on the host whose sum differs. Package sources pass nothing."""
+    if loaded.env.middleware.tomcat is None:
+        return {}
+    variables: dict[str, Any] = {}
+    for name, tarball in checksummed(loaded.env.middleware.tarballs(), loaded.base_dir).items():
+        variables.update(unsafe(tarball.as_vars(name)))
+    return variables
 
 
 def _db_vars(loaded: LoadedEnvironment) -> dict[str, Any]:
