@@ -1,7 +1,8 @@
 """The ansible-core 2.16 engine's venv made for real with python -m venv and pip: from the
 package index into a clean cache, reused, rebuilt when broken, leftovers of a killed build
-removed, offline from a wheelhouse, and one clear error without either. Then every playbook
-through ansible-playbook --syntax-check under both engines (the shared cache's venv).
+removed, offline from a wheelhouse, and one clear error without either. Then, under both
+engines (the shared cache's venv): every playbook through ansible-playbook --syntax-check, and
+a play on this machine whose every task ansible-runner reports.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pytest
 from deployer.errors import ExitCode
 from deployer.executors.ansible.engine_venv import MARKER, ready_engine
 from deployer.executors.ansible.engines import EngineSettings, EngineUnavailable
+from deployer.executors.ansible.runner import PlaybookRun, describe, run_playbook
+from deployer.executors.base import HostRecap, TaskEvent
 from tests.support.engines import ENGINE_NAMES, shared_engine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -154,3 +157,44 @@ def test_every_playbook_passes_the_syntax_check_under_each_engine(
         [str(engine.playbook), "--version"], capture_output=True, text=True, check=False
     )
     assert f"core {engine.version}]" in version.stdout
+
+
+PLAYBOOK = """\
+- name: Report which ansible-core runs the play.
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Change something.
+      ansible.builtin.command: "true"
+      changed_when: true
+    - name: Remember the version.
+      ansible.builtin.set_fact:
+        engine_run_changes: "{{ ansible_version.full }}"
+"""
+
+
+@pytest.mark.parametrize("name", ENGINE_NAMES)
+def test_ansible_runner_reports_every_task_under_each_engine(name: str, tmp_path: Path) -> None:
+    """ansible-runner's event callback is loaded by the engine's ansible-playbook: deployer
+    sees each task's outcome and the recap, whichever ansible-core runs the play."""
+    engine = shared_engine(name)
+    playbook = tmp_path / "engine.yml"
+    playbook.write_text(PLAYBOOK, encoding="utf-8")
+    local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    events: list[TaskEvent] = []
+    result = run_playbook(
+        PlaybookRun(
+            playbook=playbook,
+            inventory={"all": {"hosts": {"here": local}}},
+            variables={},
+            engine_bin=engine.bin_dir,
+        ),
+        events.append,
+    )
+    assert result.ok, describe(result)
+    assert [(e.task, e.outcome) for e in events] == [
+        ("Change something.", "changed"),
+        ("Remember the version.", "ok"),
+    ]
+    assert events[1].facts == {"engine_run_changes": engine.version}
+    assert result.recap == {"here": HostRecap(ok=2, changed=1)}
