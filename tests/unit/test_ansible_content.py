@@ -53,6 +53,11 @@ def test_role_has_the_standard_layout(role: str) -> None:
     assert {"main", "rollback"} <= set(specs), f"roles/{role}: entry points {sorted(specs)}"
 
 
+#: Host variables every role reads under one name, set per host by deployer: the platform
+#: (family, release, package manager) that chooses each role's vars files and install tasks.
+SHARED_INPUTS = {"deployer_platform"}
+
+
 def declared_options(role: str) -> set[str]:
     specs = load(ROLES / role / "meta/argument_specs.yml")["argument_specs"]
     return {name for entry in specs.values() for name in entry.get("options", {})}
@@ -61,7 +66,9 @@ def declared_options(role: str) -> set[str]:
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_every_default_is_prefixed_and_declared(role: str) -> None:
     defaults = load(ROLES / role / "defaults/main.yml") or {}
-    unprefixed = [name for name in defaults if not name.startswith(f"{role}_")]
+    unprefixed = [
+        name for name in defaults if not name.startswith(f"{role}_") and name not in SHARED_INPUTS
+    ]
     undeclared = sorted(set(defaults) - declared_options(role))
     assert not unprefixed, f"roles/{role}/defaults: not prefixed with '{role}_': {unprefixed}"
     assert not undeclared, f"roles/{role}: defaults missing from argument_specs: {undeclared}"
@@ -69,7 +76,9 @@ def test_every_default_is_prefixed_and_declared(role: str) -> None:
 
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_every_declared_option_belongs_to_the_role(role: str) -> None:
-    foreign = sorted(name for name in declared_options(role) if not name.startswith(f"{role}_"))
+    foreign = sorted(
+        name for name in declared_options(role) - SHARED_INPUTS if not name.startswith(f"{role}_")
+    )
     assert not foreign, f"roles/{role}/meta/argument_specs.yml declares {foreign}"
 
 

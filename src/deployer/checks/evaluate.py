@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 
-from deployer.checks import arch, database, middleware, ports, resources, system
+from deployer.checks import arch, database, middleware, packaged, ports, resources, system
 from deployer.checks import os as os_checks
 from deployer.checks import python as python_checks
 from deployer.checks.acceptance import apply_acceptances
@@ -30,6 +30,7 @@ HOST_RULES: tuple[Rule, ...] = (
     resources.check,
     ports.check,
     middleware.check,
+    packaged.check,
     database.installed_check,
     system.check,
     python_checks.check,
