@@ -27,6 +27,7 @@ from deployer.checks.model import CheckResult, Status
 from deployer.checks.releases import Offer, Packaged, find, offer_of
 from deployer.facts.platform import platform_of
 from deployer.spec.environment import Database
+from deployer.spec.sources import tarball_of
 
 JDK = Msg("The OS packages the JDK in the spec", "操作系统提供规格文件要求的 JDK 软件包")
 TOMCAT = Msg("The OS packages the Tomcat in the spec", "操作系统提供规格文件要求的 Tomcat 软件包")
@@ -64,13 +65,14 @@ def check(ctx: HostContext) -> list[CheckResult]:
 
 
 def _asked(ctx: HostContext) -> list[tuple[str, Msg, Judge]]:
-    """The checks that apply to this host, by what its roles install from packages."""
+    """The checks that apply to this host, by what its roles install from packages (a
+    tarball's middleware is no release's business)."""
     middleware, database = ctx.env.middleware, ctx.env.database
     asked: list[tuple[str, Msg, Judge]] = []
     jdk, tomcat = middleware.jdk, middleware.tomcat
-    if ctx.has("app") and jdk is not None and not _from_tarball(jdk):
+    if ctx.has("app") and jdk is not None and tarball_of(jdk.source) is None:
         asked.append(("release.jdk", JDK, partial(_middleware, ctx, JDK_PACKAGES, jdk.version)))
-    if ctx.has("app") and tomcat is not None and not _from_tarball(tomcat):
+    if ctx.has("app") and tomcat is not None and tarball_of(tomcat.source) is None:
         judge = partial(_middleware, ctx, TOMCAT_PACKAGES, tomcat.version)
         asked.append(("release.tomcat", TOMCAT, judge))
     if ctx.is_db_host and database is not None and database.engine in _ENGINE_NAMES:
@@ -78,12 +80,6 @@ def _asked(ctx: HostContext) -> list[tuple[str, Msg, Judge]]:
     if ctx.has("web") and middleware.nginx is not None:
         asked.append(("release.nginx", NGINX, partial(_nginx, ctx)))
     return asked
-
-
-def _from_tarball(section: object) -> bool:
-    """Whether the spec installs this middleware from a tarball (middleware.<name>.source),
-    which no release's packages limit."""
-    return getattr(getattr(section, "source", None), "tarball", None) is not None
 
 
 def _release(ctx: HostContext) -> tuple[str, Offer | None]:
