@@ -1,0 +1,100 @@
+"""Every host forced onto the ansible-core 2.16 engine (`--ansible-engine 2.16`, for sites
+that standardise on it): the scan passes, apply serves the product through nginx, a second
+apply changes nothing, an upgrade is rolled back with `rollback --last`, and the journal says
+which engine and interpreter managed each host.
+
+The engine's venv is built in deployer's cache on first use (from the package index, as in CI)
+and shared with every other test that needs it. One lab for the module; tests run in order.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from labsupport import Lab, deployer_with_secrets, upgrade_lab
+
+pytestmark = pytest.mark.lab
+
+ENGINE = ("--ansible-engine", "2.16")
+
+
+@pytest.fixture(scope="module")
+def engine_lab() -> Iterator[Lab]:
+    with upgrade_lab("engine-2.16") as started:
+        yield started
+
+
+def deployer(*args: str) -> subprocess.CompletedProcess[str]:
+    done = deployer_with_secrets(*args)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def last_run(spec: Path) -> dict[str, Any]:
+    shown = deployer("show", str(spec), "last", "--lab", "--json")
+    return dict(json.loads(shown.stdout))
+
+
+def health(engine_lab: Lab) -> dict[str, Any]:
+    done = engine_lab.ssh("app1", "curl -sf http://localhost/erp/health.jsp")
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def assert_managed_by_216(run: dict[str, Any]) -> None:
+    engines = run["engines"]
+    assert set(engines) == {"app1", "db1"}
+    for host in engines.values():
+        assert host["engine"] == "2.16"
+        assert host["ansible_core"].startswith("2.16.")
+        assert host["interpreter"] == "/usr/bin/python3"
+
+
+def test_the_scan_passes_with_the_216_engine(engine_lab: Lab, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    deployer("check", str(engine_lab.spec), "--lab", *ENGINE, "--json", str(report))
+    hosts = json.loads(report.read_text(encoding="utf-8"))["hosts"]
+    for host in hosts:
+        (manager,) = [r for r in host["results"] if r["check_id"] == "python.manager"]
+        assert manager["status"] == "PASS", manager
+        assert manager["observed"].endswith("at /usr/bin/python3, engine 2.16 (ansible-core 2.16)")
+
+
+def test_plan_names_the_engine_of_each_host(engine_lab: Lab) -> None:
+    done = deployer("plan", str(engine_lab.spec), "--lab", *ENGINE)
+    for host in ("app1", "db1"):
+        assert f"{host}: engine 2.16 (ansible-core 2.16." in done.stdout
+
+
+def test_apply_under_216_serves_the_product(engine_lab: Lab) -> None:
+    deployer("apply", str(engine_lab.spec), "--lab", "-y", *ENGINE)
+    run = last_run(engine_lab.spec)
+    assert (run["kind"], run["status"], run["exit_code"]) == ("apply", "successful", 0)
+    assert_managed_by_216(run)
+    assert all(counts["failed"] == 0 for counts in run["recap"].values())
+    assert health(engine_lab)["version"] == "1.0"
+
+
+def test_a_second_apply_under_216_changes_nothing(engine_lab: Lab) -> None:
+    deployer("apply", str(engine_lab.spec), "--lab", "-y", *ENGINE)
+    run = last_run(engine_lab.spec)
+    assert {host: counts["changed"] for host, counts in run["recap"].items()} == {
+        "app1": 0,
+        "db1": 0,
+    }
+
+
+def test_an_upgrade_under_216_is_rolled_back_with_last(engine_lab: Lab) -> None:
+    upgrade = engine_lab.spec.with_name("huadong-production-1.1.yml")
+    deployer("apply", str(upgrade), "--lab", "-y", *ENGINE)
+    assert health(engine_lab)["version"] == "1.1"
+    deployer("rollback", str(upgrade), "--lab", "--last", *ENGINE)
+    run = last_run(engine_lab.spec)
+    assert (run["kind"], run["status"]) == ("rollback", "successful")
+    assert_managed_by_216(run)
+    assert health(engine_lab)["version"] == "1.0"
