@@ -11,9 +11,10 @@ import pytest
 
 from deployer.errors import ExitCode
 from deployer.executors.ansible import executor as executor_module
-from deployer.executors.ansible.engine_venv import ready_engine
+from deployer.executors.ansible.engine_venv import engine_venv, ready_engine
 from deployer.executors.ansible.engines import (
     VENV_ENGINES,
+    ControlPython,
     EngineInstall,
     EngineSettings,
     EngineUnavailable,
@@ -175,3 +176,13 @@ def test_one_engine_for_every_host_is_one_run_with_the_runs_own_limit(tmp_path: 
     assert executor(tmp_path, both, ("db1",)).engine_limits() == [(E216, "db1")]
     # --limit leaves only one engine's hosts: only that engine runs.
     assert executor(tmp_path, managed, ("db1",)).engine_limits() == [(E216, "db1")]
+
+
+def test_a_cache_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    occupied = tmp_path / "cache"
+    occupied.write_text("a file where the cache should be\n", encoding="utf-8")
+    with pytest.raises(EngineUnavailable) as raised:
+        engine_venv(
+            LEGACY, ControlPython(Path("/usr/bin/python3.11"), (3, 11)), EngineSettings(occupied)
+        )
+    assert str(raised.value) == f"engine 2.16: {occupied}/engines: Not a directory"

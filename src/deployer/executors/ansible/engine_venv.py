@@ -71,23 +71,31 @@ def engine_venv(
     ready = _ready(engine, link)
     if ready is not None:
         return ready
-    _make_dir(root)
-    with _locked(root / f"{key}.lock"):
-        ready = _ready(engine, link)  # another run may have built it meanwhile
-        if ready is not None:
-            return ready
-        _remove_unlinked(root, key, keep=None)
-        build = root / f"{key}.{secrets.token_hex(4)}"
-        logfile = root / f"{key}.log"
-        try:
-            version = _build(engine, python, settings.wheelhouse, build, logfile)
-        except BaseException:
-            shutil.rmtree(build, ignore_errors=True)
-            raise
-        _swap_link(link, build.name)
-        _remove_unlinked(root, key, keep=build.name)
-        log.info("engine %s (ansible-core %s) built in %s", engine.name, version, build)
-        return EngineInstall(engine.name, version, link / "bin")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with _locked(root / f"{key}.lock"):
+            return _ready(engine, link) or _build_locked(engine, python, settings, link)
+    except OSError as exc:  # the cache is not writable, the disk is full...
+        where = exc.filename or root
+        raise EngineUnavailable(f"engine {engine.name}: {where}: {exc.strerror}") from None
+
+
+def _build_locked(
+    engine: VenvEngine, python: ControlPython, settings: EngineSettings, link: Path
+) -> EngineInstall:
+    """Under the lock, with no working engine at ``link``: build one beside it, swap it in."""
+    root, key = link.parent, link.name
+    _remove_unlinked(root, key, keep=None)
+    build = root / f"{key}.{secrets.token_hex(4)}"
+    try:
+        version = _build(engine, python, settings.wheelhouse, build, root / f"{key}.log")
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    _swap_link(link, build.name)
+    _remove_unlinked(root, key, keep=build.name)
+    log.info("engine %s (ansible-core %s) built in %s", engine.name, version, build)
+    return EngineInstall(engine.name, version, link / "bin")
 
 
 def _ready(engine: VenvEngine, link: Path) -> EngineInstall | None:
@@ -117,7 +125,8 @@ def _ansible_version(python: Path) -> str | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
+    version = done.stdout.strip()
+    return version if done.returncode == 0 and version else None
 
 
 def _build(
@@ -181,13 +190,6 @@ def _step(command: list[str], output: TextIO) -> str | None:
     except OSError as exc:
         return f"{command[0]}: {exc.strerror}"
     return None if done.returncode == 0 else f"exit {done.returncode}"
-
-
-def _make_dir(root: Path) -> None:
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise EngineUnavailable(f"cannot make the engine cache {root}: {exc.strerror}") from None
 
 
 @contextmanager
