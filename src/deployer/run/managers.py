@@ -13,6 +13,7 @@ from deployer.executors.ansible.engines import EngineInstall, ManagedHost
 from deployer.facts.engines import Manager, NoManager, choose_manager
 from deployer.facts.model import HostFacts
 from deployer.facts.platform import platform_of
+from deployer.facts.python import install_python_command
 from deployer.run.check import gather_host_facts
 from deployer.run.context import RunContext
 
@@ -52,7 +53,7 @@ def managed_hosts(context: RunContext, facts: Mapping[str, HostFacts]) -> Manage
         found = facts.get(host.name)
         choice = choose_manager(found.pythons or () if found else (), forced)
         if isinstance(choice, NoManager):
-            refused.append(f"{host.name}: {choice.reason}; {choice.remediation}")
+            refused.append(f"{host.name}: {_remedy(choice, found)}")
         else:
             chosen[host.name] = choice
     if refused:
@@ -70,6 +71,13 @@ def managed_hosts(context: RunContext, facts: Mapping[str, HostFacts]) -> Manage
         )
         for name, manager in chosen.items()
     }
+
+
+def _remedy(choice: NoManager, facts: HostFacts | None) -> str:
+    """Why, and the way out, with the command that installs python3 there when known."""
+    command = install_python_command(facts.pkg_manager if facts else None)
+    on_host = f" (there: {command})" if command else ""
+    return f"{choice.reason}; {choice.remediation}{on_host}"
 
 
 def _platform(facts: HostFacts) -> dict[str, str] | None:

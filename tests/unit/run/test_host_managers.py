@@ -32,6 +32,7 @@ CENTOS_7_PYTHONS = (
     "@@deployer:end python.interpreters rc=0@@\n"
 )
 NO_PYTHON = "@@deployer:begin python.interpreters@@\n\n@@deployer:end python.interpreters rc=0@@\n"
+APT = "@@deployer:begin pkg.manager@@\napt-get\n@@deployer:end pkg.manager rc=0@@\n"
 E216 = EngineInstall("2.16", "2.16.19", Path("/cache/engines/ansible-core-2.16-py3.11/bin"))
 
 
@@ -52,11 +53,11 @@ def context(tmp_path: Path, probe: str, executor: FakeExecutor, forced: str | No
 def test_a_host_no_engine_manages_stops_apply_before_a_run_starts(tmp_path: Path) -> None:
     executor = FakeExecutor()
     with pytest.raises(NoManagerForHost) as raised:
-        run_apply(context(tmp_path, DEBIAN_12 + NO_PYTHON, executor), ApplyOptions())
+        run_apply(context(tmp_path, DEBIAN_12 + APT + NO_PYTHON, executor), ApplyOptions())
     assert raised.value.exit_code == ExitCode.CHECKS_FAILED
     message = str(raised.value)
     assert message.startswith("no Ansible engine can manage app1: no Python found; install ")
-    assert "--bootstrap-python" in message and "db1: no Python found" in message
+    assert "--bootstrap-python (there: apt-get install -y python3); db1: no Python found" in message
     assert executor.plays == [] and not (tmp_path / "runs").exists()
 
 
