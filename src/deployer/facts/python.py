@@ -59,8 +59,9 @@ FACTS = (Fact("python.interpreters", "pythons", PYTHON_SH, parse_pythons),)
 
 #: How each package manager installs python3 from the host's own repositories (OS media,
 #: the site's mirror), as root: the scan's remediation and what --bootstrap-python runs.
+#: Debian's python3-apt too: Ansible's apt module needs it (in check mode it cannot install it).
 INSTALL_PYTHON: dict[str, str] = {
-    "apt": "apt-get install -y python3",
+    "apt": "apt-get install -y python3 python3-apt",
     "dnf": "dnf install -y python3",
     "yum": "yum install -y python3",
 }

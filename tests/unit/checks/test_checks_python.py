@@ -62,7 +62,7 @@ def test_centos_7_passes_with_engine_2_16_and_its_python3(lab_facts: HostFacts) 
 @pytest.mark.parametrize(
     ("pkg", "command"),
     [
-        ("apt", "apt-get install -y python3"),
+        ("apt", "apt-get install -y python3 python3-apt"),
         ("yum", "yum install -y python3"),
         ("dnf", "dnf install -y python3"),
     ],
@@ -88,7 +88,7 @@ def test_bootstrap_python_says_what_apply_would_run(lab_facts: HostFacts) -> Non
     result = _result(_with(lab_facts), bootstrap_python=True)
     assert result.status is Status.WARN and not result.blocks
     assert result.observed.endswith(
-        "apply --bootstrap-python would run: apt-get install -y python3"
+        "apply --bootstrap-python would run: apt-get install -y python3 python3-apt"
     )
     assert "changed nothing" in result.remediation
 
