@@ -57,7 +57,10 @@ def test_a_host_no_engine_manages_stops_apply_before_a_run_starts(tmp_path: Path
     assert raised.value.exit_code == ExitCode.CHECKS_FAILED
     message = str(raised.value)
     assert message.startswith("no Ansible engine can manage app1: no Python found; install ")
-    assert "--bootstrap-python (there: apt-get install -y python3); db1: no Python found" in message
+    assert (
+        "--bootstrap-python (there: apt-get install -y python3 python3-apt); db1: no Python found"
+        in message
+    )
     assert executor.plays == [] and not (tmp_path / "runs").exists()
 
 
