@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deployer.cli.common import (
+    add_bootstrap_argument,
     add_engine_argument,
     add_spec_arguments,
     add_wheelhouse_argument,
@@ -69,6 +70,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="apply only if this saved plan still matches the spec and hosts",
     )
     add_engine_argument(parser)
+    add_bootstrap_argument(parser)
     add_wheelhouse_argument(parser)
     add_json_argument(parser)
     parser.set_defaults(handler=run)
@@ -102,6 +104,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             max_fail_percent=args.max_fail_percent,
         ),
         allow_irreversible=args.allow_irreversible,
+        bootstrap_python=args.bootstrap_python,
     )
     journal = Journal(target.journal_root, Redactor())
     events = JsonEvents(streams, "apply", journal.redact) if args.json_events else None

@@ -13,6 +13,7 @@ from deployer.journal import Run
 from deployer.migrations.stage import apply_database
 from deployer.plan.stages import StageId, apply_stages
 from deployer.rollback.recorder import IrreversibleRefused, RollbackRecorder
+from deployer.run.bootstrap import bootstrap_python
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
 from deployer.run.managers import engines_record, probe_managed_hosts
@@ -24,6 +25,7 @@ class ApplyOptions:
     #: What the executor is asked: --limit, --forks, --serial, --max-fail-percent.
     execution: ExecutionOptions = field(default_factory=ExecutionOptions)
     allow_irreversible: bool = False  # run migrations that nothing could undo
+    bootstrap_python: bool = False  # install python3 first where no Python can run Ansible
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def _apply_code(error: DeployerError) -> ExitCode:
 def run_apply(context: RunContext, options: ApplyOptions) -> ApplyOutcome:
     loaded = context.loaded
     context.resolve_secrets()
+    bootstrapped = bootstrap_python(context) if options.bootstrap_python else []
     managed = probe_managed_hosts(context)  # a host no engine manages stops apply here
     run = context.journal.start(
         "apply",
@@ -57,6 +60,8 @@ def run_apply(context: RunContext, options: ApplyOptions) -> ApplyOutcome:
         ports=loaded.env.tomcat_ports(),
         engines=engines_record(managed),
     )
+    for done in bootstrapped:
+        run.event("bootstrap", **done.to_event())
     executor = context.executor(run, options.execution, managed)
     context.record_inputs(run, executor)
     recap: Recap = {}
