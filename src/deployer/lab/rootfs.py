@@ -1,6 +1,6 @@
-"""The cached Debian base root filesystem every lab host's overlay sits on.
+"""The cached Debian base root filesystems lab hosts' overlays sit on, one per release.
 
-Built once with debootstrap from the machine's own mirror, stripped of apt lists,
+Each is built once with debootstrap from the machine's own mirror, stripped of apt lists,
 packages and host keys, and cached as a tarball plus its unpacked tree. Every build
 happens in a scratch folder and is renamed into place, so a killed build never leaves a
 half cache behind; a lock keeps two ``lab up`` runs from building at the same time.
@@ -32,6 +32,7 @@ Progress = Callable[[str], None]
 
 #: What every lab host needs: sshd and a login with sudo, Python and iproute2 for
 #: Ansible (python3-apt for its apt module), systemd as init, tini for the light flavour.
+#: Every name exists in bullseye, bookworm and trixie alike, so one list serves them all.
 PACKAGES = (
     "openssh-server",
     "python3",
