@@ -24,7 +24,7 @@ def check(ctx: HostContext) -> list[CheckResult]:
     pythons = ctx.facts.pythons
     if pythons is None:
         return [ctx.unknown(CHECK_ID, TITLE, "python.interpreters", REQUIRED)]
-    manager = choose_manager(pythons, ctx.engine)
+    manager = choose_manager(pythons, ctx.engine, pkg_manager=ctx.facts.pkg_manager)
     if isinstance(manager, NoManager):
         return [_none(ctx, manager)]
     if manager.documented:

@@ -13,6 +13,9 @@ from what the probe's ``python.interpreters`` found:
 ``forced="2.16"`` (sites that standardise on it, and the tests of that engine) manages every
 host with 2.16: its newest Python 3.6+, even one newer than 2.16 documents (the scan warns
 about those), else 2.7. ``forced="current"`` accepts only Python 3.8+.
+
+A host whose packages are managed by yum (EL7) is managed by 2.16 whatever its Pythons:
+ansible-core 2.17 removed the yum module, and the roles install packages with it there.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class Engine:
     oldest3: PythonVersion
     newest3: PythonVersion | None
     python2: bool
+    #: Whether it still has the yum module (EL7's package manager).
+    drives_yum: bool
 
     def can_run(self, python: PythonInstall) -> bool:
         """Whether its modules run under ``python`` at all (newer than documented included)."""
@@ -65,8 +70,10 @@ class Engine:
         return f"{self.name} (ansible-core {self.core})"
 
 
-CURRENT = Engine("current", _installed_core(), None, (3, 8), None, python2=False)
-LEGACY = Engine("2.16", "2.16", "ansible-core>=2.16,<2.17", (3, 6), (3, 12), python2=True)
+CURRENT = Engine("current", _installed_core(), None, (3, 8), None, python2=False, drives_yum=False)
+LEGACY = Engine(
+    "2.16", "2.16", "ansible-core>=2.16,<2.17", (3, 6), (3, 12), python2=True, drives_yum=True
+)
 
 ENGINES: Mapping[str, Engine] = {engine.name: engine for engine in (CURRENT, LEGACY)}
 
@@ -99,20 +106,31 @@ REMEDIATION = (
 
 
 def choose_manager(
-    pythons: tuple[PythonInstall, ...], forced: str | None = None
+    pythons: tuple[PythonInstall, ...],
+    forced: str | None = None,
+    *,
+    pkg_manager: str | None = None,
 ) -> Manager | NoManager:
-    """The manager of a host whose probe found ``pythons`` (in order of preference)."""
+    """The manager of a host whose probe found ``pythons`` (in order of preference) and
+    ``pkg_manager`` (the probe's package manager: ``yum`` rules out the current engine)."""
     if forced is not None and forced not in ENGINES:
         raise UsageError(f"unknown Ansible engine {forced!r}: choose one of {', '.join(ENGINES)}")
+    yum_host = pkg_manager == "yum" and not CURRENT.drives_yum
+    if yum_host and forced == CURRENT.name:
+        return NoManager(
+            f"engine {CURRENT} has no yum module, which installs this host's packages",
+            "leave out --ansible-engine (engine 2.16 manages yum hosts)",
+        )
     if forced == LEGACY.name:
         found = _newest(p for p in pythons if p.major == 3 and LEGACY.can_run(p))
         found = found or _newest(p for p in pythons if p.major == 2 and LEGACY.can_run(p))
         return Manager(found, LEGACY) if found else _none(pythons, LEGACY)
-    found = _newest(p for p in pythons if CURRENT.can_run(p))
-    if found is not None:
-        return Manager(found, CURRENT)
-    if forced == CURRENT.name:
-        return _none(pythons, CURRENT)
+    if not yum_host:
+        found = _newest(p for p in pythons if CURRENT.can_run(p))
+        if found is not None:
+            return Manager(found, CURRENT)
+        if forced == CURRENT.name:
+            return _none(pythons, CURRENT)
     found = _newest(p for p in pythons if p.major == 3 and LEGACY.documents(p))
     found = found or _newest(p for p in pythons if p.major == 2 and LEGACY.documents(p))
     return Manager(found, LEGACY) if found else _none(pythons, None)

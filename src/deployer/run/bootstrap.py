@@ -64,7 +64,9 @@ def needing_python(facts: Mapping[str, HostFacts], forced: str | None) -> list[s
         name
         for name, found in facts.items()
         if found.pythons is not None
-        and isinstance(choose_manager(found.pythons, forced), NoManager)
+        and isinstance(
+            choose_manager(found.pythons, forced, pkg_manager=found.pkg_manager), NoManager
+        )
     )
 
 

@@ -51,7 +51,11 @@ def managed_hosts(context: RunContext, facts: Mapping[str, HostFacts]) -> Manage
     refused = []
     for host in context.loaded.env.hosts:
         found = facts.get(host.name)
-        choice = choose_manager(found.pythons or () if found else (), forced)
+        choice = choose_manager(
+            found.pythons or () if found else (),
+            forced,
+            pkg_manager=found.pkg_manager if found else None,
+        )
         if isinstance(choice, NoManager):
             refused.append(f"{host.name}: {_remedy(choice, found)}")
         else:

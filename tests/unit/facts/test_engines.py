@@ -131,3 +131,28 @@ def test_engines_and_their_targets() -> None:
     assert CURRENT.core.startswith("2.") and str(LEGACY) == "2.16 (ansible-core 2.16)"
     assert not CURRENT.can_run(CENTOS_7[0]) and not CURRENT.can_run(ONLY_27[0])
     assert not LEGACY.can_run(py("/usr/bin/python2.6", "2.6.6"))
+
+
+EL7_WITH_PYTHON_38 = (py("/usr/local/bin/python3.8", "3.8.18"), *CENTOS_7)
+
+
+def test_a_yum_host_is_managed_by_216_even_with_a_newer_python() -> None:
+    # ansible-core 2.17 removed the yum module: an EL7 host with a hand-built 3.8 would get
+    # the current engine and then fail at its first package task.
+    manager = choose_manager(EL7_WITH_PYTHON_38, pkg_manager="yum")
+    assert isinstance(manager, Manager)
+    assert (manager.interpreter.path, manager.engine.name) == ("/usr/local/bin/python3.8", "2.16")
+    assert manager.documented
+
+
+def test_dnf_hosts_keep_the_current_engine() -> None:
+    manager = choose_manager(EL7_WITH_PYTHON_38, pkg_manager="dnf")
+    assert isinstance(manager, Manager)
+    assert manager.engine is CURRENT
+
+
+def test_forcing_the_current_engine_on_a_yum_host_says_why_not() -> None:
+    manager = choose_manager(EL7_WITH_PYTHON_38, "current", pkg_manager="yum")
+    assert isinstance(manager, NoManager)
+    assert "no yum module" in manager.reason
+    assert "2.16" in manager.remediation
