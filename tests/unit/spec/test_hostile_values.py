@@ -226,8 +226,18 @@ JINJA.tests["search"] = _search
 JINJA.filters["difference"] = lambda a, b: [item for item in a if item not in list(b)]
 
 #: Asserts that depend on the host (its OS, what listens on a port, files on the control
-#: machine) rather than on the spec's values: the compatibility scan covers those.
-HOST_DEPENDENT = ("ansible_facts", "__tomcat_port_others", "_stat", "__mysql_engine", "tarball")
+#: machine, its platform and what its release packages) rather than on the spec's values: the
+#: compatibility scan covers those.
+HOST_DEPENDENT = (
+    "ansible_facts",
+    "__tomcat_port_others",
+    "_stat",
+    "__mysql_engine",
+    "tarball",
+    "deployer_platform",
+    "_release_packages",
+    "__mysql_packages",
+)
 
 
 def input_checks(role: str) -> list[tuple[str, str]]:
