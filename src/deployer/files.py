@@ -9,6 +9,7 @@ swapped in after a look at the path -- is refused instead of holding the command
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
 import tempfile
@@ -90,3 +91,15 @@ def not_regular(path: Path) -> str | None:
 
 def _kind(mode: int) -> str:
     return _KINDS.get(stat.S_IFMT(mode), "is not a regular file")
+
+
+@contextmanager
+def held_exclusively(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (created if missing) for one build at a time; the
+    kernel lets go when the holder dies, so a killed build never leaves it taken."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

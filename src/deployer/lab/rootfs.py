@@ -8,19 +8,18 @@ half cache behind; a lock keeps two ``lab up`` runs from building at the same ti
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from deployer.errors import LabError
+from deployer.files import held_exclusively
 from deployer.lab import image
 from deployer.lab.mirror import Mirror
 from deployer.lab.mounts import unmount_all
@@ -76,7 +75,7 @@ def ensure_base(cache_dir: Path, mirror: Mirror, release: Release, progress: Pro
     if wanted.rootfs.is_dir():
         return wanted
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(cache_dir / "base.lock"):
+    with held_exclusively(cache_dir / "base.lock"):
         if wanted.rootfs.is_dir():  # another run finished it while we waited
             return wanted
         scratch_root = cache_dir / "tmp"
@@ -98,16 +97,6 @@ def ensure_base(cache_dir: Path, mirror: Mirror, release: Release, progress: Pro
         finally:
             _clean_scratch(scratch_root)
     return wanted
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _clean_scratch(scratch_root: Path) -> None:

@@ -14,7 +14,6 @@ Python removed, files deleted) is built again.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -22,8 +21,6 @@ import secrets
 import shlex
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -39,7 +36,7 @@ from deployer.executors.ansible.engines import (
     current_engine,
     unknown_engine,
 )
-from deployer.files import write_atomic
+from deployer.files import held_exclusively, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +70,7 @@ def engine_venv(
         return ready
     try:
         root.mkdir(parents=True, exist_ok=True)
-        with _locked(root / f"{key}.lock"):
+        with held_exclusively(root / f"{key}.lock"):
             return _ready(engine, link) or _build_locked(engine, python, settings, link)
     except OSError as exc:  # the cache is not writable, the disk is full...
         where = exc.filename or root
@@ -190,17 +187,6 @@ def _step(command: list[str], output: TextIO) -> str | None:
     except OSError as exc:
         return f"{command[0]}: {exc.strerror}"
     return None if done.returncode == 0 else f"exit {done.returncode}"
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Held by one build at a time; the kernel lets go when the holder dies."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _swap_link(link: Path, target: str) -> None:
