@@ -21,6 +21,7 @@ from deployer.executors.ansible.inventory import build_inventory
 from deployer.executors.ansible.variables import dump
 from deployer.spec import load_environment
 from deployer.transport.ssh import SshOptions, SshTarget, ssh_argv
+from tests.support.fakes import managed_by_current
 
 REPO = Path(__file__).resolve().parents[2]
 FILES = REPO / "tests" / "fixtures" / "spec-invalid" / "_files"
@@ -96,7 +97,12 @@ def test_ansible_takes_inventory_values_from_the_spec_literally(
     target = SshTarget(
         "app1", "10.0.0.11", 22, "deploy", odd_site / ODD_KEY, odd_site / "known hosts"
     )
-    inventory = build_inventory(loaded, [target, SshTarget("db1", "db1.example.cn")], odd_site)
+    inventory = build_inventory(
+        loaded,
+        [target, SshTarget("db1", "db1.example.cn")],
+        odd_site,
+        managed_by_current(("app1", "db1")),
+    )
     (tmp_path / "hosts.yml").write_text(dump(inventory), encoding="utf-8")
     (tmp_path / "play.yml").write_text(PLAYBOOK, encoding="utf-8")
     fake = tmp_path / "fake-ssh"
@@ -129,7 +135,12 @@ def test_ansible_takes_inventory_values_from_the_spec_literally(
 def test_the_common_args_split_back_into_whole_options(odd_site: Path) -> None:
     loaded = load_environment(odd_site / "spec.yml")
     target = SshTarget("app1", "10.0.0.11", 22, "deploy", odd_site / ODD_KEY)
-    inventory = build_inventory(loaded, [target, SshTarget("db1", "db1.example.cn")], odd_site)
+    inventory = build_inventory(
+        loaded,
+        [target, SshTarget("db1", "db1.example.cn")],
+        odd_site,
+        managed_by_current(("app1", "db1")),
+    )
     app1 = inventory["all"]["hosts"]["app1"]
     assert "ansible_ssh_private_key_file" not in app1
     dumped = dump(inventory)
