@@ -76,8 +76,8 @@ CONTROL_PERSIST = "120"
 
 def policy_options(target: SshTarget, control_dir: Path | None) -> list[str]:
     """The one SSH policy, as ``-o`` options for ssh and for Ansible's ssh alike: strict host
-    key checking (against the pinned keys when there are any), the key file, and one shared
-    connection per host in ``control_dir``."""
+    key checking (against the pinned keys when there are any), the key file, one shared
+    connection per host in ``control_dir``, and keepalives that notice a lost host."""
     options = ["-o", "StrictHostKeyChecking=yes"]
     if target.known_hosts is not None:
         options += ["-o", path_option("UserKnownHostsFile", target.known_hosts)]
@@ -95,13 +95,11 @@ def policy_options(target: SshTarget, control_dir: Path | None) -> list[str]:
             control_path_option(control_dir),
             "-o",
             f"ControlPersist={CONTROL_PERSIST}",
-            # A shared connection to a host that dropped off the network is noticed in about
-            # 15 s, instead of every command through it hanging until TCP gives up.
-            "-o",
-            "ServerAliveInterval=5",
-            "-o",
-            "ServerAliveCountMax=3",
         ]
+    # A connection to a host that dropped off the network is noticed in about 15 s, instead
+    # of hanging until TCP gives up: a shared connection and every command through it, and
+    # the database tunnel, whose end would otherwise keep a database session waiting.
+    options += ["-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"]
     return options
 
 

@@ -30,3 +30,12 @@ def test_describe_shows_command_status_and_last_lines() -> None:
     assert result.describe() == "db1: `systemctl start x` exited 3: b | c | d"
     failed = CommandResult("db1", "true", None, "", "", 0.0, Failure.AUTH, "denied")
     assert not failed.ok and failed.describe() == "db1: auth: denied"
+
+
+def test_a_connection_without_a_shared_master_also_notices_a_lost_host() -> None:
+    # The database tunnel has no ControlMaster: without keepalives its session waited for
+    # the driver's read timeout (minutes) after the database host dropped off the network.
+    target = SshTarget("db1", "10.0.0.6", 22, "deploy", Path("/k"), Path("/kh"))
+    joined = " ".join(ssh_argv(target, SshOptions()))
+    assert "ControlMaster" not in joined
+    assert "ServerAliveInterval=5" in joined and "ServerAliveCountMax=3" in joined
