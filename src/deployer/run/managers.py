@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.ansible.engine_venv import ready_engine
 from deployer.executors.ansible.engines import EngineInstall, ManagedHost
-from deployer.facts.engines import Manager, NoManager, choose_manager
-from deployer.facts.model import HostFacts
+from deployer.facts.engines import ENGINES, Manager, NoManager, choose_manager
+from deployer.facts.model import HostFacts, PythonInstall
 from deployer.facts.platform import platform_of
 from deployer.facts.python import install_python_command
+from deployer.journal.models import HostEngine
 from deployer.run.check import gather_host_facts
 from deployer.run.context import RunContext
 
@@ -44,12 +45,58 @@ def probe_managed_hosts(context: RunContext) -> Managed:
     return managed_hosts(context, current_facts(context))
 
 
-def managed_hosts(context: RunContext, facts: Mapping[str, HostFacts]) -> Managed:
-    """Per host of the spec: its interpreter, its engine (ready to run) and its platform."""
+def rollback_managed_hosts(
+    context: RunContext, recorded: Mapping[str, HostEngine] | None
+) -> Managed:
+    """``managed_hosts`` for a rollback: a host out of reach now is managed the way the
+    undone run ``recorded``, so the rollback still undoes what it can on the other hosts and
+    fails on that one (as it did before engines were chosen per host) instead of undoing
+    nothing. A host out of reach that the undone run did not record stops the rollback."""
+    facts, unreachable, _ = gather_host_facts(context)
+    known = {
+        name: manager
+        for name in unreachable
+        if (manager := _recorded_manager((recorded or {}).get(name))) is not None
+    }
+    lost = sorted(set(unreachable) - set(known))
+    if lost:
+        raise HostsUnreachable(f"{lost[0]} is unreachable: {unreachable[lost[0]]}")
+    return managed_hosts(context, facts, known)
+
+
+def _recorded_manager(record: HostEngine | None) -> Manager | None:
+    if record is None or record.engine is None or not record.interpreter:
+        return None
+    engine = ENGINES.get(record.engine)
+    if engine is None:
+        return None
+    version = record.python or ""
+    parts = version.split(".")
+    if len(parts) < 2 or not all(part.isdigit() for part in parts):
+        return None
+    python = PythonInstall(
+        path=record.interpreter,
+        real=record.interpreter,
+        version=version,
+        major=int(parts[0]),
+        minor=int(parts[1]),
+    )
+    return Manager(python, engine)
+
+
+def managed_hosts(
+    context: RunContext,
+    facts: Mapping[str, HostFacts],
+    known: Mapping[str, Manager] | None = None,
+) -> Managed:
+    """Per host of the spec: its interpreter, its engine (ready to run) and its platform;
+    ``known`` hosts (not probed now) keep the manager given for them."""
     forced = context.engines.forced
-    chosen: dict[str, Manager] = {}
+    chosen: dict[str, Manager] = dict(known or {})
     refused = []
     for host in context.loaded.env.hosts:
+        if host.name in chosen:
+            continue
         found = facts.get(host.name)
         choice = choose_manager(
             found.pythons or () if found else (),
@@ -71,7 +118,7 @@ def managed_hosts(context: RunContext, facts: Mapping[str, HostFacts]) -> Manage
             installs[name] = ready_engine(name, context.engines)
     return {
         name: ManagedHost(
-            manager.interpreter, installs[manager.engine.name], _platform(facts[name])
+            manager.interpreter, installs[manager.engine.name], _platform(facts.get(name))
         )
         for name, manager in chosen.items()
     }
@@ -84,10 +131,10 @@ def _remedy(choice: NoManager, facts: HostFacts | None) -> str:
     return f"{choice.reason}; {choice.remediation}{on_host}"
 
 
-def _platform(facts: HostFacts) -> dict[str, str] | None:
+def _platform(facts: HostFacts | None) -> dict[str, str] | None:
     """The roles' ``deployer_platform``; None where the probe could not tell (the roles fall
     back to Ansible's facts) or deployer has no roles for the OS (the scan says so)."""
-    if facts.os is None:
+    if facts is None or facts.os is None:
         return None
     platform = platform_of(facts.os)
     return platform.to_dict() if platform is not None else None

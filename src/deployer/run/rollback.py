@@ -22,7 +22,7 @@ from deployer.rollback.restore import SchemaRestorer, stop_product
 from deployer.rollback.survey import with_package_changes
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
-from deployer.run.managers import engines_record, probe_managed_hosts
+from deployer.run.managers import engines_record, rollback_managed_hosts
 from deployer.run.plays import Recap, record_recap, run_play
 
 
@@ -45,7 +45,7 @@ def run_rollback(context: RunContext, undone: Run) -> RollbackOutcome:
     """Undo ``undone`` (an apply run) as a run of its own; safe to run again."""
     plan = load_plan(undone)
     context.resolve_secrets()
-    managed = probe_managed_hosts(context)
+    managed = rollback_managed_hosts(context, undone.info().engines)
     ports = {step.host: step.previous_port for step in plan.hosts if step.previous_port}
     run = context.journal.start(
         "rollback",

@@ -12,11 +12,13 @@ import pytest
 
 from deployer.errors import ExitCode
 from deployer.executors.ansible.engines import EngineInstall, EngineSettings
+from deployer.journal.models import HostEngine
 from deployer.run import managers
 from deployer.run.apply import ApplyOptions, run_apply
 from deployer.run.managers import NoManagerForHost
 from deployer.run.secrets import RunSecrets
 from deployer.spec import load_environment
+from deployer.transport.result import Failure
 from tests.support.example_specs import example_spec
 from tests.support.fakes import PROBE_ANSWER, FakeExecutor, FakeHosts, fake_context
 
@@ -120,3 +122,52 @@ def test_show_names_the_engine_of_each_host(tmp_path: Path, cli: Any) -> None:
     assert shown.code == 0, shown.err
     assert "app1       engine current (ansible-core " in shown.out
     assert "), Python 3.11.2 at /usr/bin/python3" in shown.out
+
+
+class DbOutOfReach(FakeHosts):
+    """db1 answers nothing (its network is down); app1 answers the probe."""
+
+    def _result(self, host: str, command: str, shown: str | None) -> Any:
+        if host == "db1":
+            return super()._result(host, "unreachable", shown)
+        return super()._result(host, command, shown)
+
+
+def _unreachable_db(tmp_path: Path) -> Any:
+    made = context(tmp_path, PROBE_ANSWER, FakeExecutor())
+    hosts = DbOutOfReach(("app1", "db1"))
+    hosts.answer(r"^unreachable$", Failure.TIMEOUT)
+    made.hosts = hosts
+    return made
+
+
+def test_a_rollback_manages_a_host_out_of_reach_as_the_undone_run_recorded(
+    tmp_path: Path,
+) -> None:
+    # The rollback goes ahead on the hosts it reaches (and fails on db1 when it gets there)
+    # rather than undoing nothing because db1 cannot be probed now.
+    recorded = {
+        "db1": HostEngine(
+            engine="2.16", ansible_core="2.16.19", interpreter="/usr/bin/python3", python="3.6.8"
+        )
+    }
+    ready: list[str] = []
+
+    def fake_ready(name: str, settings: EngineSettings) -> EngineInstall:
+        ready.append(name)
+        return E216 if name == "2.16" else EngineInstall("current", "2.19.4", Path("/venv/bin"))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(managers, "ready_engine", fake_ready)
+        managed = managers.rollback_managed_hosts(_unreachable_db(tmp_path), recorded)
+    assert managed["db1"].engine is E216 and managed["db1"].interpreter.version == "3.6.8"
+    assert managed["db1"].platform is None
+    assert managed["app1"].engine.name == "current"
+
+
+def test_a_rollback_stops_on_a_host_out_of_reach_that_the_undone_run_did_not_record(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(managers.HostsUnreachable) as raised:
+        managers.rollback_managed_hosts(_unreachable_db(tmp_path), None)
+    assert str(raised.value).startswith("db1 is unreachable")
