@@ -16,7 +16,7 @@ from deployer.facts.model import PythonInstall
 #: Candidates in order of preference for the same version: the system's own first.
 PYTHON_SH = r"""
 deployer_py() {
-  case "$1" in *-config|*m-config) return 0 ;; esac
+  case "$1" in *-config) return 0 ;; esac
   [ -x "$1" ] && [ ! -d "$1" ] || return 0
   r=$(deployer_real "$1")
   deployer_new "$r" || return 0
