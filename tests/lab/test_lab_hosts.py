@@ -108,8 +108,17 @@ def test_status_json(example_lab: Lab) -> None:
     assert status["known_hosts"] == str(example_lab.known_hosts)
     assert [h["name"] for h in status["hosts"]] == list(HOSTS)
     for host in status["hosts"]:
-        assert set(host) == {"name", "address", "port", "user", "key", "known_hosts", "state"}
-        assert host["state"] == "running"
+        assert set(host) == {
+            "name",
+            "address",
+            "port",
+            "user",
+            "key",
+            "known_hosts",
+            "state",
+            "release",
+        }
+        assert (host["state"], host["release"]) == ("running", "debian-12")
         assert (host["port"], host["user"]) == (22, "deploy")
 
 
