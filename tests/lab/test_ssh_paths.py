@@ -25,6 +25,7 @@ from deployer.executors.ansible.variables import dump
 from deployer.run.targets import ssh_targets
 from deployer.spec import load_environment
 from deployer.transport.ssh import SshOptions, close_masters, run_on
+from tests.support.fakes import managed_by_current
 
 pytestmark = pytest.mark.lab
 
@@ -75,7 +76,9 @@ def test_ansible_reaches_a_host_through_odd_paths_without_templating_them(
 ) -> None:
     folder = odd_spec.parent
     loaded = load_environment(odd_spec)
-    inventory = build_inventory(loaded, ssh_targets(loaded, folder / "run"), folder / "ctl")
+    targets = list(ssh_targets(loaded, folder / "run"))
+    managed = managed_by_current(target.name for target in targets)
+    inventory = build_inventory(loaded, targets, folder / "ctl", managed)
     (folder / "hosts.yml").write_text(dump(inventory), encoding="utf-8")
     ansible = Path(sys.executable).parent / "ansible"
     done = subprocess.run(
