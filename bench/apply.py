@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 
 from deployer import lab
+from deployer.executors.ansible.engines import ManagedHost, current_engine
 from deployer.executors.ansible.inventory import build_inventory
 from deployer.executors.ansible.variables import dump, extra_vars, host_vars
+from deployer.facts.model import PythonInstall
 from deployer.journal import Redactor
 from deployer.lab.derive import derive_spec
 from deployer.lab.network import free_subnet
@@ -58,7 +60,13 @@ def deployer_apply(spec: Path) -> float:
 def baseline_files(spec: Path, folder: Path) -> tuple[Path, Path, dict[str, str]]:
     """Inventory and variables as deployer makes them, for ansible-playbook to use as is."""
     loaded = load_environment(lab.lab_spec_for(spec))
-    inventory = build_inventory(loaded, ssh_targets(loaded, folder), folder)
+    # The lab's Debian hosts, as deployer's probe finds them: /usr/bin/python3 under the engine
+    # deployer is installed with (the roles read the platform from Ansible's facts).
+    python = PythonInstall(
+        path="/usr/bin/python3", real="/usr/bin/python3", version="3.11.2", major=3, minor=11
+    )
+    managed = {host.name: ManagedHost(python, current_engine()) for host in loaded.env.hosts}
+    inventory = build_inventory(loaded, list(ssh_targets(loaded, folder)), folder, managed)
     for host in loaded.env.hosts:
         inventory["all"]["hosts"][host.name].update(host_vars(loaded.env, host))
     variables = extra_vars(loaded, "bench-baseline")
