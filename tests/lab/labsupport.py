@@ -9,11 +9,13 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from deployer import lab
 from deployer.lab import network, processes, state
@@ -129,6 +131,41 @@ def deployer_with_secrets(*args: str) -> subprocess.CompletedProcess[str]:
         check=False,
         env={**os.environ, **DB_SECRETS},
     )
+
+
+def deployer_ok(*args: str) -> subprocess.CompletedProcess[str]:
+    """``deployer_with_secrets`` that must succeed; its output tail is the failure message."""
+    done = deployer_with_secrets(*args)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def last_run(spec: Path) -> dict[str, Any]:
+    """The newest run of the lab spec's journal, as ``deployer show --json`` prints it."""
+    shown = deployer_ok("show", str(spec), "last", "--lab", "--json")
+    return dict(json.loads(shown.stdout))
+
+
+def served_health(started: Lab) -> dict[str, Any]:
+    """The product's health page through nginx on app1, as a user's browser would come in."""
+    done = started.ssh("app1", "curl -sf http://localhost/erp/health.jsp")
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def release_pair_specs(
+    folder: Path,
+    hosts: Sequence[tuple[str, Sequence[str]]],
+    changes: Callable[[dict[str, Any]], None],
+) -> Path:
+    """The example and its 1.1 upgrade derived for ``hosts`` (db1 holding the database) into
+    ``folder``, each edited by ``changes``; returns the example's copy."""
+    for source in (EXAMPLE, UPGRADE):
+        spec = derive_spec(source, folder / source.name, hosts, database_host="db1")
+        data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+        changes(data)
+        spec.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    return folder / EXAMPLE.name
 
 
 def write_spec(name: str, hosts: Sequence[tuple[str, Sequence[str]]]) -> Path:

@@ -10,13 +10,12 @@ and shared with every other test that needs it. One lab for the module; tests ru
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from labsupport import Lab, deployer_with_secrets, upgrade_lab
+from labsupport import Lab, deployer_ok, last_run, served_health, upgrade_lab
 
 pytestmark = pytest.mark.lab
 
@@ -27,23 +26,6 @@ ENGINE = ("--ansible-engine", "2.16")
 def engine_lab() -> Iterator[Lab]:
     with upgrade_lab("engine-2.16") as started:
         yield started
-
-
-def deployer(*args: str) -> subprocess.CompletedProcess[str]:
-    done = deployer_with_secrets(*args)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done
-
-
-def last_run(spec: Path) -> dict[str, Any]:
-    shown = deployer("show", str(spec), "last", "--lab", "--json")
-    return dict(json.loads(shown.stdout))
-
-
-def health(engine_lab: Lab) -> dict[str, Any]:
-    done = engine_lab.ssh("app1", "curl -sf http://localhost/erp/health.jsp")
-    assert done.returncode == 0, done.stderr
-    return dict(json.loads(done.stdout))
 
 
 def assert_managed_by_216(run: dict[str, Any]) -> None:
@@ -57,7 +39,7 @@ def assert_managed_by_216(run: dict[str, Any]) -> None:
 
 def test_the_scan_passes_with_the_216_engine(engine_lab: Lab, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    deployer("check", str(engine_lab.spec), "--lab", *ENGINE, "--json", str(report))
+    deployer_ok("check", str(engine_lab.spec), "--lab", *ENGINE, "--json", str(report))
     hosts = json.loads(report.read_text(encoding="utf-8"))["hosts"]
     for host in hosts:
         (manager,) = [r for r in host["results"] if r["check_id"] == "python.manager"]
@@ -66,22 +48,22 @@ def test_the_scan_passes_with_the_216_engine(engine_lab: Lab, tmp_path: Path) ->
 
 
 def test_plan_names_the_engine_of_each_host(engine_lab: Lab) -> None:
-    done = deployer("plan", str(engine_lab.spec), "--lab", *ENGINE)
+    done = deployer_ok("plan", str(engine_lab.spec), "--lab", *ENGINE)
     for host in ("app1", "db1"):
         assert f"{host}: engine 2.16 (ansible-core 2.16." in done.stdout
 
 
 def test_apply_under_216_serves_the_product(engine_lab: Lab) -> None:
-    deployer("apply", str(engine_lab.spec), "--lab", "-y", *ENGINE)
+    deployer_ok("apply", str(engine_lab.spec), "--lab", "-y", *ENGINE)
     run = last_run(engine_lab.spec)
     assert (run["kind"], run["status"], run["exit_code"]) == ("apply", "successful", 0)
     assert_managed_by_216(run)
     assert all(counts["failed"] == 0 for counts in run["recap"].values())
-    assert health(engine_lab)["version"] == "1.0"
+    assert served_health(engine_lab)["version"] == "1.0"
 
 
 def test_a_second_apply_under_216_changes_nothing(engine_lab: Lab) -> None:
-    deployer("apply", str(engine_lab.spec), "--lab", "-y", *ENGINE)
+    deployer_ok("apply", str(engine_lab.spec), "--lab", "-y", *ENGINE)
     run = last_run(engine_lab.spec)
     assert {host: counts["changed"] for host, counts in run["recap"].items()} == {
         "app1": 0,
@@ -91,10 +73,10 @@ def test_a_second_apply_under_216_changes_nothing(engine_lab: Lab) -> None:
 
 def test_an_upgrade_under_216_is_rolled_back_with_last(engine_lab: Lab) -> None:
     upgrade = engine_lab.spec.with_name("huadong-production-1.1.yml")
-    deployer("apply", str(upgrade), "--lab", "-y", *ENGINE)
-    assert health(engine_lab)["version"] == "1.1"
-    deployer("rollback", str(upgrade), "--lab", "--last", *ENGINE)
+    deployer_ok("apply", str(upgrade), "--lab", "-y", *ENGINE)
+    assert served_health(engine_lab)["version"] == "1.1"
+    deployer_ok("rollback", str(upgrade), "--lab", "--last", *ENGINE)
     run = last_run(engine_lab.spec)
     assert (run["kind"], run["status"]) == ("rollback", "successful")
     assert_managed_by_216(run)
-    assert health(engine_lab)["version"] == "1.0"
+    assert served_health(engine_lab)["version"] == "1.0"

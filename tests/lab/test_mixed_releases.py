@@ -11,16 +11,20 @@ JDK 21 and MariaDB 10.5. Tests run in order and build on each other.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from labsupport import EXAMPLE, SCRATCH, UPGRADE, Lab, deployer_with_secrets, running_lab
-
-from deployer.lab.derive import derive_spec
+from labsupport import (
+    SCRATCH,
+    UPGRADE,
+    Lab,
+    deployer_ok,
+    last_run,
+    release_pair_specs,
+    running_lab,
+    served_health,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -28,41 +32,18 @@ RELEASES = {"app1": "debian-13", "db1": "debian-11"}
 HOSTS = [("app1", ["web", "app"]), ("db1", ["db"])]
 
 
-def _mixed_spec(source: Path, folder: Path) -> Path:
-    spec = derive_spec(source, folder / source.name, HOSTS, database_host="db1")
-    data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+def _ask_for_what_the_releases_package(data: dict[str, Any]) -> None:
     data["middleware"]["jdk"]["version"] = "21"
     data["middleware"]["tomcat"]["version"] = "10.1"
     data["database"]["version"] = "10.5"
-    spec.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return spec
 
 
 @pytest.fixture(scope="module")
 def mixed_lab() -> Iterator[Lab]:
     folder = SCRATCH / "mixed-releases"
-    spec = _mixed_spec(EXAMPLE, folder)
-    _mixed_spec(UPGRADE, folder)
+    spec = release_pair_specs(folder, HOSTS, _ask_for_what_the_releases_package)
     with running_lab(spec, RELEASES) as started:
         yield started
-
-
-def deployer(*args: str) -> subprocess.CompletedProcess[str]:
-    done = deployer_with_secrets(*args)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done
-
-
-def last_run(spec: Path) -> dict[str, Any]:
-    shown = deployer("show", str(spec), "last", "--lab", "--json")
-    return dict(json.loads(shown.stdout))
-
-
-def health(mixed_lab: Lab) -> dict[str, Any]:
-    """Through nginx on the app host, as a user's browser would come in."""
-    done = mixed_lab.ssh("app1", "curl -sf http://localhost/erp/health.jsp")
-    assert done.returncode == 0, done.stderr
-    return dict(json.loads(done.stdout))
 
 
 def test_the_hosts_run_their_releases(mixed_lab: Lab) -> None:
@@ -73,7 +54,7 @@ def test_the_hosts_run_their_releases(mixed_lab: Lab) -> None:
 
 def test_the_scan_passes_and_names_each_release_package(mixed_lab: Lab) -> None:
     report = mixed_lab.spec.parent / ".deployer" / "check-report.json"
-    deployer("check", str(mixed_lab.spec), "--lab", "--json", str(report))
+    deployer_ok("check", str(mixed_lab.spec), "--lab", "--json", str(report))
     results = {
         (host["host"], result["check_id"]): result
         for host in json.loads(report.read_text(encoding="utf-8"))["hosts"]
@@ -90,10 +71,10 @@ def test_the_scan_passes_and_names_each_release_package(mixed_lab: Lab) -> None:
 
 
 def test_apply_serves_the_product_through_nginx(mixed_lab: Lab) -> None:
-    deployer("apply", str(mixed_lab.spec), "--lab", "-y")
+    deployer_ok("apply", str(mixed_lab.spec), "--lab", "-y")
     run = last_run(mixed_lab.spec)
     assert (run["kind"], run["status"], run["exit_code"]) == ("apply", "successful", 0)
-    assert health(mixed_lab) == {
+    assert served_health(mixed_lab) == {
         "product": "sample-erp",
         "version": "1.0",
         "database": "reachable",
@@ -109,7 +90,7 @@ def test_apply_serves_the_product_through_nginx(mixed_lab: Lab) -> None:
 
 
 def test_a_second_apply_changes_nothing(mixed_lab: Lab) -> None:
-    deployer("apply", str(mixed_lab.spec), "--lab", "-y")
+    deployer_ok("apply", str(mixed_lab.spec), "--lab", "-y")
     run = last_run(mixed_lab.spec)
     assert {host: counts["changed"] for host, counts in run["recap"].items()} == {
         "app1": 0,
@@ -119,10 +100,10 @@ def test_a_second_apply_changes_nothing(mixed_lab: Lab) -> None:
 
 def test_an_upgrade_is_rolled_back_with_last(mixed_lab: Lab) -> None:
     upgrade = mixed_lab.spec.with_name(UPGRADE.name)
-    deployer("apply", str(upgrade), "--lab", "-y")
-    assert health(mixed_lab)["version"] == "1.1"
-    deployer("rollback", str(upgrade), "--lab", "--last")
+    deployer_ok("apply", str(upgrade), "--lab", "-y")
+    assert served_health(mixed_lab)["version"] == "1.1"
+    deployer_ok("rollback", str(upgrade), "--lab", "--last")
     run = last_run(mixed_lab.spec)
     assert (run["kind"], run["status"]) == ("rollback", "successful")
-    after = health(mixed_lab)
+    after = served_health(mixed_lab)
     assert (after["version"], after["schema"]) == ("1.0", 1)
