@@ -73,7 +73,9 @@ def baseline_files(spec: Path, folder: Path) -> tuple[Path, Path, dict[str, str]
     (folder / "inventory.yml").write_text(dump(inventory), encoding="utf-8")
     (folder / "variables.yml").write_text(dump(variables), encoding="utf-8")
     os.environ.update(SECRETS)
-    env = resolve_secrets(loaded, Redactor()).playbook_env(loaded.env.database.schemas[0].name)
+    database = loaded.env.database
+    assert database is not None, "the example spec has a database"
+    env = resolve_secrets(loaded, Redactor()).playbook_env(database.schemas[0].name)
     return folder / "inventory.yml", folder / "variables.yml", env
 
 

@@ -168,6 +168,26 @@ def release_pair_specs(
     return folder / EXAMPLE.name
 
 
+#: The mixed-release topology: app1 (web, app) on Debian 13, db1 (database) on Debian 11.
+MIXED_RELEASES = {"app1": "debian-13", "db1": "debian-11"}
+
+
+def _ask_for_what_the_mixed_releases_package(data: dict[str, Any]) -> None:
+    data["middleware"]["jdk"]["version"] = "21"
+    data["middleware"]["tomcat"]["version"] = "10.1"
+    data["database"]["version"] = "10.5"
+
+
+@contextlib.contextmanager
+def mixed_release_lab(name: str) -> Iterator[Lab]:
+    """The example and its 1.1 upgrade on MIXED_RELEASES, asking for what those releases
+    package (JDK 21 and Tomcat 10.1 on app1, MariaDB 10.5 on db1)."""
+    hosts = [("app1", ["web", "app"]), ("db1", ["db"])]
+    spec = release_pair_specs(SCRATCH / name, hosts, _ask_for_what_the_mixed_releases_package)
+    with running_lab(spec, MIXED_RELEASES) as started:
+        yield started
+
+
 def write_spec(name: str, hosts: Sequence[tuple[str, Sequence[str]]]) -> Path:
     """A spec like the example's, with other hosts (no db role, so no database)."""
     return derive_spec(EXAMPLE, SCRATCH / name / "small.yml", hosts)

@@ -12,37 +12,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from labsupport import (
-    SCRATCH,
-    UPGRADE,
-    Lab,
-    deployer_ok,
-    last_run,
-    release_pair_specs,
-    running_lab,
-    served_health,
-)
+from labsupport import UPGRADE, Lab, deployer_ok, last_run, mixed_release_lab, served_health
 
 pytestmark = pytest.mark.lab
-
-RELEASES = {"app1": "debian-13", "db1": "debian-11"}
-HOSTS = [("app1", ["web", "app"]), ("db1", ["db"])]
-
-
-def _ask_for_what_the_releases_package(data: dict[str, Any]) -> None:
-    data["middleware"]["jdk"]["version"] = "21"
-    data["middleware"]["tomcat"]["version"] = "10.1"
-    data["database"]["version"] = "10.5"
 
 
 @pytest.fixture(scope="module")
 def mixed_lab() -> Iterator[Lab]:
-    folder = SCRATCH / "mixed-releases"
-    spec = release_pair_specs(folder, HOSTS, _ask_for_what_the_releases_package)
-    with running_lab(spec, RELEASES) as started:
+    with mixed_release_lab("mixed-releases") as started:
         yield started
 
 
