@@ -184,7 +184,7 @@ def _firewall(ctx: HostContext) -> CheckResult:
 
 
 def _sudo(ctx: HostContext) -> list[CheckResult]:
-    if not ctx.host.become:
+    if ctx.host.becomes is None:
         return []
     required = "root, or sudo without a password (become: true)"
     sudo = ctx.facts.sudo

@@ -98,7 +98,7 @@ def bootstrap_python(context: RunContext) -> list[Bootstrapped]:
         host = context.loaded.env.host(name)
         assert host is not None
         try:
-            command, script = install_command(facts[name], host.user, host.become)
+            command, script = install_command(facts[name], host.user, host.becomes is not None)
         except BootstrapFailed as exc:
             raise BootstrapFailed(f"{name}: {exc}") from None
         pkg_manager = facts[name].pkg_manager or "?"

@@ -16,6 +16,7 @@ from typing import Any
 from deployer.files import not_regular
 from deployer.spec.environment import ROLES
 from deployer.spec.freeform import config_findings, file_references, secret_findings
+from deployer.spec.jumps import jump_findings
 from deployer.spec.problems import Problem
 from deployer.spec.secrets import SecretRef, SecretUnavailable, read_secret_file, resolve_file
 from deployer.spec.sources import compression_problem
@@ -34,8 +35,10 @@ def cross_check(doc: YamlDocument, base_dir: Path) -> list[Problem]:
 
 def _all_findings(data: dict[str, Any], base_dir: Path) -> Iterator[Finding]:
     hosts = [_mapping(host) for host in _list(data.get("hosts"))]
+    bastions = [_mapping(bastion) for bastion in _list(data.get("bastions"))]
     allow_inline = data.get("allow_inline_secrets") is True
     yield from _unique_hosts(hosts)
+    yield from jump_findings(hosts, bastions)
     if isinstance(data.get("hosts"), list):
         yield from _database_host(hosts, data.get("database"))
     yield from _roles_have_middleware(hosts, _mapping(data.get("middleware")))
@@ -119,9 +122,10 @@ def _referenced_files(
         (("product", "templates"), product.get("templates"), "dir"),
         (("matrix",), data.get("matrix"), "file"),
     ]
-    for index, host in enumerate(hosts):
-        key_file = _mapping(host.get("auth")).get("key_file")
-        wanted.append((("hosts", index, "auth", "key_file"), key_file, "file"))
+    for section in ("hosts", "bastions"):
+        for index, member in enumerate(_mapping(m) for m in _list(data.get(section))):
+            key_file = _mapping(member.get("auth")).get("key_file")
+            wanted.append(((section, index, "auth", "key_file"), key_file, "file"))
     database = _mapping(data.get("database"))
     for index, schema in enumerate(_mapping(s) for s in _list(database.get("schemas"))):
         prefix = ("database", "schemas", index)
@@ -162,6 +166,11 @@ def _secret_files(data: dict[str, Any], base_dir: Path) -> Iterator[Finding]:
     for index, host in enumerate(_mapping(h) for h in _list(data.get("hosts"))):
         path: YamlPath = ("hosts", index, "overrides", "product_config")
         refs.extend(file_references(_mapping(host.get("overrides")).get("product_config"), path))
+        refs.append((("hosts", index, "become", "password"), _secret_file(host.get("become"))))
+    for section in ("hosts", "bastions"):
+        for index, member in enumerate(_mapping(m) for m in _list(data.get(section))):
+            auth = _secret_file(member.get("auth"))
+            refs.append(((section, index, "auth", "password"), auth))
     for path, locator in refs:
         if not locator:
             continue

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from deployer.spec.access import AgentAuth, Auth, Bastion, Become, HostKey, UnixUser
 from deployer.spec.secrets import SecretRef
 from deployer.spec.sources import Source, tarball_of
 from deployer.spec.types import (
@@ -38,20 +39,6 @@ Role = Literal["web", "app", "db"]
 ROLES: tuple[str, ...] = typing.get_args(Role)
 Engine = Literal["mysql", "mariadb", "oracle"]
 
-UnixUser = Annotated[
-    str,
-    matching(
-        r"^[a-z_][a-z0-9_-]{0,31}$",
-        "not a Unix user name (lower-case letters, digits, '_' and '-', at most 32)",
-    ),
-]
-HostKey = Annotated[
-    str,
-    matching(
-        r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$",
-        "expected a public key as in known_hosts: 'ssh-ed25519 AAAA...' (type and base64 only)",
-    ),
-]
 DbUser = Annotated[
     str,
     matching(r"^[A-Za-z0-9_$#.-]{1,64}$", "not a database user name (letters, digits, _$#.-)"),
@@ -128,25 +115,6 @@ class Product(StrictModel):
         return health_path
 
 
-class KeyAuth(StrictModel):
-    """Log in with a private key file."""
-
-    type: Literal["key"] = Field(default="key", description="Log in with a key file.")
-    key_file: Text = Field(description="Private key file, relative to the spec or ~/...")
-
-
-class AgentAuth(StrictModel):
-    """Log in with the keys of the running ssh-agent."""
-
-    type: Literal["agent"] = Field(default="agent", description="Log in through ssh-agent.")
-
-
-Auth = Annotated[
-    KeyAuth | AgentAuth,
-    Field(discriminator="type", description="How to log in over SSH: key file or agent."),
-]
-
-
 class Nginx(StrictModel):
     listen_port: Port = Field(default=80, description="Port nginx listens on.")
     server_name: ServerNames = Field(description="server_name of the site, e.g. erp.example.cn.")
@@ -216,7 +184,15 @@ class Host(StrictModel):
     port: Port = Field(default=22, description="SSH port.")
     user: UnixUser = Field(default="deploy", description="SSH login user.")
     auth: Auth = Field(default_factory=AgentAuth)
-    become: bool = Field(default=True, description="Use sudo for tasks that need root.")
+    become: StrictBool | Become = Field(
+        default=True,
+        description="How tasks that need root get it: true (sudo without a password), false "
+        "(the login user is root, or nothing needs root), or {method: sudo|su, password: ...}.",
+    )
+    via: Name | None = Field(
+        default=None,
+        description="Reach this host through another host or a bastion of the spec (ProxyJump).",
+    )
     host_key: HostKey | None = Field(
         default=None,
         description="Pinned public host key, as in known_hosts: 'ssh-ed25519 AAAA...'.",
@@ -234,6 +210,15 @@ class Host(StrictModel):
         if len(set(roles)) != len(roles):
             raise ValueError("a role is listed twice")
         return roles
+
+    @property
+    def becomes(self) -> Become | None:
+        """How this host becomes root; None when it does not (``become: false``)."""
+        if self.become is True:
+            return Become()
+        if self.become is False:
+            return None
+        return self.become
 
 
 class Credentials(StrictModel):
@@ -326,6 +311,10 @@ class Environment(StrictModel):
     product: Product = Field(description="What to install.")
     matrix: Text = Field(description="Support matrix file, relative to the spec.")
     hosts: Annotated[list[Host], Field(min_length=1)] = Field(description="Where to install.")
+    bastions: list[Bastion] = Field(
+        default_factory=list,
+        description="Jump hosts the hosts are reached through (`via`); nothing is installed there.",
+    )
     middleware: Middleware = Field(default_factory=Middleware, description="nginx, Tomcat, JDK.")
     database: Database | None = Field(default=None, description="The product's database.")
     target: Target = Field(default_factory=AnsibleTarget)

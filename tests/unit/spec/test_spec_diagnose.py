@@ -54,7 +54,9 @@ def test_field_names_follow_lists_unions_and_aliases() -> None:
     assert {"apiVersion", "hosts", "middleware"} <= field_names(Environment, ())
     assert {"address", "host_key", "roles"} <= field_names(Environment, ("hosts", 0))
     assert field_names(Environment, ("target",)) == {"type", "context", "namespace"}
-    assert field_names(Environment, ("hosts", 0, "auth")) == {"type", "key_file"}
+    assert field_names(Environment, ("hosts", 0, "auth")) == {"type", "key_file", "password"}
+    assert field_names(Environment, ("hosts", 0, "become")) == {"method", "password"}
+    assert "via" in field_names(Environment, ("bastions", 0))
     assert "migrations" in field_names(Environment, ("database", "schemas", 0))
     assert "memory_mb" in field_names(SupportMatrix, ("resources", "app"))
 

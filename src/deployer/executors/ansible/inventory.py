@@ -39,7 +39,7 @@ def build_inventory(
             "ansible_host": Unsafe(target.address),
             "ansible_port": target.port,
             "ansible_user": Unsafe(target.user),
-            "ansible_become": host.become,
+            "ansible_become": host.becomes is not None,
             "ansible_ssh_common_args": Unsafe(ssh_common_args(target, control_dir)),
             **managed_vars(managed[host.name]),
         }
