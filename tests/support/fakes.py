@@ -29,6 +29,8 @@ from deployer.transport.stream import FileDigest, digest
 #: An answer to a command: (exit status, stdout), or a Failure (the host did not answer).
 Answer = tuple[int, str] | Failure
 Answerer = Callable[[str, str], Answer]  # (host, command) -> answer
+#: How the log shows a command run as root (``root=True``): the host's become is not faked.
+ROOT_MARK = "as root: "
 
 #: The probe's answer unless a test gives another: a Python that the current engine manages
 #: (apply, plan and rollback choose each host's engine from it before they start).
@@ -53,8 +55,10 @@ class FakeHosts:
     def answer(self, pattern: str, answer: Answer) -> None:
         self.answers.append((pattern, answer))
 
-    def _result(self, host: str, command: str, shown: str | None) -> CommandResult:
-        self.log.append((host, shown or command))
+    def _result(
+        self, host: str, command: str, shown: str | None, root: bool = False
+    ) -> CommandResult:
+        self.log.append((host, ROOT_MARK * root + (shown or command)))
         found: Answer = (0, PROBE_ANSWER if command == "sh -s" else "")
         for pattern, answer in self.answers:
             if re.search(pattern, command):
@@ -66,9 +70,15 @@ class FakeHosts:
         return CommandResult(host, command, status, out, "" if status == 0 else out, 0.0)
 
     def run_on(
-        self, host: str, command: str, *, stdin: bytes | None = None, shown: str | None = None
+        self,
+        host: str,
+        command: str,
+        *,
+        stdin: bytes | None = None,
+        shown: str | None = None,
+        root: bool = False,
     ) -> CommandResult:
-        return self._result(host, command, shown)
+        return self._result(host, command, shown, root)
 
     def run_everywhere(
         self,
@@ -77,24 +87,25 @@ class FakeHosts:
         *,
         stdin: bytes | None = None,
         shown: str | None = None,
+        root: bool = False,
     ) -> Mapping[str, CommandResult]:
         wanted = self.names if hosts is None else [h for h in self.names if h in set(hosts)]
-        return {host: self._result(host, command, shown) for host in wanted}
+        return {host: self._result(host, command, shown, root) for host in wanted}
 
     def run_to_file(
-        self, host: str, command: str, dest: Path, timeout: float
+        self, host: str, command: str, dest: Path, timeout: float, *, root: bool = False
     ) -> tuple[CommandResult, FileDigest | None]:
-        result = self._result(host, command, None)
+        result = self._result(host, command, None, root)
         if not result.ok:
             return result, None
         dest.write_bytes(self.files.get(host, b"-- dump\n"))
         return result, digest(dest)
 
     def run_from_file(
-        self, host: str, command: str, source: BinaryIO, timeout: float
+        self, host: str, command: str, source: BinaryIO, timeout: float, *, root: bool = False
     ) -> CommandResult:
         self.sent.append(source.read())
-        return self._result(host, command, None)
+        return self._result(host, command, None, root)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 
-from deployer.checks import arch, database, middleware, packaged, ports, resources, system
+from deployer.checks import access, arch, database, middleware, packaged, ports, resources, system
 from deployer.checks import os as os_checks
 from deployer.checks import python as python_checks
 from deployer.checks.acceptance import apply_acceptances
@@ -25,6 +25,7 @@ from deployer.spec.matrix import SupportMatrix
 Rule = Callable[[HostContext], list[CheckResult]]
 
 HOST_RULES: tuple[Rule, ...] = (
+    access.check,
     os_checks.check,
     arch.check,
     resources.check,

@@ -184,8 +184,9 @@ def _firewall(ctx: HostContext) -> CheckResult:
 
 
 def _sudo(ctx: HostContext) -> list[CheckResult]:
-    if ctx.host.becomes is None:
-        return []
+    become = ctx.host.becomes
+    if become is None or become.method == "su" or become.password is not None:
+        return []  # not sudo without a password: access.root tries the spec's own way
     required = "root, or sudo without a password (become: true)"
     sudo = ctx.facts.sudo
     if sudo is None:
@@ -202,7 +203,9 @@ def _sudo(ctx: HostContext) -> list[CheckResult]:
             required,
             remediation=Msg(
                 f"Let {ctx.host.user} run sudo without a password on {ctx.name} "
-                f"(a sudoers.d entry with NOPASSWD), or connect as root.",
+                f"(a sudoers.d entry with NOPASSWD), connect as root, or give the spec "
+                "the way the host allows: become: {password: ...} for sudo with the user's "
+                "password, become: {method: su, password: ...} for su with root's.",
                 f"请在 {ctx.name} 上为 {ctx.host.user} 配置免密 sudo（sudoers.d 中的 NOPASSWD），"
                 "或以 root 连接。",
             ),

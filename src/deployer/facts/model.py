@@ -172,6 +172,14 @@ class SudoFacts(FactModel):
         return self.state in ("root", "nopasswd")
 
 
+class AccessFacts(FactModel):
+    """What the run found of the way in, besides the probe: who the host's become method made
+    the login user (``id -un`` as root), or why it made nobody (``error``)."""
+
+    root_user: str | None = None
+    error: str | None = None
+
+
 SelinuxMode = Literal["enforcing", "permissive", "disabled", "absent"]
 
 
@@ -217,6 +225,7 @@ class HostFacts(FactModel):
     firewall: Firewall | None = None
     nofile: NofileLimit | None = None
     sudo: SudoFacts | None = None
+    access: AccessFacts | None = None
     pkg_manager: PkgManager | None = None
     pythons: tuple[PythonInstall, ...] | None = None
     unknown: dict[str, str] = Field(

@@ -148,9 +148,9 @@ def _judge_recordless(where: str, folder: str, age: int, garbled: bool, break_st
 
 
 def script_command(script: str, *args: str) -> str:
-    """One remote command running ``script`` as root with ``args`` as $1..."""
+    """One remote command running ``script`` with ``args`` as $1... (run as root)."""
     quoted = " ".join(shlex.quote(arg) for arg in args)
-    return f"sudo -n sh -c {shlex.quote(script)} deployer-lock {quoted}"
+    return f"sh -c {shlex.quote(script)} deployer-lock {quoted}"
 
 
 def parse_held(answer: str) -> tuple[int, str]:
@@ -169,8 +169,8 @@ def parse_held(answer: str) -> tuple[int, str]:
 def release_host_lock(hosts: Hosts, host: str, folder: str, me: LockHolder) -> None:
     """Remove the lock if it is still ours; a host that no longer answers keeps it (stale)."""
     quoted = shlex.quote(folder)
-    script = f"if sudo -n cmp -s - {quoted}/holder.json; then sudo -n rm -rf -- {quoted}; fi"
-    result = hosts.run_on(host, script, stdin=json.dumps(asdict(me)).encode())
+    script = f"if cmp -s - {quoted}/holder.json; then rm -rf -- {quoted}; fi"
+    result = hosts.run_on(host, script, stdin=json.dumps(asdict(me)).encode(), root=True)
     if not result.ok:
         log.warning("%s: deploy lock not released: %s", host, result.describe())
 
@@ -180,7 +180,7 @@ class LockHostUnreachable(DeployerError):
 
 
 def _run(hosts: Hosts, host: str, script: str, stdin: bytes | None = None) -> str:
-    result = hosts.run_on(host, script, stdin=stdin)
+    result = hosts.run_on(host, script, stdin=stdin, root=True)
     if not result.connected:
         raise LockHostUnreachable(f"cannot take the deploy lock: {result.describe()}")
     if not result.ok:

@@ -47,9 +47,11 @@ def take_dump(hosts: Hosts, schema: SchemaStep, run: Run) -> SchemaStep:
     never redacted, since masking a secret that appears in the data would restore the mask.
     The step comes back with the dump's name, size and SHA-256."""
     name = dump_name(schema.schema)
-    argv = ["sudo", "-n", "mysqldump", "--single-transaction", "--routines", "--triggers"]
+    argv = ["mysqldump", "--single-transaction", "--routines", "--triggers"]
     argv += ["--hex-blob", "--default-character-set=utf8mb4", "--databases", schema.schema]
-    result, taken = hosts.run_to_file(schema.host, shlex.join(argv), run.path / name, DUMP_TIMEOUT)
+    result, taken = hosts.run_to_file(
+        schema.host, shlex.join(argv), run.path / name, DUMP_TIMEOUT, root=True
+    )
     if not result.ok or taken is None:
         raise RollbackFailed(f"{schema.host}: dump of {schema.schema} failed: {result.describe()}")
     run.event("dump", schema=schema.schema, file=name, bytes=taken.size, sha256=taken.sha256)
@@ -61,11 +63,11 @@ def restore_dump(hosts: Hosts, schema: SchemaStep, folder: Path) -> None:
     made are gone too. The account's grants on the schema survive the drop. Only the very
     file that was taken is loaded, streamed byte for byte."""
     name = plain_schema_name(schema.schema)
-    client = ["sudo", "-n", "mysql", "--batch", "--default-character-set=utf8mb4"]
+    client = ["mysql", "--batch", "--default-character-set=utf8mb4"]
     drop = shlex.join([*client, "-e", f"DROP DATABASE IF EXISTS `{name}`"])
     command = f"{drop} && {shlex.join(client)}"
     with verified_dump(schema, folder) as dump:
-        result = hosts.run_from_file(schema.host, command, dump, DUMP_TIMEOUT)
+        result = hosts.run_from_file(schema.host, command, dump, DUMP_TIMEOUT, root=True)
     if not result.ok:
         raise RollbackFailed(f"{schema.host}: restoring {name} failed: {result.describe()}")
 

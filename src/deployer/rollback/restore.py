@@ -36,8 +36,8 @@ def stop_product(loaded: LoadedEnvironment, run: Run, hosts: Hosts) -> None:
     service = product_layout(loaded.env).service
     unit = shlex.quote(service)
     # Exit 5 is "no such unit": the undone run stopped before Tomcat was installed.
-    command = f"sudo -n systemctl stop -- {unit}; s=$?; [ $s -eq 0 ] || [ $s -eq 5 ]"
-    for name, result in hosts.run_everywhere(apps, command).items():
+    command = f"systemctl stop -- {unit}; s=$?; [ $s -eq 0 ] || [ $s -eq 5 ]"
+    for name, result in hosts.run_everywhere(apps, command, root=True).items():
         outcome = "ok" if result.ok else "failed"
         run.event("task", host=name, task=STOP_TASK, outcome=outcome)
         if not result.ok:

@@ -70,21 +70,19 @@ def needing_python(facts: Mapping[str, HostFacts], forced: str | None) -> list[s
     )
 
 
-def install_command(facts: HostFacts, user: str, become: bool) -> tuple[str, str]:
-    """(command, script on its stdin) installing python3 on the host, as root."""
+def install_script(facts: HostFacts, user: str, become: bool) -> str:
+    """The script installing python3 on the host, to run as root (``sh -s``, root=True)."""
     script = SCRIPTS.get(facts.pkg_manager or "")
     if script is None:
         found = facts.pkg_manager or "none found"
         raise BootstrapFailed(
             f"--bootstrap-python knows apt-get, yum and dnf; the host's package manager: {found}"
         )
-    if user == "root":
-        return "sh -s", script
-    if not become:
+    if user != "root" and not become:
         raise BootstrapFailed(
             f"--bootstrap-python needs root: {user} logs in and the spec says become: false"
         )
-    return "sudo -n sh -s", script
+    return script
 
 
 def bootstrap_python(context: RunContext) -> list[Bootstrapped]:
@@ -98,13 +96,13 @@ def bootstrap_python(context: RunContext) -> list[Bootstrapped]:
         host = context.loaded.env.host(name)
         assert host is not None
         try:
-            command, script = install_command(facts[name], host.user, host.becomes is not None)
+            script = install_script(facts[name], host.user, host.becomes is not None)
         except BootstrapFailed as exc:
             raise BootstrapFailed(f"{name}: {exc}") from None
         pkg_manager = facts[name].pkg_manager or "?"
         log.info("%s: installing python3 with %s", name, pkg_manager)
         result = hosts.run_on(
-            name, command, stdin=script.encode(), shown=f"{command} < install python3"
+            name, "sh -s", stdin=script.encode(), shown="sh -s < install python3", root=True
         )
         if not result.ok:
             raise BootstrapFailed(f"installing python3 failed: {result.describe()}")

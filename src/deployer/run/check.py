@@ -20,6 +20,7 @@ from deployer.facts.model import HostFacts
 from deployer.facts.probe import build_probe, matrix_disk_paths, parse_probe
 from deployer.journal import Run, records
 from deployer.report.jsonout import render_json
+from deployer.run.access import try_become, with_access
 from deployer.run.context import RunContext, database_sessions
 from deployer.run.lifecycle import run_lifecycle
 from deployer.run.secrets import RunSecrets
@@ -70,6 +71,11 @@ def gather_host_facts(
             facts[name] = parse_probe(result.stdout)
         else:
             unreachable[name] = _why(result)
+    access, refused = try_become(context.loaded.env, context.hosts, facts)
+    unreachable.update(refused)
+    facts = {
+        name: found for name, found in with_access(facts, access).items() if name not in refused
+    }
     return facts, unreachable, {n: r.seconds for n, r in results.items()}
 
 
@@ -128,9 +134,7 @@ def collect_database_facts(
     if database is None:
         return None, None
     assert isinstance(context.hosts, SshHosts)
-    hosts = SshHosts(
-        [t for t in context.targets if t.name in answering], context.hosts.options
-    )
+    hosts = SshHosts([t for t in context.targets if t.name in answering], context.hosts.options)
     try:
         password = database.admin.password.reveal(loaded.base_dir)
         context.journal.redact.add(password)

@@ -19,7 +19,9 @@ from deployer.journal import Journal, Run, records
 from deployer.run.secrets import RunSecrets, resolve_secrets
 from deployer.run.targets import ssh_targets
 from deployer.spec import LoadedEnvironment
+from deployer.transport import hold
 from deployer.transport.hosts import Hosts, SshHosts
+from deployer.transport.login import needs_askpass, write_askpass
 from deployer.transport.mysql import Connection, DatabaseFailed, MysqlAccess, MysqlSessions
 from deployer.transport.ssh import SshOptions, SshTarget, close_masters
 from deployer.transport.tunnel import Endpoint
@@ -124,6 +126,19 @@ class RunContext:
             managed=managed,
         )
 
+    @contextmanager
+    def connections_held(self) -> Iterator[None]:
+        """While the block runs (a playbook), the shared connections of the hosts reached with
+        a password stay up, opened first if need be: Ansible rides on them."""
+        if not isinstance(self.hosts, SshHosts):
+            yield
+            return
+        wanted = [target for target in self.targets if needs_askpass(target)]
+        if wanted:
+            self.hosts.run_everywhere([t.name for t in wanted], "true", shown="connect")
+        with hold.connections_held(wanted, self.hosts.options):
+            yield
+
     def record_inputs(self, run: Run, executor: Executor) -> None:
         """The spec and what the executor was given, in the run's journal."""
         run.record(records.SPEC, self.loaded.path.read_text(encoding="utf-8"))
@@ -155,9 +170,10 @@ def open_context(
 ) -> Iterator[RunContext]:
     """The context of one command; its connections end with the block."""
     with control_dir() as control:
-        options = replace(ssh or SshOptions(), control_dir=control)
+        askpass = write_askpass(control)
+        options = replace(ssh or SshOptions(), control_dir=control, askpass=askpass)
         # Pinned keys go into the run's private connection folder, written this once.
-        targets = tuple(ssh_targets(loaded, control))
+        targets = tuple(ssh_targets(loaded, control, redact=journal.redact))
         context = RunContext(
             loaded,
             journal,

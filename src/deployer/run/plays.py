@@ -41,7 +41,8 @@ def run_play(
         )
         context.progress(name, event)
 
-    result = executor.run(play, on_task, check=check)
+    with context.connections_held():
+        result = executor.run(play, on_task, check=check)
     for host, counts in result.recap.items():
         recap[host] = recap.get(host, HostRecap()) + counts
     if not check:

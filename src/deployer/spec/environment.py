@@ -9,6 +9,7 @@ from pydantic import Field, StrictBool, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from deployer.spec.access import AgentAuth, Auth, Bastion, Become, HostKey, UnixUser
+from deployer.spec.jumps import chain
 from deployer.spec.secrets import SecretRef
 from deployer.spec.sources import Source, tarball_of
 from deployer.spec.types import (
@@ -318,6 +319,13 @@ class Environment(StrictModel):
     middleware: Middleware = Field(default_factory=Middleware, description="nginx, Tomcat, JDK.")
     database: Database | None = Field(default=None, description="The product's database.")
     target: Target = Field(default_factory=AnsibleTarget)
+
+    def route_to(self, name: str) -> list[str]:
+        """The jump hosts on the way to host or bastion ``name``, nearest to the engineer
+        first; empty for a host reached directly."""
+        via = {host.name: host.via or "" for host in self.hosts}
+        via.update({bastion.name: bastion.via or "" for bastion in self.bastions})
+        return chain(name, via)
 
     def hosts_with(self, role: Role) -> list[Host]:
         return [host for host in self.hosts if role in host.roles]

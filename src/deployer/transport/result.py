@@ -13,6 +13,7 @@ class Failure(str, Enum):
     AUTH = "auth"
     HOST_KEY = "host-key"
     TIMEOUT = "timeout"
+    BECOME = "become"  # logged in, but the host refused the become password
 
 
 @dataclass(frozen=True)

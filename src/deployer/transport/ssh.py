@@ -18,6 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from deployer.transport.become import RootAccess
+from deployer.transport.login import (
+    forward_spec,
+    login_environment,
+    password_options,
+    proxy_command,
+)
 from deployer.transport.result import CommandResult, Failure
 
 log = logging.getLogger(__name__)
@@ -41,6 +48,10 @@ class SshTarget:
     key_file: Path | None = None
     known_hosts: Path | None = None  # None: the user's own known_hosts
     config_file: Path | None = None  # an ssh_config to honour (e.g. a lab's)
+    #: The login password (transport.login); None: a key file or the agent.
+    password: str | None = field(default=None, repr=False, compare=False)
+    via: SshTarget | None = None  # the jump host this one is reached through
+    root: RootAccess = field(default_factory=RootAccess)  # how commands become root
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class SshOptions:
     connect_timeout: float = 10.0
     command_timeout: float = 60.0
     control_dir: Path | None = None  # set to reuse connections (ControlMaster)
+    askpass: Path | None = None  # the run's askpass helper, for password logins
     extra: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -74,11 +86,14 @@ def control_path_option(control_dir: Path) -> str:
 CONTROL_PERSIST = "120"
 
 
-def policy_options(target: SshTarget, control_dir: Path | None) -> list[str]:
+def policy_options(target: SshTarget, control_dir: Path | None, depth: int = 0) -> list[str]:
     """The one SSH policy, as ``-o`` options for ssh and for Ansible's ssh alike: strict host
-    key checking (against the pinned keys when there are any), the key file, one shared
-    connection per host in ``control_dir``, and keepalives that notice a lost host."""
+    key checking (against the pinned keys when there are any), the key file, the way through
+    the jump hosts, one shared connection per host in ``control_dir``, and keepalives that
+    notice a lost host. ``depth``: jumps back from the host the command is for."""
     options = ["-o", "StrictHostKeyChecking=yes"]
+    if target.via is not None:
+        options += ["-o", "ProxyCommand=" + _through(target, target.via, depth + 1)]
     if target.known_hosts is not None:
         options += ["-o", path_option("UserKnownHostsFile", target.known_hosts)]
         options += ["-o", "GlobalKnownHostsFile=none"]
@@ -103,14 +118,23 @@ def policy_options(target: SshTarget, control_dir: Path | None) -> list[str]:
     return options
 
 
+def _through(target: SshTarget, jump: SshTarget, depth: int) -> str:
+    """ProxyCommand reaching ``target`` through ``jump``: an ssh of its own to the jump,
+    checked by the same policy, forwarding its standard streams (-W). Never a shared
+    connection: the jump's master must not end with a forward it opened."""
+    argv = ["ssh", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "-p", str(jump.port)]
+    argv += ["-l", jump.user, *password_options(jump), *policy_options(jump, None, depth)]
+    argv += ["-W", forward_spec(target.address, target.port), jump.address]
+    return proxy_command(argv, jump, depth)
+
+
 def ssh_argv(target: SshTarget, options: SshOptions) -> list[str]:
     """The ssh command line (without the remote command) for ``target``."""
     argv = ["ssh"]
     if target.config_file is not None:
         argv += ["-F", str(target.config_file)]
+    argv += password_options(target)
     argv += [
-        "-o",
-        "BatchMode=yes",
         "-o",
         f"ConnectTimeout={max(1, int(options.connect_timeout))}",
         "-o",
@@ -153,10 +177,14 @@ def run_through(
     file when ``stdout`` is given (the result's stdout is then empty)."""
     shown = shown if shown is not None else command
     argv = [*ssh_argv(target, options), "--", command]
+    env = login_environment(target, options.askpass)
     started = time.monotonic()
     try:
         done = subprocess.run(  # noqa: S603 - argv list, no shell on this side
             argv,
+            env=env,
+            # No terminal: ssh asks the askpass helper, never a person, for a password.
+            start_new_session=env is not None,
             input=stdin if isinstance(stdin, bytes) else None,
             stdin=None if isinstance(stdin, bytes) else stdin,
             stdout=stdout if stdout is not None else subprocess.PIPE,

@@ -6,9 +6,12 @@ passed through anything that rewrites text on its way to or from the file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -49,7 +52,13 @@ def digest_of(handle: BinaryIO) -> FileDigest:
 
 
 def run_to_file(
-    target: SshTarget, command: str, options: SshOptions, dest: Path, shown: str | None = None
+    target: SshTarget,
+    command: str,
+    options: SshOptions,
+    dest: Path,
+    shown: str | None = None,
+    *,
+    stdin: bytes = b"",
 ) -> tuple[CommandResult, FileDigest | None]:
     """Run ``command`` on one host with its standard output written to ``dest`` (0600).
 
@@ -61,7 +70,7 @@ def run_to_file(
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)  # mkstemp: 0600
     try:
         with os.fdopen(fd, "wb") as out:
-            result = run_through(target, command, options, shown, stdin=b"", stdout=out)
+            result = run_through(target, command, options, shown, stdin=stdin, stdout=out)
             if result.ok:
                 out.flush()
                 os.fsync(out.fileno())
@@ -82,7 +91,25 @@ def run_from_file(
     options: SshOptions,
     source: BinaryIO,
     shown: str | None = None,
+    *,
+    prefix: bytes = b"",
 ) -> CommandResult:
     """Run ``command`` on one host with the open file ``source`` as its standard input, byte
-    for byte from its current position."""
-    return run_through(target, command, options, shown, stdin=source, stdout=None)
+    for byte from its current position, after ``prefix`` (a become password's line)."""
+    if not prefix:
+        return run_through(target, command, options, shown, stdin=source, stdout=None)
+    read_end, write_end = os.pipe()
+    feeder = threading.Thread(target=_feed, args=(write_end, prefix, source), daemon=True)
+    feeder.start()
+    try:
+        with os.fdopen(read_end, "rb") as piped:
+            return run_through(target, command, options, shown, stdin=piped, stdout=None)
+    finally:
+        feeder.join()
+
+
+def _feed(write_end: int, prefix: bytes, source: BinaryIO) -> None:
+    """Write ``prefix`` then ``source`` into a pipe; a reader that stopped early ends it."""
+    with contextlib.suppress(BrokenPipeError), os.fdopen(write_end, "wb") as pipe:
+        pipe.write(prefix)
+        shutil.copyfileobj(source, pipe, CHUNK)

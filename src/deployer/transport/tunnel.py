@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.transport.login import login_environment
 from deployer.transport.ssh import SshOptions, SshTarget, ssh_argv
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,14 @@ def ssh_tunnel(
     # connections other commands share.
     argv = ssh_argv(via, replace(options, control_dir=None))
     argv[1:1] = ["-N", "-L", forward, "-o", "ExitOnForwardFailure=yes"]
+    env = login_environment(via, options.askpass)
     process = subprocess.Popen(  # noqa: S603 - argv list
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=env is not None,  # no terminal: passwords come from askpass
     )
     try:
         _wait_for(process, Endpoint("127.0.0.1", local_port), wait, via.name)

@@ -53,10 +53,12 @@ def test_the_bytes_judged_are_the_bytes_sent(
     schema = taken(tmp_path)
 
     class Hosts(FakeHosts):
-        def run_from_file(self, host: str, command: str, source: Any, timeout: float) -> Any:
+        def run_from_file(
+            self, host: str, command: str, source: Any, timeout: float, **kw: Any
+        ) -> Any:
             (tmp_path / "dump-erp.sql").unlink()
             (tmp_path / "dump-erp.sql").write_bytes(b"DROP DATABASE erp;\n")
-            return super().run_from_file(host, command, source, timeout)
+            return super().run_from_file(host, command, source, timeout, **kw)
 
     hosts = Hosts(("db1",))
     restore_dump(hosts, schema, tmp_path)

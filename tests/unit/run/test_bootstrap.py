@@ -17,7 +17,7 @@ from deployer.run.bootstrap import (
     BootstrapFailed,
     Bootstrapped,
     bootstrap_python,
-    install_command,
+    install_script,
     needing_python,
 )
 from deployer.run.managers import NoManagerForHost
@@ -27,7 +27,7 @@ from deployer.transport.result import CommandResult
 from tests.support.example_specs import example_spec
 from tests.support.fakes import FakeExecutor, FakeHosts, fake_context
 
-INSTALL = "sudo -n sh -s"
+INSTALL = "sh -s < install python3"
 SECRETS = RunSecrets("admin-pw", {"erp": "app-pw"})
 NO_PYTHON = (
     "@@deployer:begin pkg.manager@@\napt-get\n\n@@deployer:end pkg.manager rc=0@@\n"
@@ -46,18 +46,26 @@ class PythonlessHosts(FakeHosts):
     scripts: list[bytes] = field(default_factory=list)
 
     def run_on(
-        self, host: str, command: str, *, stdin: bytes | None = None, shown: str | None = None
+        self,
+        host: str,
+        command: str,
+        *,
+        stdin: bytes | None = None,
+        shown: str | None = None,
+        root: bool = False,
     ) -> CommandResult:
-        if command == INSTALL:
-            self.log.append((host, command))
+        if shown == INSTALL and root:
+            self.log.append((host, shown))
             self.scripts.append(stdin or b"")
             if self.install_status == 0 and self.installs:
                 self.missing.discard(host)
             return CommandResult(host, command, self.install_status, "", "E: no mirror", 0.0)
-        return super().run_on(host, command, stdin=stdin, shown=shown)
+        return super().run_on(host, command, stdin=stdin, shown=shown, root=root)
 
-    def _result(self, host: str, command: str, shown: str | None) -> CommandResult:
-        result = super()._result(host, command, shown)
+    def _result(
+        self, host: str, command: str, shown: str | None, root: bool = False
+    ) -> CommandResult:
+        result = super()._result(host, command, shown, root)
         if command == "sh -s" and host in self.missing:
             return CommandResult(host, command, 0, NO_PYTHON, "", 0.0)
         return result
@@ -87,29 +95,25 @@ def test_hosts_with_python_are_probed_once_and_left_alone(tmp_path: Path) -> Non
 
 def test_a_failed_installation_stops_with_the_command_and_its_output(tmp_path: Path) -> None:
     hosts = _hosts("db1", install_status=100)
-    with pytest.raises(BootstrapFailed, match=r"db1: `sudo -n sh -s` exited 100: E: no mirror"):
+    with pytest.raises(BootstrapFailed, match=r"db1: `sh -s` exited 100: E: no mirror"):
         bootstrap_python(_context(tmp_path, hosts))
 
 
 @pytest.mark.parametrize(
-    ("pkg", "user", "become", "command"),
-    [
-        ("apt", "deploy", True, "sudo -n sh -s"),
-        ("yum", "deploy", True, "sudo -n sh -s"),
-        ("dnf", "root", False, "sh -s"),
-    ],
+    ("pkg", "user", "become"),
+    [("apt", "deploy", True), ("yum", "deploy", True), ("dnf", "root", False)],
 )
-def test_install_command(pkg: str, user: str, become: bool, command: str) -> None:
+def test_install_script(pkg: str, user: str, become: bool) -> None:
     facts = HostFacts(pkg_manager=pkg)  # type: ignore[arg-type]
-    assert install_command(facts, user, become) == (command, SCRIPTS[pkg])
+    assert install_script(facts, user, become) == SCRIPTS[pkg]
     assert "python3" in SCRIPTS[pkg]
 
 
-def test_install_command_refusals() -> None:
+def test_install_script_refusals() -> None:
     with pytest.raises(BootstrapFailed, match="package manager: zypper"):
-        install_command(HostFacts(pkg_manager="zypper"), "deploy", True)
+        install_script(HostFacts(pkg_manager="zypper"), "deploy", True)
     with pytest.raises(BootstrapFailed, match=r"needs root: deploy .* become: false"):
-        install_command(HostFacts(pkg_manager="apt"), "deploy", False)
+        install_script(HostFacts(pkg_manager="apt"), "deploy", False)
 
 
 def test_unread_pythons_are_not_bootstrapped() -> None:

@@ -127,10 +127,10 @@ def test_show_names_the_engine_of_each_host(tmp_path: Path, cli: Any) -> None:
 class DbOutOfReach(FakeHosts):
     """db1 answers nothing (its network is down); app1 answers the probe."""
 
-    def _result(self, host: str, command: str, shown: str | None) -> Any:
+    def _result(self, host: str, command: str, shown: str | None, root: bool = False) -> Any:
         if host == "db1":
-            return super()._result(host, "unreachable", shown)
-        return super()._result(host, command, shown)
+            return super()._result(host, "unreachable", shown, root)
+        return super()._result(host, command, shown, root)
 
 
 def _unreachable_db(tmp_path: Path) -> Any:

@@ -69,11 +69,11 @@ class ScriptedSshHosts(SshHosts):
     def run_everywhere(self, hosts: Any, command: str, **kwargs: Any) -> Any:
         return self.script.run_everywhere(hosts, command, **kwargs)
 
-    def run_to_file(self, host: str, command: str, dest: Path, timeout: float) -> Any:
-        return self.script.run_to_file(host, command, dest, timeout)
+    def run_to_file(self, host: str, command: str, dest: Path, timeout: float, **kw: Any) -> Any:
+        return self.script.run_to_file(host, command, dest, timeout, **kw)
 
-    def run_from_file(self, host: str, command: str, source: Any, timeout: float) -> Any:
-        return self.script.run_from_file(host, command, source, timeout)
+    def run_from_file(self, host: str, command: str, source: Any, timeout: float, **kw: Any) -> Any:
+        return self.script.run_from_file(host, command, source, timeout, **kw)
 
 
 @pytest.fixture

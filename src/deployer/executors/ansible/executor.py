@@ -14,7 +14,7 @@ from typing import Any
 from deployer.executors.ansible.content import content_dir
 from deployer.executors.ansible.engines import EngineInstall, ManagedHost
 from deployer.executors.ansible.factcache import read_fact_cache, seed_fact_cache
-from deployer.executors.ansible.inventory import build_inventory
+from deployer.executors.ansible.inventory import become_secrets, build_inventory
 from deployer.executors.ansible.runner import PlaybookResult, PlaybookRun, describe, run_playbook
 from deployer.executors.ansible.variables import dump, extra_vars, host_vars
 from deployer.executors.base import (
@@ -52,7 +52,8 @@ class AnsibleExecutor(Executor):
         managed: Mapping[str, ManagedHost],
     ) -> None:
         self.options = options
-        self.secrets = secrets  # environment variables the variables' lookups read
+        # Environment variables the variables' and the inventory's lookups read.
+        self.secrets = {**secrets, **become_secrets(list(targets))}
         self.fact_cache = control_dir / FACT_CACHE
         self.managed = managed
         self.order = [host.name for host in loaded.env.hosts]

@@ -39,7 +39,7 @@ def build_inventory(
             "ansible_host": Unsafe(target.address),
             "ansible_port": target.port,
             "ansible_user": Unsafe(target.user),
-            "ansible_become": host.becomes is not None,
+            **become_vars(target),
             "ansible_ssh_common_args": Unsafe(ssh_common_args(target, control_dir)),
             **managed_vars(managed[host.name]),
         }
@@ -47,6 +47,36 @@ def build_inventory(
         role: {"hosts": {h.name: {} for h in loaded.env.hosts_with(role)}} for role in ROLE_GROUPS
     }
     return {"all": {"hosts": hosts, "children": children}}
+
+
+def become_variable(host: str) -> str:
+    """The environment variable carrying ``host``'s become password to Ansible."""
+    return "DEPLOYER_BECOME_" + host.encode("utf-8").hex().upper()
+
+
+def become_vars(target: SshTarget) -> dict[str, Any]:
+    """How Ansible becomes root on the host, as the spec says. A password is looked up in
+    Ansible's environment (become_secrets), never written into the inventory."""
+    root = target.root
+    if root.method == "none":
+        return {"ansible_become": False}
+    values: dict[str, Any] = {
+        "ansible_become": True,
+        "ansible_become_method": root.method,
+        "ansible_become_user": "root",
+    }
+    if root.password is not None:
+        values["ansible_become_password"] = (
+            "{{ lookup('env', '" + become_variable(target.name) + "') }}"
+        )
+    return values
+
+
+def become_secrets(targets: list[SshTarget]) -> dict[str, str]:
+    """The environment that ``become_vars``' lookups read."""
+    return {
+        become_variable(t.name): t.root.password for t in targets if t.root.password is not None
+    }
 
 
 def managed_vars(managed: ManagedHost) -> dict[str, Any]:
