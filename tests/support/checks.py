@@ -33,6 +33,19 @@ def deep_merge(base: Any, patch: Any) -> Any:
     return copy.deepcopy(patch)
 
 
+def example_hosts_changed(
+    changes: dict[str, dict[str, Any]], **top: Any
+) -> tuple[Environment, SupportMatrix]:
+    """The example with some hosts' fields replaced (``changes``: host name -> fields) and
+    top-level sections added (``bastions=[...]``)."""
+    env, matrix = example()
+    data = env.model_dump(by_alias=True, mode="json")
+    data.update(top)
+    for host in data["hosts"]:
+        host.update(changes.get(host["name"], {}))
+    return Environment.model_validate(data), matrix
+
+
 def example(
     spec_patch: dict[str, Any] | None = None, matrix_patch: dict[str, Any] | None = None
 ) -> tuple[Environment, SupportMatrix]:

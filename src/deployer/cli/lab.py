@@ -13,6 +13,10 @@ from pathlib import Path
 from deployer import lab
 from deployer.cli.io import Streams
 from deployer.errors import ExitCode, LabError, UsageError
+from deployer.run.targets import ssh_targets
+from deployer.spec import load_environment
+from deployer.transport.login import login_environment
+from deployer.transport.ssh import SshOptions, ssh_argv
 
 FLAVOURS = ("systemd", "unshare")
 
@@ -151,9 +155,16 @@ def run_ssh(args: argparse.Namespace, streams: Streams) -> int:
         raise LabError(f"no lab is up for {args.spec}; run deployer lab up {args.spec}")
     if args.host not in names:
         raise UsageError(f"no host '{args.host}' in the lab; its hosts: {', '.join(names)}")
-    argv = ["ssh", "-F", str(lab.lab_ssh_config(args.spec)), args.host, *args.command]
+    # The way every command goes: the spec's login (key or password) through its jump hosts.
+    folder = lab.state_dir_for(args.spec)
+    loaded = load_environment(lab.lab_spec_path(args.spec))
+    (target,) = ssh_targets(loaded, folder / "ssh", {args.host})
+    options = SshOptions(askpass=folder / "askpass")
+    argv = ssh_argv(target, options) + (["--", *args.command] if args.command else [])
+    env = login_environment(target, options.askpass)
     streams.out.flush()
-    os.execvp("ssh", argv)  # noqa: S606,S607 (ssh from PATH, an argument list; replaces this process)
+    # ssh from PATH, an argument list; it replaces this process.
+    os.execvpe("ssh", argv, dict(env or os.environ))  # noqa: S606,S607
 
 
 def run_from_vagrant(args: argparse.Namespace, streams: Streams) -> int:

@@ -45,7 +45,16 @@ def lab_known_hosts(spec: Path) -> Path:
 
 def access_of(lab: LabState) -> list[Access]:
     return [
-        Access(h.name, h.address, h.port, h.user, h.key or lab.user_key, h.host_key or None)
+        Access(
+            h.name,
+            h.address,
+            h.port,
+            h.user,
+            h.key or lab.user_key,
+            h.host_key or None,
+            via=h.via,
+            password_login=h.password_login,
+        )
         for h in lab.hosts
     ]
 

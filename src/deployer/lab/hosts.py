@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,41 +60,6 @@ def wait_for_ssh(hosts: Sequence[Booting], timeout: float) -> None:
             )
         if waiting:
             time.sleep(0.1)
-
-
-def wait_for_login(names: Sequence[str], ssh_config: Path, timeout: float) -> None:
-    """Until the login user can log in everywhere: sshd answers before systemd has finished
-    booting, and until then pam_nologin turns every user but root away."""
-    deadline = time.monotonic() + timeout
-    waiting = list(names)
-    last = ""
-    while waiting:
-        for name in list(waiting):
-            done = subprocess.run(  # noqa: S603 - an argument list, no shell
-                [  # noqa: S607 - the user's ssh from PATH, as everywhere else
-                    "ssh",
-                    "-F",
-                    str(ssh_config),
-                    "-o",
-                    "BatchMode=yes",
-                    "-o",
-                    "ConnectTimeout=3",
-                    name,
-                    "true",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-            if done.returncode == 0:
-                waiting.remove(name)
-            else:
-                last = (done.stderr.strip().splitlines() or ["no answer"])[-1]
-        if waiting and time.monotonic() > deadline:
-            raise LabError(f"cannot log in to {', '.join(waiting)} within {timeout:.0f} s: {last}")
-        if waiting:
-            time.sleep(0.2)
 
 
 def _tail(log_file: Path) -> str:

@@ -7,15 +7,17 @@ at any step leaves a state that ``down`` can undo; a failed ``up`` undoes itself
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from deployer.errors import LabError
 from deployer.lab import firewall, network, nspawn, proxy, rootfs, state, teardown, unshare
-from deployer.lab.files import SSH_CONFIG, write_access_files
-from deployer.lab.hosts import Booting, wait_for_login, wait_for_ssh
+from deployer.lab.access import LabAccess, access_for, fence, provision_access
+from deployer.lab.files import KNOWN_HOSTS, write_access_files
+from deployer.lab.hosts import Booting, wait_for_ssh
 from deployer.lab.image import LAB_USER
+from deployer.lab.login import lab_targets, wait_for_login
 from deployer.lab.mirror import Mirror, machine_mirror
 from deployer.lab.mounts import mount_overlay
 from deployer.lab.network import DEFAULT_SUBNET, Addressing
@@ -32,6 +34,8 @@ from deployer.lab.releases import OsChoice, Release
 from deployer.lab.rootfs import BaseImage
 from deployer.lab.state import Backend, HostState, LabState
 from deployer.spec import load_environment
+from deployer.transport.login import write_askpass
+from deployer.transport.ssh import SshOptions
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -65,9 +69,11 @@ def up(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
     mirror = machine_mirror()
     bases = _ensure_bases(options.cache_dir, mirror, releases.values(), progress)
     hosts = [_Planned(n, releases[n], bases[releases[n].name]) for n in addressing.hosts]
+    addresses = {name: str(address) for name, address in addressing.hosts.items()}
+    access = access_for(loaded.env, loaded.base_dir, addresses)
     lab = _initial_state(spec, backend, addressing)
     try:
-        lab = _bring_up(lab, addressing, hosts, mirror, options, progress=progress)
+        lab = _bring_up(lab, addressing, hosts, mirror, options, access=access, progress=progress)
     except BaseException:
         log.info("lab up failed; undoing what it created")
         try:
@@ -149,6 +155,7 @@ def _bring_up(
     mirror: Mirror,
     options: UpOptions,
     *,
+    access: Mapping[str, LabAccess],
     progress: Progress,
 ) -> LabState:
     state_dir = Path(lab.state_dir)
@@ -165,15 +172,21 @@ def _bring_up(
     progress(f"starting {len(addressing.hosts)} host(s) on {addressing.subnet}")
     booting: list[Booting] = []
     for index, plan in enumerate(planned):
-        lab, host = _start_host(lab, index, plan, addressing, user_key)
+        lab, host = _start_host(lab, index, plan, addressing, user_key, access=access[plan.name])
         log_file = Path(host.dir) / "console.log"
         booting.append(Booting(host.name, host.address, host.port, host.process, log_file))
     proxy_dir = state_dir / "proxy"
     assert lab.proxy is not None
     proxy.wait_ready(lab.proxy, lab.gateway, proxy_dir / "output.log", 10.0)
     wait_for_ssh(booting, options.boot_timeout)
+    for host in lab.hosts:
+        jump = access[host.name].jump_address
+        if jump is not None:
+            fence(host.netns, jump)  # from now on, SSH only through the jump host
     write_access_files(lab, Path(lab.spec))
-    wait_for_login([h.name for h in booting], state_dir / SSH_CONFIG, options.boot_timeout)
+    askpass = write_askpass(state_dir)
+    targets = lab_targets(lab, access, state_dir / KNOWN_HOSTS)
+    wait_for_login(targets, SshOptions(connect_timeout=3, askpass=askpass), options.boot_timeout)
     return lab
 
 
@@ -191,7 +204,13 @@ def _start_proxy(lab: LabState, mirror: Mirror, cache_dir: Path) -> LabState:
 
 
 def _start_host(
-    lab: LabState, index: int, plan: _Planned, addressing: Addressing, user: KeyPair
+    lab: LabState,
+    index: int,
+    plan: _Planned,
+    addressing: Addressing,
+    user: KeyPair,
+    *,
+    access: LabAccess,
 ) -> tuple[LabState, HostState]:
     name = plan.name
     names = LabNames(lab.lab_id)
@@ -206,6 +225,8 @@ def _start_host(
         dir=str(host_dir),
         root=str(host_dir / "root"),
         release=plan.release.name,
+        via=access.via or "",
+        password_login=not access.key_login,
     )
     lab = lab.with_host(host)
     state.save(lab)
@@ -217,7 +238,9 @@ def _start_host(
     host_key = generate_keypair(host_dir / "ssh_host_ed25519_key", f"root@{name}")
     hosts = {n: str(a) for n, a in addressing.hosts.items()}
     proxy_url = f"http://{lab.gateway}:{proxy.PORT}"
-    provision(root, HostFiles(name, hosts, proxy_url, host_key, user.public))
+    authorized = user.public if access.key_login else None
+    provision(root, HostFiles(name, hosts, proxy_url, host_key, authorized))
+    provision_access(root, access)
     host_key.private.unlink()
     log_file = host_dir / "console.log"
     if lab.backend == "systemd":

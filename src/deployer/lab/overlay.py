@@ -32,6 +32,8 @@ class Access:
     user: str
     key_file: str
     host_key: str | None = None
+    via: str = ""  # the host it is reached through
+    password_login: bool = False  # the spec's password login, not the lab's key
 
 
 def absolute(locator: str, base_dir: Path) -> str:
@@ -91,7 +93,8 @@ def overlay_document(
         host["address"] = new.address
         host["port"] = new.port
         host["user"] = new.user
-        host["auth"] = {"type": "key", "key_file": new.key_file}
+        if not new.password_login:
+            host["auth"] = {"type": "key", "key_file": new.key_file}
         host.pop("host_key", None)
         if new.host_key:
             host["host_key"] = new.host_key
@@ -118,21 +121,26 @@ def _quote(value: str) -> str:
 
 
 def render_ssh_config(hosts: Sequence[Access], known_hosts: Path) -> str:
-    """ssh_config for ``ssh -F``: strict host key checking against the lab's known_hosts."""
+    """ssh_config for ``ssh -F``: strict host key checking against the lab's known_hosts, each
+    host reached the spec's way (through its jump host; asking for its password)."""
     blocks = ["# Written by deployer lab. Use with: ssh -F THIS_FILE HOST\n"]
     for host in hosts:
+        login = (
+            "  PubkeyAuthentication no\n  PreferredAuthentications keyboard-interactive,password\n"
+            if host.password_login
+            else f"  IdentityFile {_quote(host.key_file)}\n  IdentitiesOnly yes\n"
+            "  PasswordAuthentication no\n  BatchMode yes\n"
+        )
         blocks.append(
             f"Host {host.name}\n"
             f"  HostName {host.address}\n"
             f"  Port {host.port}\n"
             f"  User {host.user}\n"
-            f"  IdentityFile {_quote(host.key_file)}\n"
-            "  IdentitiesOnly yes\n"
-            f"  UserKnownHostsFile {_quote(str(known_hosts))}\n"
+            + (f"  ProxyJump {host.via}\n" if host.via else "")
+            + login
+            + f"  UserKnownHostsFile {_quote(str(known_hosts))}\n"
             "  GlobalKnownHostsFile /dev/null\n"
             "  StrictHostKeyChecking yes\n"
-            "  PasswordAuthentication no\n"
-            "  BatchMode yes\n"
             "  LogLevel ERROR\n"
         )
     return "\n".join(blocks)

@@ -48,7 +48,7 @@ class HostFiles:
     hosts: Mapping[str, str]  # every lab host's name -> address
     proxy_url: str
     host_key: KeyPair
-    authorized_key: str
+    authorized_key: str | None  # None: the spec logs in with a password, not the lab's key
 
 
 def hosts_file(name: str, hosts: Mapping[str, str]) -> str:
@@ -75,6 +75,8 @@ def provision(root: Path, files: HostFiles) -> None:
     private = files.host_key.private.read_text(encoding="utf-8")
     tree.write_file(root, HOST_KEY, private, 0o600)
     tree.write_file(root, HOST_KEY + ".pub", files.host_key.public + f" root@{files.name}\n")
+    if files.authorized_key is None:
+        return
     owner = tree.owner_of(root, LAB_USER)
     ssh_dir = f"/home/{LAB_USER}/.ssh"
     tree.make_dirs(root, ssh_dir, 0o700, owner)

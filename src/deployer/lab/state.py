@@ -39,6 +39,10 @@ class HostState:
     process: ProcessRecord | None = None
     #: What the host runs (lab.releases); ``rebuild`` builds it again from the same one.
     release: str = DEFAULT_RELEASE
+    #: The host it is reached through, the only one it answers SSH from ('' for any).
+    via: str = ""
+    #: Whether the spec logs in with a password (the lab's key is not authorized there).
+    password_login: bool = False
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,9 @@ def _host(lab: LabState, host: HostState) -> HostCondition:
         return "running" if ssh_answers(host.address, host.port) else "stopped"
     if host.process is None or host.netns not in network.existing_netns(host.netns):
         return "missing"
-    if host.process.alive() and ssh_answers(host.address, host.port):
+    # A host fenced to its jump host answers nobody else: its process is all there is to see.
+    answers = bool(host.via) or ssh_answers(host.address, host.port)
+    if host.process.alive() and answers:
         return "running"
     return "stopped"
 
