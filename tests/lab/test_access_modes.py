@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,11 @@ from labsupport import (
 )
 
 from deployer import lab
+from deployer.run.hostkeys import FirstContact, HostKeyUnknown, trust_first_contacts
+from deployer.run.targets import ssh_targets
+from deployer.spec import load_environment
+from deployer.transport.login import write_askpass
+from deployer.transport.ssh import SshOptions
 
 pytestmark = pytest.mark.lab
 
@@ -204,6 +210,28 @@ def test_a_wrong_password_stops_before_anything_changes(access_lab: Lab) -> None
     run = last_run(access_lab.spec)
     assert run["kind"] != "apply" or not run.get("recap"), run
     assert runs_before <= len(list((access_lab.spec.parent / ".deployer").rglob("meta.json")))
+
+
+def test_a_first_contact_shows_the_key_each_host_presents(access_lab: Lab, tmp_path: Path) -> None:
+    """The spec's hosts as if nothing pinned them: both keys are fetched the spec's way (db1
+    through app1, with passwords), shown and, once accepted, kept in known_hosts."""
+    loaded = load_environment(lab.lab_spec_path(access_lab.spec))
+    pinned = {h.name: h.host_key for h in loaded.env.hosts}
+    targets = [replace(t, known_hosts=None) for t in ssh_targets(loaded, tmp_path / "pins")]
+    seen: list[FirstContact] = []
+    known = tmp_path / "known_hosts"
+    options = SshOptions(askpass=write_askpass(tmp_path))
+
+    def accept(contact: FirstContact) -> bool:
+        seen.append(contact)
+        return True
+
+    assert trust_first_contacts(targets, options, known, accept) == 2
+    assert {c.name: c.key for c in seen} == pinned
+    assert all(c.fingerprint.startswith("ED25519 SHA256:") for c in seen)
+    assert len(known.read_text(encoding="utf-8").splitlines()) == 2
+    with pytest.raises(HostKeyUnknown, match=r"app1 .*first contact.*pin it in the spec"):
+        trust_first_contacts(targets, options, tmp_path / "empty", lambda c: False)
 
 
 def test_keys_install_switches_both_hosts_to_key_logins(access_lab: Lab, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from deployer.cli.common import (
     add_spec_arguments,
     add_wheelhouse_argument,
     engine_settings,
+    host_key_prompt,
     load_target,
 )
 from deployer.cli.events import JsonEvents, add_json_argument
@@ -110,7 +111,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     events = JsonEvents(streams, "apply", journal.redact) if args.json_events else None
     progress = events.progress if events else task_progress(streams, journal.redact)
     # One context for the lock, the apply and an --atomic rollback: one connection per host.
-    with open_context(target.loaded, journal, progress, engines=engine_settings(args)) as context:
+    with open_context(
+        target.loaded,
+        journal,
+        progress,
+        engines=engine_settings(args),
+        decide_host_key=host_key_prompt(streams),
+    ) as context:
         context.refuse_unsupported_target()
         if saved is not None:
             from deployer.run.plan import verify_plan
@@ -118,7 +125,12 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             verify_plan(saved, args.plan, context)
         product = env.product.name
         with environment_lock(
-            context.hosts, product, journal.root, "apply", break_stale=args.break_lock
+            context.hosts,
+            product,
+            journal.root,
+            "apply",
+            break_stale=args.break_lock,
+            before_hosts=context.trust_first_contacts,
         ):
             outcome = run_apply(context, options)
             _print_recap(streams, outcome.recap)

@@ -10,6 +10,7 @@ from deployer.cli.common import (
     add_bootstrap_argument,
     add_engine_argument,
     add_spec_arguments,
+    host_key_prompt,
     load_target,
 )
 from deployer.cli.io import Streams
@@ -85,7 +86,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     redact = Redactor()
     journal = Journal(target.journal_root, redact)
     options = SshOptions(connect_timeout=min(10.0, args.timeout), command_timeout=args.timeout)
-    with open_context(target.loaded, journal, _no_progress, options) as context:
+    prompt = host_key_prompt(streams)
+    with open_context(
+        target.loaded, journal, _no_progress, options, decide_host_key=prompt
+    ) as context:
         scan_options = ScanOptions(args.ansible_engine, args.bootstrap_python)
         record, outcome = scan(context, acceptances, scan_options)
     _write_outputs(args, outcome, redact)

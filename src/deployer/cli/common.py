@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from deployer.cli.io import Streams
     from deployer.executors.ansible.engines import EngineSettings
+    from deployer.run.hostkeys import Decide, FirstContact
     from deployer.spec import LoadedEnvironment
 
 
@@ -106,3 +108,23 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         wheelhouse=wheelhouse_from(args.wheelhouse, os.environ),
         forced=args.ansible_engine,
     )
+
+
+def host_key_prompt(streams: Streams) -> Decide:
+    """How the command answers a first contact: on a terminal it shows the host's key by
+    fingerprint and asks, as ssh does; otherwise it refuses (the command stops, exit 5, with
+    the key to pin). ``-y`` never answers this question."""
+    import sys
+
+    def decide(contact: FirstContact) -> bool:
+        if not sys.stdin.isatty():
+            return False
+        kind, _, fingerprint = contact.fingerprint.partition(" ")
+        streams.say(
+            f"The authenticity of host '{contact.name}' ({contact.address}) can't be established."
+        )
+        streams.say(f"{kind} key fingerprint is {fingerprint}.")
+        answer = input("Trust it and add it to ~/.ssh/known_hosts? [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    return decide

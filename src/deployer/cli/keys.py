@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from deployer.cli.common import add_spec_arguments, load_target
+from deployer.cli.common import add_spec_arguments, host_key_prompt, load_target
 from deployer.cli.io import Streams
 from deployer.errors import ExitCode
 
@@ -44,7 +44,9 @@ def run_install(args: argparse.Namespace, streams: Streams) -> int:
     key = read_public_key(args.key, Path.home())
     target = load_target(args)
     journal = Journal(target.journal_root)
-    with open_context(target.loaded, journal, lambda *_: None) as context:
+    prompt = host_key_prompt(streams)
+    with open_context(target.loaded, journal, lambda *_: None, decide_host_key=prompt) as context:
+        context.trust_first_contacts()
         outcomes = install_key(context.hosts, key)
         user_known = Path.home() / ".ssh" / "known_hosts"
         host_keys = {

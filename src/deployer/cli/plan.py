@@ -13,6 +13,7 @@ from deployer.cli.common import (
     add_spec_arguments,
     add_wheelhouse_argument,
     engine_settings,
+    host_key_prompt,
     load_target,
 )
 from deployer.cli.events import JsonEvents, add_json_argument
@@ -57,7 +58,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     journal = Journal(target.journal_root, Redactor())
     events = JsonEvents(streams, "plan", journal.redact) if args.json_events else None
     shown = events.progress if events else progress
-    with open_context(target.loaded, journal, shown, engines=engine_settings(args)) as context:
+    with open_context(
+        target.loaded,
+        journal,
+        shown,
+        engines=engine_settings(args),
+        decide_host_key=host_key_prompt(streams),
+    ) as context:
         context.refuse_unsupported_target()
         plan = make_plan(context, ExecutionOptions(limit=target.limit))
     if events is not None:

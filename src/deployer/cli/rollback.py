@@ -10,6 +10,7 @@ from deployer.cli.common import (
     add_spec_arguments,
     add_wheelhouse_argument,
     engine_settings,
+    host_key_prompt,
     load_target,
 )
 from deployer.cli.events import JsonEvents, add_json_argument
@@ -64,11 +65,22 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     events = JsonEvents(streams, "rollback", journal.redact) if args.json_events else None
     progress = events.progress if events else task_progress(streams, journal.redact)
     # One connection per host for the lock and the whole rollback: the product is down meanwhile.
-    with open_context(target.loaded, journal, progress, engines=engine_settings(args)) as context:
+    with open_context(
+        target.loaded,
+        journal,
+        progress,
+        engines=engine_settings(args),
+        decide_host_key=host_key_prompt(streams),
+    ) as context:
         context.refuse_unsupported_target()
         product = target.loaded.env.product.name
         with environment_lock(
-            context.hosts, product, journal.root, "rollback", break_stale=args.break_lock
+            context.hosts,
+            product,
+            journal.root,
+            "rollback",
+            break_stale=args.break_lock,
+            before_hosts=context.trust_first_contacts,
         ):
             code = rollback(context, undone, streams, events)
     streams.say(f"deployer runs {args.spec}" + (" --lab" if args.lab else ""))

@@ -42,4 +42,3 @@ def fixup_script(host: str) -> str:
 def dump_file(schema: str) -> str:
     """The dump of ``schema``; the caller makes sure the name is a plain identifier."""
     return f"dump-{schema}.sql"
-

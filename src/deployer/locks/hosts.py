@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import shlex
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
@@ -81,10 +81,19 @@ exit 0
 
 @contextmanager
 def environment_lock(
-    hosts: Hosts, product: str, journal_root: Path, command: str, *, break_stale: bool = False
+    hosts: Hosts,
+    product: str,
+    journal_root: Path,
+    command: str,
+    *,
+    break_stale: bool = False,
+    before_hosts: Callable[[], None] | None = None,
 ) -> Iterator[LockHolder]:
-    """Hold the journal's lock, then every host's, while the block runs."""
+    """Hold the journal's lock, then every host's, while the block runs; ``before_hosts``
+    runs in between (the first contact with the hosts: a locked journal touches none)."""
     with deploy_lock(journal_root, command, break_stale=break_stale) as me, ExitStack() as stack:
+        if before_hosts is not None:
+            before_hosts()
         folder = host_lock_dir(product)
         names = hosts.names
         with ThreadPoolExecutor(max_workers=max(1, min(32, len(names)))) as pool:

@@ -102,6 +102,7 @@ def run_check(
 ) -> CheckOutcome:
     loaded = context.loaded
     options = options or ScanOptions()
+    context.trust_first_contacts()
     facts, unreachable, seconds = gather_host_facts(context)
     db, db_error = collect_database_facts(context, set(facts))
     report = evaluate(

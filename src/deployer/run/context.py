@@ -16,6 +16,7 @@ from deployer.executors.ansible.engines import EngineSettings, ManagedHost, cach
 from deployer.executors.ansible.executor import AnsibleExecutor
 from deployer.executors.base import ExecutionOptions, Executor, TaskEvent, require_ansible_target
 from deployer.journal import Journal, Run, records
+from deployer.run.hostkeys import Decide, trust_first_contacts
 from deployer.run.secrets import RunSecrets, resolve_secrets
 from deployer.run.targets import ssh_targets
 from deployer.spec import LoadedEnvironment
@@ -76,6 +77,8 @@ class RunContext:
     resolved: RunSecrets | None = None
     #: The database session, made on first use and closed with the context.
     sessions: Any = None  # transport.mysql.Database with close()
+    #: Asks the operator about a host key nobody vouched for; None: batch mode, never accept.
+    decide_host_key: Decide | None = None
 
     @property
     def secrets(self) -> RunSecrets:
@@ -126,6 +129,15 @@ class RunContext:
             managed=managed,
         )
 
+    def trust_first_contacts(self) -> None:
+        """Before the first connection: hosts whose key neither the spec pins nor known_hosts
+        holds are shown and accepted by the operator, or the command stops (run.hostkeys)."""
+        if not isinstance(self.hosts, SshHosts):
+            return
+        known_hosts = Path.home() / ".ssh" / "known_hosts"
+        decide = self.decide_host_key or (lambda _contact: False)
+        trust_first_contacts(list(self.targets), self.hosts.options, known_hosts, decide)
+
     @contextmanager
     def connections_held(self) -> Iterator[None]:
         """While the block runs (a playbook), the shared connections of the hosts reached with
@@ -167,6 +179,7 @@ def open_context(
     make_executor: ExecutorFactory | None = None,
     *,
     engines: EngineSettings | None = None,
+    decide_host_key: Decide | None = None,
 ) -> Iterator[RunContext]:
     """The context of one command; its connections end with the block."""
     with control_dir() as control:
@@ -183,6 +196,7 @@ def open_context(
             progress,
             make_executor or ExecutorFactory(),
             engines or default_engine_settings(),
+            decide_host_key=decide_host_key,
         )
         try:
             yield context

@@ -68,6 +68,7 @@ def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
     context.resolve_secrets()
     run = context.journal.start("plan", loaded.path, product_version=loaded.env.product.version)
     with run_lifecycle(run, context.redact):
+        context.trust_first_contacts()
         facts = current_facts(context)
         run.record(records.FACTS, {name: f.to_dict() for name, f in facts.items()})
         managed = managed_hosts(context, facts)

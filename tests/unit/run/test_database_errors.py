@@ -23,7 +23,7 @@ from deployer.plan.stages import StageId, apply_stages
 from deployer.rollback import RollbackPlan, SchemaStep
 from deployer.rollback.restore import SchemaRestorer
 from deployer.run import apply as apply_module
-from deployer.run.context import database_sessions
+from deployer.run.context import RunContext, database_sessions
 from deployer.run.plan import _pending
 from deployer.run.secrets import RunSecrets
 from deployer.spec import LoadedEnvironment, load_environment
@@ -247,6 +247,8 @@ def apply_without_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         yield
 
     monkeypatch.setattr("deployer.locks.environment_lock", no_lock)
+    # The example's hosts are not contacted, so there is no host key to ask about.
+    monkeypatch.setattr(RunContext, "trust_first_contacts", lambda self: None)
     monkeypatch.setattr(socket, "gethostname", lambda: "laptop")
     return calls
 
