@@ -18,7 +18,7 @@ from deployer.spec.access import Become
 from deployer.spec.environment import Environment, Host
 
 LOGIN = Msg("deployer can log in", "deployer 可以登录")
-ROOT = Msg("deployer can become root", "deployer 可以获得 root 权限")
+ROOT = Msg("deployer becomes root the way the spec says", "deployer 可按规格中的方式获得 root 权限")
 
 _LOGINS = {"key": "key file", "agent": "ssh-agent", "password": "password"}
 
