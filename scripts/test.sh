@@ -30,5 +30,5 @@ echo "== pytest tests/unit (coverage)"
 coverage run -m pytest tests/unit || status=$?
 echo "== coverage";    coverage report || status=$?
 echo "== pytest ${others[*]}"
-pytest "${others[@]}" || status=$?
+pytest --durations=25 "${others[@]}" || status=$?
 exit "$status"

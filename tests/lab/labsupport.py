@@ -54,11 +54,19 @@ class Lab:
     spec: Path
     ssh_config: Path
     known_hosts: Path
+    #: Log in the spec's way (``deployer lab ssh``: passwords, jumps), not with ssh -F's key.
+    spec_login: bool = False
 
     def ssh(
         self, host: str, command: str, timeout: float = 300, options: Sequence[str] = ()
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``command`` on ``host`` over real ssh with strict host key checking."""
+        """Run ``command`` on ``host`` over real ssh with strict host key checking; extra
+        ``options`` always go to ssh -F with the lab's ssh_config."""
+        if self.spec_login and not options:
+            argv = [sys.executable, "-m", "deployer", "lab", "ssh", str(self.spec), host, "--"]
+            return subprocess.run(
+                [*argv, command], capture_output=True, text=True, timeout=timeout, check=False
+            )
         extra = [word for option in options for word in ("-o", option)]
         argv = ["ssh", "-F", str(self.ssh_config), "-o", "StrictHostKeyChecking=yes", *extra, host]
         return subprocess.run(

@@ -1,15 +1,19 @@
 """Hosts reached as customer sites allow, built that way by the lab and nothing else:
 
-* app1 (web, app) logs in with a password only, and has no sudo: root is reached with su and
-  root's password;
+* gate, a bastion (nothing installed there), logs in with a password only;
+* app1 (web, app) logs in with a password only, answers SSH only from gate (``via: gate``,
+  enforced by nftables in its namespace), and has no sudo: root is reached with su and root's
+  password;
 * db1 (db) logs in with a password only, its sudo asks for that password, and it answers SSH
-  only from app1 (``via: app1``, enforced by nftables in its namespace).
+  only from app1 (``via: app1``): two jumps away, gate then app1.
 
 The passwords are random, with characters shells, YAML and sudo treat specially. The scan,
 apply (the product served through nginx), an upgrade and ``rollback --last`` all work; no
 password appears in the output, in any file of the runs or the lab, or in ``ps`` taken while
 apply runs; a wrong login or become password stops the command with exit 5 naming the host,
-before anything changes; and ``keys install`` switches both hosts to key logins.
+before anything changes; a first contact shows each host's key; and ``keys install`` switches
+both hosts to key logins (before the product is installed, so that the scan with key logins
+passes as a whole).
 
 One lab for the module; tests run in order and build on each other.
 """
@@ -58,6 +62,7 @@ def _password() -> str:
 
 
 PASSWORDS = {
+    "LAB_GATE_PASSWORD": _password(),
     "LAB_APP1_PASSWORD": _password(),
     "LAB_APP1_ROOT_PASSWORD": _password(),
     "LAB_DB1_PASSWORD": _password(),
@@ -72,6 +77,14 @@ def _as_sites_allow(data: dict[str, Any]) -> None:
     hosts["db1"]["auth"] = {"type": "password", "password": "${env:LAB_DB1_PASSWORD}"}
     hosts["db1"]["become"] = {"password": "${env:LAB_DB1_PASSWORD}"}
     hosts["db1"]["via"] = "app1"
+    hosts["app1"]["via"] = "gate"
+    data["bastions"] = [
+        {
+            "name": "gate",
+            "address": "192.0.2.99",
+            "auth": {"type": "password", "password": "${env:LAB_GATE_PASSWORD}"},
+        }
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +94,7 @@ def access_lab() -> Iterator[Lab]:
     try:
         spec = release_pair_specs(SCRATCH / "access-modes", HOSTS, _as_sites_allow)
         with running_lab(spec) as started:
-            yield started
+            yield replace(started, spec_login=True)
     finally:
         for name, value in saved.items():
             if value is None:
@@ -91,14 +104,8 @@ def access_lab() -> Iterator[Lab]:
 
 
 def on_host(started: Lab, host: str, command: str) -> subprocess.CompletedProcess[str]:
-    """``deployer lab ssh``: the spec's own way in (password, through the jump host)."""
-    return subprocess.run(
-        [sys.executable, "-m", "deployer", "lab", "ssh", str(started.spec), host, "--", command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """``deployer lab ssh``: the spec's own way in (password, through the jump hosts)."""
+    return started.ssh(host, command, timeout=120)
 
 
 def leaked(text: str) -> list[str]:
@@ -107,10 +114,11 @@ def leaked(text: str) -> list[str]:
 
 def test_each_host_is_reached_only_the_specs_way(access_lab: Lab) -> None:
     addresses = {h.name: h.address for h in lab.status(access_lab.spec).hosts}
-    with pytest.raises(OSError):  # dropped by db1's fence: only app1 may connect
-        socket.create_connection((addresses["db1"], 22), timeout=2).close()
-    no_sudo = on_host(access_lab, "app1", "command -v sudo || echo no sudo")
-    assert no_sudo.stdout.strip() == "no sudo", no_sudo.stderr
+    for fenced in ("app1", "db1"):  # dropped by their fences: only their jump may connect
+        with pytest.raises(OSError):
+            socket.create_connection((addresses[fenced], 22), timeout=2).close()
+    no_sudo = on_host(access_lab, "app1", "command -v sudo || echo no sudo; echo $SSH_CLIENT")
+    assert no_sudo.stdout.split()[:3] == ["no", "sudo", addresses["gate"]], no_sudo.stderr
     asks = on_host(access_lab, "db1", "sudo -n true 2>&1; echo $SSH_CLIENT")
     assert "password is required" in asks.stdout, asks.stdout + asks.stderr
     assert asks.stdout.split()[-3] == addresses["app1"]  # the session came from app1
@@ -138,12 +146,41 @@ def test_the_scan_says_how_each_host_was_reached(access_lab: Lab, tmp_path: Path
         for result in host["results"]
     }
     login = {host: results[(host, "access.login")]["observed"] for host in ("app1", "db1")}
-    assert login["app1"].endswith(" directly, password login")
-    assert login["db1"].endswith(" via app1, password login")
+    assert login["app1"].endswith(" via gate, password login")
+    assert login["db1"].endswith(" via gate -> app1, password login")
     root = {host: results[(host, "access.root")] for host in ("app1", "db1")}
     assert root["app1"]["status"] == root["db1"]["status"] == "PASS"
     assert root["app1"]["observed"] == "su with root's password made deploy root"
     assert root["db1"]["observed"] == "sudo with the user's password made deploy root"
+
+
+def test_keys_install_switches_both_hosts_to_key_logins(access_lab: Lab, tmp_path: Path) -> None:
+    key = tmp_path / "engineer"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    for said in ("key added", "key already there"):
+        done = deployer_ok("keys", "install", str(access_lab.spec), "--lab", "--key", f"{key}.pub")
+        assert done.stdout.count(said) == 2, done.stdout
+        assert leaked(done.stdout + done.stderr) == []
+    blob = key.with_suffix(".pub").read_text(encoding="utf-8").split()[1]
+    for host in ("app1", "db1"):
+        lines = on_host(access_lab, host, "cat ~/.ssh/authorized_keys").stdout.splitlines()
+        assert sum(blob in line for line in lines) == 1
+        modes = on_host(access_lab, host, "stat -c %a ~/.ssh ~/.ssh/authorized_keys").stdout
+        assert modes.split() == ["700", "600"]
+    data = yaml.safe_load(access_lab.spec.read_text(encoding="utf-8"))
+    for host in data["hosts"]:
+        host["auth"] = {"type": "key", "key_file": str(key)}
+    keyed = access_lab.spec.with_name("keyed.yml")
+    keyed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    report = tmp_path / "report.json"
+    deployer_ok("check", str(keyed), "--lab", "--json", str(report))
+    logins = [
+        result["observed"]
+        for host in json.loads(report.read_text(encoding="utf-8"))["hosts"]
+        for result in host["results"]
+        if result["check_id"] == "access.login"
+    ]
+    assert len(logins) == 2 and all(o.endswith("key file login") for o in logins), logins
 
 
 def _ps_samples(stop: threading.Event, into: list[str]) -> None:
@@ -227,37 +264,9 @@ def test_a_first_contact_shows_the_key_each_host_presents(access_lab: Lab, tmp_p
         return True
 
     assert trust_first_contacts(targets, options, known, accept) == 2
+    assert [c.name for c in seen] == ["app1", "db1"]  # gate, the bastion, stays pinned
     assert {c.name: c.key for c in seen} == pinned
     assert all(c.fingerprint.startswith("ED25519 SHA256:") for c in seen)
     assert len(known.read_text(encoding="utf-8").splitlines()) == 2
-    with pytest.raises(HostKeyUnknown, match=r"app1 .*first contact.*pin it in the spec"):
+    with pytest.raises(HostKeyUnknown, match=r"app1 \(.*first contact.*pin it in the spec"):
         trust_first_contacts(targets, options, tmp_path / "empty", lambda c: False)
-
-
-def test_keys_install_switches_both_hosts_to_key_logins(access_lab: Lab, tmp_path: Path) -> None:
-    key = tmp_path / "engineer"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    for said in ("key added", "key already there"):
-        done = deployer_ok("keys", "install", str(access_lab.spec), "--lab", "--key", f"{key}.pub")
-        assert done.stdout.count(said) == 2, done.stdout
-        assert leaked(done.stdout + done.stderr) == []
-    blob = key.with_suffix(".pub").read_text(encoding="utf-8").split()[1]
-    for host in ("app1", "db1"):
-        lines = on_host(access_lab, host, "cat ~/.ssh/authorized_keys").stdout.splitlines()
-        assert sum(blob in line for line in lines) == 1
-        modes = on_host(access_lab, host, "stat -c %a ~/.ssh ~/.ssh/authorized_keys").stdout
-        assert modes.split() == ["700", "600"]
-    data = yaml.safe_load(access_lab.spec.read_text(encoding="utf-8"))
-    for host in data["hosts"]:
-        host["auth"] = {"type": "key", "key_file": str(key)}
-    keyed = access_lab.spec.with_name("keyed.yml")
-    keyed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
-    report = tmp_path / "report.json"
-    deployer_ok("check", str(keyed), "--lab", "--json", str(report))
-    logins = [
-        result["observed"]
-        for host in json.loads(report.read_text(encoding="utf-8"))["hosts"]
-        for result in host["results"]
-        if result["check_id"] == "access.login"
-    ]
-    assert len(logins) == 2 and all(o.endswith("key file login") for o in logins), logins

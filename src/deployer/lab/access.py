@@ -20,7 +20,8 @@ from deployer.errors import LabError
 from deployer.lab import tree
 from deployer.lab.image import LAB_USER
 from deployer.lab.processes import run
-from deployer.spec.environment import Environment
+from deployer.spec.access import Bastion, Become
+from deployer.spec.environment import Environment, Host
 
 SSHD_PASSWORDS = """\
 # Written by deployer lab: the spec logs in to this host with a password.
@@ -51,35 +52,32 @@ class LabAccess:
 def access_for(
     env: Environment, base_dir: Path, addresses: Mapping[str, str]
 ) -> dict[str, LabAccess]:
-    """Each host's ``LabAccess`` from the spec (passwords read now); ``addresses``: the lab's,
-    by host name. A jump that is not a host of the lab is refused: the lab builds hosts only."""
+    """Each lab host's ``LabAccess`` from the spec, bastions included (passwords read now);
+    ``addresses``: the lab's, by name."""
     found = {}
-    for host in env.hosts:
-        password = getattr(host.auth, "password", None)
-        become = host.becomes
-        method: str = "none" if become is None else become.method
-        if method == "sudo" and become is not None and become.password is not None:
-            method = "sudo-password"
-        jump = None
-        if host.via:
-            if host.via not in addresses:
-                raise LabError(
-                    f"{host.name} is reached via {host.via}, which is not a host of the spec: "
-                    "the lab builds the spec's hosts only"
-                )
-            jump = addresses[host.via]
-        found[host.name] = LabAccess(
+    members: list[Host | Bastion] = [*env.hosts, *env.bastions]
+    for member in members:
+        password = getattr(member.auth, "password", None)
+        become = member.becomes if isinstance(member, Host) else Become()
+        method, become_password = _become(become, base_dir)
+        found[member.name] = LabAccess(
             login_password=password.reveal(base_dir) if password is not None else None,
             become=method,
-            become_password=(
-                become.password.reveal(base_dir)
-                if become is not None and become.password is not None
-                else None
-            ),
-            via=host.via,
-            jump_address=jump,
+            become_password=become_password,
+            via=member.via,
+            jump_address=addresses[member.via] if member.via else None,
         )
     return found
+
+
+def _become(become: Become | None, base_dir: Path) -> tuple[str, str | None]:
+    """The lab's name for the become method, and its password."""
+    if become is None:
+        return "none", None
+    password = become.password.reveal(base_dir) if become.password is not None else None
+    if become.method == "sudo" and password is not None:
+        return "sudo-password", password
+    return become.method, password
 
 
 def provision_access(root: Path, access: LabAccess) -> None:

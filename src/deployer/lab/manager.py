@@ -61,7 +61,9 @@ def up(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
     loaded = load_environment(spec)
     backend = choose_backend(options.flavour)
     subnet = network.parse_subnet(options.subnet or DEFAULT_SUBNET)
-    addressing = network.allocate(subnet, [h.name for h in loaded.env.hosts])
+    # Bastions are lab hosts too: jumped through, nothing installed on them.
+    names = [h.name for h in loaded.env.hosts] + [b.name for b in loaded.env.bastions]
+    addressing = network.allocate(subnet, names)
     releases = options.os.releases_for(list(addressing.hosts))
     _refuse_if_running(spec)
     teardown.down(spec)  # leftovers of a crashed lab for this spec, if any

@@ -83,9 +83,9 @@ def _file_secrets(value: Any, base_dir: Path) -> Any:
 def overlay_document(
     data: dict[str, Any], base_dir: Path, access: Mapping[str, Access]
 ) -> dict[str, Any]:
-    """The environment with each host's access replaced by ``access[name]``."""
+    """The environment with each host's and bastion's access replaced by ``access[name]``."""
     result = absolutise(data, base_dir)
-    for host in result.get("hosts") or []:
+    for host in [*(result.get("hosts") or []), *(result.get("bastions") or [])]:
         name = host.get("name")
         if name not in access:
             raise LabError(f"the lab has no host named {name}")

@@ -26,7 +26,7 @@ def test_sudo_without_a_password_gives_ansible_none() -> None:
 def test_a_become_password_is_looked_up_in_ansibles_environment() -> None:
     su = target("db-1", RootAccess("su", "r00t pw"))
     values = become_vars(su)
-    assert values["ansible_become_method"] == "su"
+    assert (values["ansible_become_method"], values["ansible_become_flags"]) == ("su", "-")
     variable = become_variable("db-1")
     assert values["ansible_become_password"] == "{{ lookup('env', '" + variable + "') }}"
     assert variable.isidentifier() and variable != become_variable("db_1")

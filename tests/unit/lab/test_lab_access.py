@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from deployer.errors import LabError
 from deployer.lab.access import LabAccess, access_for, fence_rules
 from deployer.lab.overlay import Access, overlay_document, render_ssh_config
 from deployer.spec.environment import Environment
@@ -51,9 +50,11 @@ def test_su_and_become_false_are_built_as_such(monkeypatch: pytest.MonkeyPatch) 
     assert access_for(_env(become=False), Path("/"), ADDRESSES)["db1"].become == "none"
 
 
-def test_a_bastion_is_not_a_lab_host() -> None:
-    with pytest.raises(LabError, match="via gate, which is not a host of the spec"):
-        access_for(_env(via="gate"), Path("/"), ADDRESSES)
+def test_a_bastion_is_a_lab_host_reached_its_own_way() -> None:
+    addresses = {**ADDRESSES, "gate": "10.213.7.12"}
+    found = access_for(_env(via="gate"), Path("/"), addresses)
+    assert (found["db1"].via, found["db1"].jump_address) == ("gate", "10.213.7.12")
+    assert found["gate"] == LabAccess()  # the example's bastion: the lab's key, no jump
 
 
 def test_the_fence_lets_ssh_in_from_the_jump_host_only() -> None:

@@ -65,6 +65,10 @@ def become_vars(target: SshTarget) -> dict[str, Any]:
         "ansible_become_method": root.method,
         "ansible_become_user": "root",
     }
+    if root.method == "su":
+        # `su - root`, as an administrator types it: root's own PATH (the sbin folders), as
+        # sudo's secure_path gives; a plain su keeps the login user's.
+        values["ansible_become_flags"] = "-"
     if root.password is not None:
         values["ansible_become_password"] = (
             "{{ lookup('env', '" + become_variable(target.name) + "') }}"
