@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.transport.knownhosts import known_host_keys
 from deployer.transport.login import login_environment
 from deployer.transport.ssh import SshOptions, SshTarget, ssh_argv
 
@@ -90,11 +91,8 @@ def _nearest_first(targets: list[SshTarget]) -> Iterator[SshTarget]:
 
 
 def _known(target: SshTarget, known_hosts: Path) -> bool:
-    name = target.address if target.port == 22 else f"[{target.address}]:{target.port}"
-    for file in (known_hosts, SYSTEM_KNOWN_HOSTS):
-        if file.is_file() and _keygen(["-F", name, "-f", str(file)]).strip():
-            return True
-    return False
+    files = (known_hosts, SYSTEM_KNOWN_HOSTS)
+    return any(known_host_keys(target.address, target.port, file) for file in files)
 
 
 def _fetch(target: SshTarget, options: SshOptions, scratch: Path) -> FirstContact:
@@ -117,17 +115,18 @@ def _fetch(target: SshTarget, options: SshOptions, scratch: Path) -> FirstContac
     entries = [line for line in lines if line.strip() and not line.startswith("#")]
     if not entries:
         raise HostKeyUnknown(f"{target.name} ({target.address}): no host key could be read")
-    words = _keygen(["-lf", str(scratch)]).split()
-    fingerprint = f"{words[-1].strip('()')} {words[1]}" if len(words) >= 4 else "?"
+    fingerprint = _fingerprint(scratch)
     return FirstContact(target.name, target.address, target.port, entries[0], fingerprint)
 
 
-def _keygen(arguments: list[str]) -> str:
+def _fingerprint(known_hosts: Path) -> str:
+    """``ED25519 SHA256:...`` of the first key in ``known_hosts`` (``ssh-keygen -l``)."""
     done = subprocess.run(  # noqa: S603 - an argument list
-        ["ssh-keygen", *arguments],  # noqa: S607 - from PATH, as ssh itself
+        ["ssh-keygen", "-lf", str(known_hosts)],  # noqa: S607 - from PATH, as ssh itself
         capture_output=True,
         text=True,
         timeout=10,
         check=False,
     )
-    return done.stdout if done.returncode == 0 else ""
+    words = done.stdout.split() if done.returncode == 0 else []
+    return f"{words[3].strip('()')} {words[1]}" if len(words) >= 4 else "?"

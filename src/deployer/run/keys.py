@@ -10,13 +10,13 @@ connection was checked against: pinned in the spec, or the user's known_hosts en
 from __future__ import annotations
 
 import shlex
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode, UsageError
 from deployer.spec import LoadedEnvironment
 from deployer.transport.hosts import Hosts
+from deployer.transport.knownhosts import known_host_keys
 
 #: ssh-keygen's default names, in the order ssh itself tries them.
 DEFAULT_KEYS = ("id_ed25519.pub", "id_ecdsa.pub", "id_rsa.pub")
@@ -99,21 +99,8 @@ def spec_change(loaded: LoadedEnvironment, key: PublicKey, host_keys: dict[str, 
 
 def known_host_key(address: str, port: int, known_hosts: Path) -> str | None:
     """The key ``known_hosts`` holds for the host (``type base64``), ed25519 first."""
-    name = address if port == 22 else f"[{address}]:{port}"
-    try:
-        done = subprocess.run(  # noqa: S603 - an argument list
-            ["ssh-keygen", "-F", name, "-f", str(known_hosts)],  # noqa: S607 - from PATH
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    keys = [
-        f"{words[1]} {words[2]}"
-        for line in done.stdout.splitlines()
-        if not line.startswith("#") and len(words := line.split()) >= 3
-    ]
-    keys.sort(key=lambda key: not key.startswith("ssh-ed25519"))
+    keys = sorted(
+        known_host_keys(address, port, known_hosts),
+        key=lambda key: not key.startswith("ssh-ed25519"),
+    )
     return keys[0] if keys else None

@@ -26,13 +26,13 @@ def fetched(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
         line = f"{name} ssh-ed25519 AAAA{target.name}"
         return FirstContact(target.name, target.address, target.port, line, "ED25519 SHA256:x")
 
-    def keygen(arguments: list[str]) -> str:  # ssh-keygen -F NAME -f FILE, as it answers
-        _, name, _, file = arguments
-        lines = Path(file).read_text(encoding="utf-8").splitlines()
-        return "".join(line + "\n" for line in lines if line.split()[0] == name)
+    def known_keys(address: str, port: int, file: Path) -> list[str]:  # as ssh-keygen -F
+        name = address if port == 22 else f"[{address}]:{port}"
+        lines = file.read_text(encoding="utf-8").splitlines() if file.is_file() else []
+        return [" ".join(line.split()[1:3]) for line in lines if line.split()[0] == name]
 
     monkeypatch.setattr(hostkeys, "_fetch", fetch)
-    monkeypatch.setattr(hostkeys, "_keygen", keygen)
+    monkeypatch.setattr(hostkeys, "known_host_keys", known_keys)
     monkeypatch.setattr(hostkeys, "SYSTEM_KNOWN_HOSTS", tmp_path / "none")
     return order
 
