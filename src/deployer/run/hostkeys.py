@@ -19,7 +19,7 @@ from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.transport.knownhosts import known_host_keys
-from deployer.transport.login import login_environment
+from deployer.transport.login import login_environment, way_in
 from deployer.transport.ssh import SshOptions, SshTarget, ssh_argv
 
 SYSTEM_KNOWN_HOSTS = Path("/etc/ssh/ssh_known_hosts")
@@ -79,12 +79,7 @@ def trust_first_contacts(
 def _nearest_first(targets: list[SshTarget]) -> Iterator[SshTarget]:
     seen: set[str] = set()
     for target in targets:
-        chain: list[SshTarget] = []
-        current: SshTarget | None = target
-        while current is not None:
-            chain.append(current)
-            current = current.via
-        for member in reversed(chain):
+        for member in reversed(way_in(target)):
             if member.name not in seen:
                 seen.add(member.name)
                 yield member

@@ -18,7 +18,7 @@ import os
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar, cast
 
 from deployer.files import write_atomic
 
@@ -44,6 +44,9 @@ class LoginTarget(Protocol):
 
     @property
     def via(self) -> LoginTarget | None: ...
+
+
+Target = TypeVar("Target", bound=LoginTarget)
 
 
 def write_askpass(folder: Path) -> Path:
@@ -90,14 +93,18 @@ def proxy_command(jump_argv: list[str], jump: LoginTarget, depth: int) -> str:
     return command.replace("%", "%%")
 
 
+def way_in(target: Target) -> list[Target]:
+    """``target`` and the jumps on the way to it, the host first, the nearest jump to the
+    engineer last (a validated spec has no loops)."""
+    found = [target]
+    while (jump := found[-1].via) is not None:
+        found.append(cast(Target, jump))  # a target's jumps are targets of its own kind
+    return found
+
+
 def needs_askpass(target: LoginTarget) -> bool:
     """Whether ``target`` or a jump on the way to it logs in with a password."""
-    current: LoginTarget | None = target
-    while current is not None:
-        if current.password is not None:
-            return True
-        current = current.via
-    return False
+    return any(member.password is not None for member in way_in(target))
 
 
 def login_environment(target: LoginTarget, askpass: Path | None) -> Mapping[str, str] | None:
@@ -111,8 +118,6 @@ def login_environment(target: LoginTarget, askpass: Path | None) -> Mapping[str,
     env.update({"SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force"})
     env.setdefault("DISPLAY", "deployer:0")  # OpenSSH before 8.4 asks only when it is set
     env[ASKPASS] = target.password or ""
-    depth, jump = 1, target.via
-    while jump is not None:
+    for depth, jump in enumerate(way_in(target)[1:], start=1):
         env[hop_variable(depth)] = jump.password or ""
-        depth, jump = depth + 1, jump.via
     return env
