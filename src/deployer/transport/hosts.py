@@ -9,14 +9,13 @@ commands and answers them. ``root=True`` runs a command as root the way the host
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from deployer.transport.become import RootAccess, as_root, refused
 from deployer.transport.result import CommandResult, Failure
-from deployer.transport.ssh import SshOptions, SshTarget, run_everywhere, run_on
+from deployer.transport.ssh import SshOptions, SshTarget, in_parallel, run_on
 from deployer.transport.stream import FileDigest, run_from_file, run_to_file
 
 
@@ -96,18 +95,9 @@ class SshHosts:
     ) -> Mapping[str, CommandResult]:
         wanted = self.names if hosts is None else set(hosts)
         targets = [t for name, t in self.targets.items() if name in wanted]
-        if not root:
-            return run_everywhere(targets, command, self.options, stdin, shown)
-        if not targets:
-            return {}
-        with ThreadPoolExecutor(max_workers=min(32, len(targets))) as pool:
-            futures = {
-                t.name: pool.submit(
-                    self.run_on, t.name, command, stdin=stdin, shown=shown, root=True
-                )
-                for t in targets
-            }
-            return {name: future.result() for name, future in futures.items()}
+        return in_parallel(
+            targets, lambda t: self.run_on(t.name, command, stdin=stdin, shown=shown, root=root)
+        )
 
     def run_to_file(
         self, host: str, command: str, dest: Path, timeout: float, *, root: bool = False

@@ -12,7 +12,7 @@ import logging
 import re
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,10 +238,17 @@ def run_everywhere(
     shown: str | None = None,
 ) -> Mapping[str, CommandResult]:
     """Run the same command on every host at once; one result per host name."""
+    return in_parallel(targets, lambda target: run_on(target, command, options, stdin, shown))
+
+
+def in_parallel(
+    targets: Sequence[SshTarget], call: Callable[[SshTarget], CommandResult]
+) -> dict[str, CommandResult]:
+    """``call`` for every target at once (up to 32); one result per host name."""
     if not targets:
         return {}
     with ThreadPoolExecutor(max_workers=min(32, len(targets))) as pool:
-        futures = {t.name: pool.submit(run_on, t, command, options, stdin, shown) for t in targets}
+        futures = {target.name: pool.submit(call, target) for target in targets}
         return {name: future.result() for name, future in futures.items()}
 
 
