@@ -20,6 +20,10 @@ PACKAGES=(
   dash busybox posh shellcheck
   # The signable HTML report is checked in a real headless browser, with CJK fonts.
   chromium fonts-noto-cjk
+  # Offline bundles: Debian repositories indexed with dpkg-scanpackages and signed with gpg.
+  dpkg-dev gnupg
+  # An RPM bundle's test builds a tiny RPM with rpmbuild.
+  rpm
 )
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

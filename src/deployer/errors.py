@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     IRREVERSIBLE = 12
     JOURNAL_DAMAGED = 13
     ENGINE_UNAVAILABLE = 14
+    BUNDLE_INVALID = 15
     INTERRUPTED = 130
 
 
@@ -44,3 +45,9 @@ class LabError(DeployerError):
     """The lab could not be built, started or torn down."""
 
     exit_code = ExitCode.LAB_FAILED
+
+
+class BundleError(DeployerError):
+    """A bundle could not be built, or failed verification."""
+
+    exit_code = ExitCode.BUNDLE_INVALID

@@ -83,12 +83,24 @@ def _spec_and_build_options(parser: argparse.ArgumentParser) -> None:
         f"repeatable. The lab builds {lab.buildable_releases()}; rebuild keeps each "
         f"host's release",
     )
+    parser.add_argument(
+        "--offline",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="hosts with no package proxy and no package sources, to prove an install needs "
+        "nothing from outside what is brought to them (rebuild keeps the lab's choice; "
+        "--no-offline gives hosts the proxy again)",
+    )
 
 
 def _options(args: argparse.Namespace) -> lab.UpOptions:
     cache_dir = lab.cache_dir_from(os.environ, Path.home())
     return lab.UpOptions(
-        cache_dir=cache_dir, subnet=args.subnet, flavour=args.flavour, os=lab.parse_os(args.os)
+        cache_dir=cache_dir,
+        subnet=args.subnet,
+        flavour=args.flavour,
+        os=lab.parse_os(args.os),
+        offline=args.offline,
     )
 
 
@@ -136,9 +148,8 @@ def _summary(spec: Path, streams: Streams, headline: str) -> None:
 
 
 def _print_status(current: lab.LabStatus, streams: Streams) -> None:
-    streams.say(
-        f"lab {current.state} ({current.backend}, {current.subnet}, proxy {current.proxy or '-'})"
-    )
+    packages = "offline" if current.offline else f"proxy {current.proxy or '-'}"
+    streams.say(f"lab {current.state} ({current.backend}, {current.subnet}, {packages})")
     width = max((len(h.name) for h in current.hosts), default=4)
     for host in current.hosts:
         where = f"{host.user}@{host.address}:{host.port}"

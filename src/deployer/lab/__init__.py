@@ -3,7 +3,7 @@
 Each spec host becomes a lab host: its own network namespace on a lab bridge, an overlay
 root filesystem over a cached base of its Debian release (``--os``), real systemd as PID 1
 (or sshd under tini), a generated host key and login key, and packages through the lab's
-caching proxy.
+caching proxy (``--offline``: no proxy and no package sources at all).
 """
 
 from __future__ import annotations

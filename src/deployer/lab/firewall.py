@@ -1,7 +1,8 @@
 """Optional nftables rules: from the lab bridge, only the package proxy is reachable.
 
 Without them hosts already have no route out and the bridge forwards nothing; the rules
-add that a host cannot reach other services of the machine on the bridge address.
+add that a host cannot reach other services of the machine on the bridge address. An
+offline lab has no proxy, so nothing on the machine is reachable from the bridge at all.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from deployer.lab.processes import run
 log = logging.getLogger(__name__)
 
 
-def ruleset(table: str, bridge: str, gateway: str, proxy_port: int) -> str:
-    """An ``inet`` table that drops everything from the bridge but the proxy."""
+def ruleset(table: str, bridge: str, gateway: str, proxy_port: int | None) -> str:
+    """An ``inet`` table that drops everything from the bridge but the proxy (if any)."""
+    proxy = f'    iifname "{bridge}" ip daddr {gateway} tcp dport {proxy_port} accept\n'
+    if proxy_port is None:
+        proxy = ""
     return (
         f"table inet {table} {{\n"
         "  chain input {\n"
         "    type filter hook input priority 0; policy accept;\n"
         f'    iifname "{bridge}" ct state established,related accept\n'
-        f'    iifname "{bridge}" ip daddr {gateway} tcp dport {proxy_port} accept\n'
+        f"{proxy}"
         f'    iifname "{bridge}" drop\n'
         "  }\n"
         "  chain forward {\n"
@@ -39,7 +43,7 @@ def available() -> bool:
     return shutil.which("nft") is not None
 
 
-def install(table: str, bridge: str, gateway: str, proxy_port: int) -> bool:
+def install(table: str, bridge: str, gateway: str, proxy_port: int | None) -> bool:
     """Load the rules; False (and a log line) where nftables is missing or refuses."""
     if not available():
         log.info("nft not found: lab hosts rely on having no route out")

@@ -52,6 +52,9 @@ class UpOptions:
     flavour: Backend | None = None  # None: systemd if nspawn is available, else unshare
     boot_timeout: float = 120.0
     os: OsChoice = field(default_factory=OsChoice)  # each host's release (--os)
+    #: Hosts with no package proxy and no package sources. None: online (rebuild: as the
+    #: old lab was).
+    offline: bool | None = None
 
 
 def up(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
@@ -73,7 +76,7 @@ def up(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
     hosts = [_Planned(n, releases[n], bases[releases[n].name]) for n in addressing.hosts]
     addresses = {name: str(address) for name, address in addressing.hosts.items()}
     access = access_for(loaded.env, loaded.base_dir, addresses)
-    lab = _initial_state(spec, backend, addressing)
+    lab = _initial_state(spec, backend, addressing, offline=bool(options.offline))
     try:
         lab = _bring_up(lab, addressing, hosts, mirror, options, access=access, progress=progress)
     except BaseException:
@@ -87,8 +90,8 @@ def up(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
 
 
 def rebuild(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabState:
-    """Down, then up from a clean overlay, keeping the old lab's subnet, flavour and
-    each host's release (unless ``options`` say otherwise)."""
+    """Down, then up from a clean overlay, keeping the old lab's subnet, flavour, whether
+    it is offline and each host's release (unless ``options`` say otherwise)."""
     require_root()
     previous = state.load(state_dir_for(spec))
     if previous is not None and previous.backend != "vagrant":
@@ -96,6 +99,8 @@ def rebuild(spec: Path, options: UpOptions, progress: Progress = _quiet) -> LabS
             options = replace(options, subnet=previous.subnet)
         if options.flavour is None:
             options = replace(options, flavour=previous.backend)
+        if options.offline is None:
+            options = replace(options, offline=previous.offline)
         remembered = {h.name: h.release for h in previous.hosts}
         options = replace(options, os=options.os.remembering(remembered))
     teardown.down(spec)
@@ -133,7 +138,9 @@ def _ensure_bases(
     }
 
 
-def _initial_state(spec: Path, backend: Backend, addressing: Addressing) -> LabState:
+def _initial_state(
+    spec: Path, backend: Backend, addressing: Addressing, *, offline: bool
+) -> LabState:
     lab_id = lab_id_for(spec)
     names = LabNames(lab_id)
     state_dir = state_dir_for(spec)
@@ -146,6 +153,7 @@ def _initial_state(spec: Path, backend: Backend, addressing: Addressing) -> LabS
         gateway=str(addressing.gateway),
         bridge=names.bridge,
         user_key=str(state_dir / "id_ed25519"),
+        offline=offline,
         paths=(str(proxy_socket_for(lab_id)), str(runtime_dir_for(lab_id))),
     )
 
@@ -168,19 +176,27 @@ def _bring_up(
     network.create_bridge(LabNames(lab.lab_id), addressing)
     lab = replace(lab, nft_table=LabNames(lab.lab_id).nft_table)
     state.save(lab)
-    if not firewall.install(lab.nft_table, lab.bridge, lab.gateway, proxy.PORT):
+    port = None if lab.offline else proxy.PORT  # offline: nothing on the machine is reachable
+    if not firewall.install(lab.nft_table, lab.bridge, lab.gateway, port):
         lab = replace(lab, nft_table="")
-    lab = _start_proxy(lab, mirror, options.cache_dir)
+    if not lab.offline:
+        lab = _start_proxy(lab, mirror, options.cache_dir)
     progress(f"starting {len(addressing.hosts)} host(s) on {addressing.subnet}")
     booting: list[Booting] = []
     for index, plan in enumerate(planned):
         lab, host = _start_host(lab, index, plan, addressing, user_key, access=access[plan.name])
         log_file = Path(host.dir) / "console.log"
         booting.append(Booting(host.name, host.address, host.port, host.process, log_file))
-    proxy_dir = state_dir / "proxy"
-    assert lab.proxy is not None
-    proxy.wait_ready(lab.proxy, lab.gateway, proxy_dir / "output.log", 10.0)
+    if lab.proxy is not None:
+        proxy.wait_ready(lab.proxy, lab.gateway, state_dir / "proxy" / "output.log", 10.0)
     wait_for_ssh(booting, options.boot_timeout)
+    _open_access(lab, access, options.boot_timeout)
+    return lab
+
+
+def _open_access(lab: LabState, access: Mapping[str, LabAccess], timeout: float) -> None:
+    """Fence hosts reached through a jump host, write the access files, await every login."""
+    state_dir = Path(lab.state_dir)
     for host in lab.hosts:
         jump = access[host.name].jump_address
         if jump is not None:
@@ -188,8 +204,7 @@ def _bring_up(
     write_access_files(lab, Path(lab.spec))
     askpass = write_askpass(state_dir)
     targets = lab_targets(lab, access, state_dir / KNOWN_HOSTS)
-    wait_for_login(targets, SshOptions(connect_timeout=3, askpass=askpass), options.boot_timeout)
-    return lab
+    wait_for_login(targets, SshOptions(connect_timeout=3, askpass=askpass), timeout)
 
 
 def _start_proxy(lab: LabState, mirror: Mirror, cache_dir: Path) -> LabState:
@@ -239,7 +254,7 @@ def _start_host(
     mount_overlay(plan.base.rootfs, host_dir / "upper", host_dir / "work", root)
     host_key = generate_keypair(host_dir / "ssh_host_ed25519_key", f"root@{name}")
     hosts = {n: str(a) for n, a in addressing.hosts.items()}
-    proxy_url = f"http://{lab.gateway}:{proxy.PORT}"
+    proxy_url = None if lab.offline else f"http://{lab.gateway}:{proxy.PORT}"
     authorized = user.public if access.key_login else None
     provision(root, HostFiles(name, hosts, proxy_url, host_key, authorized))
     provision_access(root, access)

@@ -2,7 +2,7 @@
 
 Everything a host needs to be reachable with strict host key checking is decided on the
 machine before the host boots: its host key, the login user's authorized key, its
-name and the proxy address.
+name and the proxy address (or, for an offline host, that it has no package source).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from deployer.lab.image import LAB_USER
 from deployer.lab.processes import run
 
 HOST_KEY = "/etc/ssh/ssh_host_ed25519_key"
+APT_PROXY_CONF = "/etc/apt/apt.conf.d/01deployer-lab-proxy"
+APT_LISTS = "/var/lib/apt/lists"
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class HostFiles:
 
     name: str
     hosts: Mapping[str, str]  # every lab host's name -> address
-    proxy_url: str
+    proxy_url: str | None  # None: an offline host, with no proxy and no package sources
     host_key: KeyPair
     authorized_key: str | None  # None: the spec logs in with a password, not the lab's key
 
@@ -65,13 +67,24 @@ def apt_proxy(proxy_url: str) -> str:
     )
 
 
+def remove_package_sources(root: Path) -> None:
+    """Leave apt nothing to fetch from, so whatever an offline host installs came from files
+    brought to it (the base's lists are already stripped; a base built otherwise may not be)."""
+    tree.remove(root, "/etc/apt/sources.list")
+    tree.empty_dir(root, "/etc/apt/sources.list.d")
+    tree.empty_dir(root, APT_LISTS, keep=("lock", "partial"))
+
+
 def provision(root: Path, files: HostFiles) -> None:
     """Write the host's identity and access files into its mounted root."""
     tree.write_file(root, "/etc/hostname", files.name + "\n")
     tree.write_file(root, "/etc/hosts", hosts_file(files.name, files.hosts))
     tree.write_file(root, "/etc/machine-id", uuid.uuid4().hex + "\n", 0o444)
     tree.write_file(root, "/etc/resolv.conf", "# lab hosts have no DNS; see /etc/hosts\n")
-    tree.write_file(root, "/etc/apt/apt.conf.d/01deployer-lab-proxy", apt_proxy(files.proxy_url))
+    if files.proxy_url is None:
+        remove_package_sources(root)
+    else:
+        tree.write_file(root, APT_PROXY_CONF, apt_proxy(files.proxy_url))
     private = files.host_key.private.read_text(encoding="utf-8")
     tree.write_file(root, HOST_KEY, private, 0o600)
     tree.write_file(root, HOST_KEY + ".pub", files.host_key.public + f" root@{files.name}\n")

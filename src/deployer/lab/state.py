@@ -57,6 +57,8 @@ class LabState:
     nft_table: str = ""
     proxy: ProcessRecord | None = None
     user_key: str = ""
+    #: Hosts without a package proxy or package sources (``--offline``); ``rebuild`` keeps it.
+    offline: bool = False
     hosts: tuple[HostState, ...] = ()
     #: Files and folders outside the state dir that belong to this lab.
     paths: tuple[str, ...] = ()

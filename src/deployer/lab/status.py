@@ -36,7 +36,8 @@ class LabStatus:
     backend: str = ""
     subnet: str = ""
     gateway: str = ""
-    proxy: str = ""
+    proxy: str = ""  # empty where the lab has no proxy (an offline or a Vagrant lab)
+    offline: bool = False  # hosts without a package proxy or package sources
     state_dir: str = ""
     ssh_config: str = ""
     known_hosts: str = ""
@@ -51,19 +52,7 @@ def status(spec: Path) -> LabStatus:
     if lab is None:
         return LabStatus(spec=str(spec), state="absent")
     known_hosts = str(state_dir / KNOWN_HOSTS)
-    hosts = tuple(
-        HostStatus(
-            h.name,
-            h.address,
-            h.port,
-            h.user,
-            h.key or lab.user_key,
-            known_hosts,
-            _host(lab, h),
-            "" if lab.backend == "vagrant" else h.release,
-        )
-        for h in lab.hosts
-    )
+    hosts = _hosts(lab, known_hosts)
     running = [h for h in hosts if h.state == "running"]
     condition: LabCondition = (
         "up" if hosts and len(running) == len(hosts) else "degraded" if running else "down"
@@ -76,11 +65,28 @@ def status(spec: Path) -> LabStatus:
         subnet=lab.subnet,
         gateway=lab.gateway,
         proxy=proxy,
+        offline=lab.offline,
         state_dir=str(state_dir),
         ssh_config=str(state_dir / SSH_CONFIG),
         known_hosts=known_hosts,
         spec_overlay=str(state_dir / SPEC_OVERLAY),
         hosts=hosts,
+    )
+
+
+def _hosts(lab: LabState, known_hosts: str) -> tuple[HostStatus, ...]:
+    return tuple(
+        HostStatus(
+            h.name,
+            h.address,
+            h.port,
+            h.user,
+            h.key or lab.user_key,
+            known_hosts,
+            _host(lab, h),
+            "" if lab.backend == "vagrant" else h.release,
+        )
+        for h in lab.hosts
     )
 
 

@@ -7,6 +7,7 @@ naively from the machine they would point at the machine's own files.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path, PurePosixPath
 
@@ -55,6 +56,26 @@ def remove(root: Path, path: str) -> None:
     target = _inside(root, path)
     if target.is_symlink() or target.is_file():
         target.unlink()
+
+
+def empty_dir(root: Path, path: str, keep: tuple[str, ...] = ()) -> None:
+    """Remove everything inside the folder ``path`` but the entries named in ``keep``;
+    nothing to do if it is missing, refused if a component is a symlink."""
+    _inside(root, path)
+    folder = root
+    for part in PurePosixPath(path).parts[1:]:
+        folder = folder / part
+        if not folder.exists() and not folder.is_symlink():
+            return
+        if folder.is_symlink() or not folder.is_dir():
+            raise LabError(f"{folder} is not a folder (a symlink?); refusing to empty it")
+    for entry in folder.iterdir():
+        if entry.name in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def symlink(root: Path, path: str, points_to: str) -> None:

@@ -97,3 +97,19 @@ def test_a_lab_from_before_releases_reads_as_debian_12(tmp_path: Path) -> None:
         del host["release"]
     loaded = state.from_json(json.dumps(data), "old/state.json")
     assert [h.release for h in loaded.hosts] == ["debian-12"]
+
+
+def test_an_offline_lab_round_trips(tmp_path: Path) -> None:
+    lab = replace(_lab(tmp_path), offline=True, proxy=None)
+    state.save(lab)
+    loaded = state.load(tmp_path)
+    assert loaded == lab
+    assert loaded is not None
+    assert loaded.offline
+
+
+def test_a_lab_from_before_offline_reads_as_online(tmp_path: Path) -> None:
+    """Its state has no 'offline' field; down and rebuild must still read it."""
+    data = json.loads(state.to_json(_lab(tmp_path)))
+    del data["offline"]
+    assert not state.from_json(json.dumps(data), "old/state.json").offline

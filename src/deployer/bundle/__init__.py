@@ -1,0 +1,1 @@
+"""Offline bundles: everything a go-live needs, in one verified file."""

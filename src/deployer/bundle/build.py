@@ -1,0 +1,154 @@
+"""``bundle build``: one file that holds a whole go-live for the spec's hosts.
+
+Stages: packages per release (Debian: resolved and fetched by the release's own apt, then
+a signed flat repository; RedHat family: the engineer's RPMs with gzip repodata), the
+spec's product files, the wheelhouse, then SHA256SUMS, the manifest, its signature and the
+archive. Everything is assembled in a scratch folder beside the output.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from deployer import __version__
+from deployer.bundle import archive, rpmrepo, signing
+from deployer.bundle.aptresolve import fetch_closure
+from deployer.bundle.debrepo import write_flat_repo
+from deployer.bundle.manifest import (
+    MANIFEST,
+    SUMS,
+    Manifest,
+    bundle_name,
+    describe,
+    digest_of,
+    manifest_bytes,
+    sums_text,
+)
+from deployer.bundle.packages import debian_packages
+from deployer.bundle.repokey import PUBLIC_KEY, export_public, repo_key
+from deployer.bundle.sitefiles import copy_into, site_files
+from deployer.lab.mirror import machine_mirror
+from deployer.lab.releases import OsChoice
+from deployer.lab.rootfs import ensure_base
+from deployer.spec.loader import LoadedEnvironment
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+PACKAGES = "packages"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    signing_key: Path  # the engineer's SSH key (private, or .pub with ssh-agent)
+    gnupg_home: Path  # where the repository key lives
+    cache_dir: Path  # the lab's cache: base root filesystems, and fetched packages
+    output: Path | None = None  # None: PRODUCT-VERSION-ARCH.bundle.tar.gz here
+    arch: str = "x86_64"
+    os: OsChoice = field(default_factory=OsChoice)  # the release of each Debian host
+    rpms: Mapping[str, Path] = field(default_factory=dict)  # el7 -> folder of RPMs
+    wheels: Callable[[Path], None] | None = None  # fills a folder with the wheelhouse
+
+
+@dataclass(frozen=True)
+class BuiltBundle:
+    path: Path
+    manifest: Manifest
+    digest: str
+
+
+def output_path(loaded: LoadedEnvironment, options: BuildOptions) -> Path:
+    product = loaded.env.product
+    name = bundle_name(product.name, product.version, options.arch) + ".bundle.tar.gz"
+    return options.output or Path.cwd() / name
+
+
+def build(loaded: LoadedEnvironment, options: BuildOptions, progress: Progress) -> BuiltBundle:
+    product = loaded.env.product
+    output = output_path(loaded, options)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".bundle-", dir=output.parent) as scratch:
+        tree = Path(scratch) / bundle_name(product.name, product.version, options.arch)
+        tree.mkdir()
+        releases = _packages(loaded, options, tree, Path(scratch), progress)
+        progress("adding the spec's product files")
+        copy_into(site_files(loaded), tree)
+        if options.wheels is not None:
+            progress(f"downloading the wheelhouse for {options.arch}")
+            options.wheels(tree / "wheels" / options.arch)
+        heading = Heading(product.name, product.version, options.arch, tuple(releases))
+        manifest, data = seal(tree, heading, options.signing_key)
+        progress(f"writing {output}")
+        archive.write(tree, output)
+    return BuiltBundle(output, manifest, digest_of(data))
+
+
+def _packages(
+    loaded: LoadedEnvironment, options: BuildOptions, tree: Path, scratch: Path, progress: Progress
+) -> list[str]:
+    hosts = {h.name: h for h in loaded.env.hosts}
+    by_release: dict[str, list[str]] = {}
+    chosen = options.os.releases_for(list(hosts))
+    for name, release in chosen.items():
+        by_release.setdefault(release.name, []).append(name)
+    mirror = machine_mirror()
+    with repo_key(options.gnupg_home) as key:
+        export_public(key, _folder(tree / PACKAGES) / PUBLIC_KEY)
+        for release_name, names in sorted(by_release.items()):
+            release = next(r for r in chosen.values() if r.name == release_name)
+            wanted = debian_packages(loaded.env, [hosts[n] for n in names], release_name)
+            progress(f"resolving {len(wanted)} package(s) for {release_name} with its own apt")
+            base = ensure_base(options.cache_dir, mirror, release, progress)
+            folder = tree / PACKAGES / release_name
+            cache = options.cache_dir / "bundle-packages" / f"{release_name}-{options.arch}"
+            work = Path(tempfile.mkdtemp(prefix=f"{release_name}-", dir=scratch))
+            fetch_closure(base, wanted, options.arch, scratch=work, cache=cache, dest=folder)
+            shutil.rmtree(work, ignore_errors=True)
+            label = f"{loaded.env.product.name} {loaded.env.product.version} {release_name}"
+            write_flat_repo(folder, key, label)
+    for release_name, source in sorted(options.rpms.items()):
+        progress(f"indexing the RPMs for {release_name} from {source}")
+        folder = _folder(tree / PACKAGES / release_name)
+        for rpm in sorted(source.glob("*.rpm")):
+            shutil.copyfile(rpm, folder / rpm.name)
+        rpmrepo.write_repodata(folder)
+    return sorted({*by_release, *options.rpms})
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def seal(tree: Path, heading: Heading, signing_key: Path) -> tuple[Manifest, bytes]:
+    """SHA256SUMS, then the manifest over every file (the sums included), then its
+    signature."""
+    (tree / SUMS).write_text(sums_text(describe(tree, skip=(MANIFEST, SUMS))), encoding="utf-8")
+    manifest = Manifest(
+        product=heading.product,
+        version=heading.version,
+        arch=heading.arch,
+        releases=heading.releases,
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        deployer=__version__,
+        files=describe(tree),
+    )
+    data = manifest_bytes(manifest)
+    (tree / MANIFEST).write_bytes(data)
+    signing.sign(tree / MANIFEST, signing_key)
+    return manifest, data
+
+
+@dataclass(frozen=True)
+class Heading:
+    """What a manifest says of the bundle as a whole."""
+
+    product: str
+    version: str
+    arch: str
+    releases: tuple[str, ...]

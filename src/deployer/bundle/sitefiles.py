@@ -1,0 +1,92 @@
+"""The spec's own files a bundle carries: the product artifact, its templates, the schemas'
+migrations, the support matrix and the middleware tarballs. They go under ``site/`` at the
+path the spec names them by (absolute paths under ``site/abs/``), so an engineer can take
+them out of the bundle, and ``apply --bundle`` can tell whether the spec still names the
+files the bundle was built with."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from deployer.bundle.manifest import BundleFile, file_digest
+from deployer.errors import BundleError
+from deployer.spec.loader import LoadedEnvironment
+from deployer.spec.secrets import resolve_file
+from deployer.spec.sources import tarball_of
+
+SITE = "site"
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    field: str  # where the spec names it: product.artifact, database.schemas[0].migrations
+    source: Path  # on this machine
+    member: str  # its path in the bundle, below the top folder
+
+
+def site_files(loaded: LoadedEnvironment) -> list[SiteFile]:
+    """Every file the spec references for apply and rollback, folders expanded."""
+    found: list[SiteFile] = []
+    for field, locator in _locators(loaded):
+        source = resolve_file(locator, loaded.base_dir)
+        base = _member_base(locator)
+        if source.is_dir():
+            for path in sorted(p for p in source.rglob("*") if p.is_file()):
+                member = f"{base}/{path.relative_to(source).as_posix()}"
+                found.append(SiteFile(field, path, member))
+        else:
+            found.append(SiteFile(field, source, base))
+    return found
+
+
+def _locators(loaded: LoadedEnvironment) -> Iterator[tuple[str, str]]:
+    env = loaded.env
+    yield "matrix", env.matrix
+    yield "product.artifact", env.product.artifact
+    if env.product.templates:
+        yield "product.templates", env.product.templates
+    for index, schema in enumerate(env.database.schemas if env.database else []):
+        if schema.migrations:
+            yield f"database.schemas[{index}].migrations", schema.migrations
+    for name, middleware in (("jdk", env.middleware.jdk), ("tomcat", env.middleware.tomcat)):
+        tarball = tarball_of(middleware.source) if middleware is not None else None
+        if tarball:
+            yield f"middleware.{name}.source.tarball", tarball
+
+
+def _member_base(locator: str) -> str:
+    path = PurePosixPath(locator.replace("\\", "/"))
+    parts = [p for p in path.parts if p not in ("/", ".")]
+    if ".." in parts or locator.startswith("~"):
+        # Outside the spec's folder: kept by its resolved name only, which is still unique
+        # enough for the few files a spec names and never climbs out of site/.
+        parts = ["outside", *[p for p in parts if p not in ("..", "~")]]
+    prefix = ["abs"] if path.is_absolute() else []
+    return "/".join([SITE, *prefix, *parts])
+
+
+def copy_into(files: list[SiteFile], tree: Path) -> None:
+    for item in files:
+        target = tree.joinpath(*item.member.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(item.source, target)
+
+
+def differences(files: list[SiteFile], carried: dict[str, BundleFile]) -> list[str]:
+    """Each spec file the bundle does not carry as it is now, as ``field: path: why``."""
+    problems: list[str] = []
+    for item in files:
+        entry = carried.get(item.member)
+        if entry is None:
+            problems.append(f"{item.field}: {item.source}: not in the bundle")
+            continue
+        try:
+            size, sha256 = file_digest(item.source)
+        except OSError as exc:
+            raise BundleError(f"{item.field}: {item.source}: {exc.strerror}") from exc
+        if (size, sha256) != (entry.size, entry.sha256):
+            problems.append(f"{item.field}: {item.source}: differs from the bundle's copy")
+    return problems

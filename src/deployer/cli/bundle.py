@@ -1,0 +1,186 @@
+"""``deployer bundle build|verify``: one signed file holding a whole go-live, for sites with
+no internet."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from deployer.cli.io import Streams
+from deployer.errors import ExitCode, UsageError
+
+#: ssh's default keys, in the order ssh tries them.
+DEFAULT_KEYS = ("id_ed25519", "id_ecdsa", "id_rsa")
+ARCHES = ("x86_64", "aarch64")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "bundle",
+        help="build or verify an offline bundle",
+        description="Offline bundles: everything apply and rollback need for a spec's hosts, "
+        "in one signed file.",
+    )
+    actions = parser.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
+    _register_build(actions)
+    verify = actions.add_parser(
+        "verify",
+        help="check a bundle's signature, members and checksums",
+        description="Check the manifest's signature against the allowed signers, that the "
+        "archive holds exactly the manifest's files, every size and sha256, and that no "
+        "member could unpack outside its folder.",
+    )
+    verify.add_argument("bundle", metavar="FILE", type=Path)
+    add_allowed_signers_argument(verify)
+    verify.set_defaults(handler=run_verify)
+
+
+def _register_build(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    build = actions.add_parser(
+        "build",
+        help="build PRODUCT-VERSION-ARCH.bundle.tar.gz for a spec",
+        description="Resolve the packages the roles install with each release's own apt, "
+        "make signed local repositories of them, add the spec's product files and a "
+        "wheelhouse, and sign the manifest with your SSH key. Needs root (the lab's base "
+        "root filesystems) and a network.",
+    )
+    build.add_argument("spec", metavar="SPEC", type=Path)
+    build.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write it")
+    build.add_argument("--arch", choices=ARCHES, default="x86_64", help="the hosts' architecture")
+    build.add_argument(
+        "--os",
+        action="append",
+        default=[],
+        metavar="[HOST=]RELEASE",
+        help="the Debian release of every host (RELEASE) or of one (HOST=RELEASE), as for "
+        "lab up; default debian-12",
+    )
+    build.add_argument(
+        "--rpms",
+        action="append",
+        default=[],
+        metavar="RELEASE=DIR",
+        help="RPMs downloaded on a machine of RELEASE (el7, el8, el9), indexed with gzip "
+        "repodata; repeatable",
+    )
+    build.add_argument(
+        "--sign-key",
+        type=Path,
+        metavar="FILE",
+        help="SSH private key to sign with, or its .pub with the key in ssh-agent "
+        "(default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa)",
+    )
+    build.add_argument("--no-wheels", action="store_true", help="leave out the wheelhouse")
+    build.set_defaults(handler=run_build)
+
+
+def add_allowed_signers_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allowed-signers",
+        type=Path,
+        metavar="FILE",
+        help="whose signatures to accept, in ssh-keygen's allowed-signers format "
+        "(default: $DEPLOYER_ALLOWED_SIGNERS, else ~/.config/deployer/allowed_signers)",
+    )
+
+
+def allowed_signers(given: Path | None) -> Path:
+    if given is not None:
+        return given
+    if os.environ.get("DEPLOYER_ALLOWED_SIGNERS"):
+        return Path(os.environ["DEPLOYER_ALLOWED_SIGNERS"])
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "deployer" / "allowed_signers"
+
+
+def run_verify(args: argparse.Namespace, streams: Streams) -> int:
+    from deployer.bundle.verify import verify
+
+    verified = verify(args.bundle, allowed_signers(args.allowed_signers))
+    manifest = verified.manifest
+    streams.say(
+        f"{args.bundle}: OK - {manifest.product} {manifest.version} {manifest.arch}, "
+        f"{len(manifest.files)} files, releases {', '.join(manifest.releases) or 'none'}, "
+        f"signed by {verified.signer}",
+        style="green",
+    )
+    streams.say(f"manifest sha256 {verified.digest}")
+    return ExitCode.OK
+
+
+def run_build(args: argparse.Namespace, streams: Streams) -> int:
+    from deployer.bundle.build import BuildOptions, build
+    from deployer.bundle.repokey import default_home
+    from deployer.lab import cache_dir_from, parse_os
+    from deployer.spec import load_environment
+
+    loaded = load_environment(args.spec, str(args.spec))
+    key = _signing_key(args.sign_key)
+    options = BuildOptions(
+        signing_key=key,
+        gnupg_home=default_home(dict(os.environ), Path.home()),
+        cache_dir=cache_dir_from(os.environ, Path.home()),
+        output=args.output,
+        arch=args.arch,
+        os=parse_os(args.os),
+        rpms=_rpm_folders(args.rpms),
+        wheels=None if args.no_wheels else _wheels(args.arch),
+    )
+    built = build(loaded, options, streams.say)
+    size = built.path.stat().st_size / 1e6
+    streams.say(f"wrote {built.path} ({size:.1f} MB)", style="green")
+    streams.say(f"manifest sha256 {built.digest}")
+    public = _public_line(key)
+    if public:
+        streams.say("Sites accept it with this line in their allowed-signers file:")
+        streams.data(f"{os.environ.get('USER', 'engineer')} {public}")
+    return ExitCode.OK
+
+
+def _signing_key(given: Path | None) -> Path:
+    if given is not None:
+        if not given.is_file():
+            raise UsageError(f"--sign-key: no such file: {given}")
+        return given
+    for name in DEFAULT_KEYS:
+        candidate = Path.home() / ".ssh" / name
+        if candidate.is_file():
+            return candidate
+    raise UsageError(
+        "no SSH key in ~/.ssh to sign with: make one with ssh-keygen, or pass --sign-key"
+    )
+
+
+def _public_line(key: Path) -> str:
+    public = key if key.suffix == ".pub" else key.with_name(key.name + ".pub")
+    if not public.is_file():
+        return ""
+    words = public.read_text(encoding="utf-8").split()
+    return " ".join(words[:2])
+
+
+def _rpm_folders(values: list[str]) -> dict[str, Path]:
+    folders: dict[str, Path] = {}
+    for value in values:
+        release, sep, folder = value.partition("=")
+        if not sep or not release or not folder:
+            raise UsageError(f"--rpms {value}: expected RELEASE=DIR, e.g. el7=./rpms/el7")
+        if not Path(folder).is_dir():
+            raise UsageError(f"--rpms {value}: no such folder: {folder}")
+        folders[release] = Path(folder)
+    return folders
+
+
+def _wheels(arch: str) -> Callable[[Path], None]:
+    """The wheelhouse for the engineer's laptop: deployer and both engines, for the Python
+    deployer runs under here."""
+    from deployer.bundle.wheelhouse import WheelTarget, build_wheelhouse, source_checkout
+
+    target = WheelTarget(arch)
+
+    def fill(dest: Path) -> None:
+        build_wheelhouse(dest, target, source_checkout())
+
+    return fill
