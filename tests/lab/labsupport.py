@@ -83,12 +83,16 @@ def start_lab(
     subnet: str,
     flavour: lab.state.Backend | None = None,
     releases: Mapping[str, str] | None = None,
+    *,
+    offline: bool = False,
 ) -> Lab:
     """The lab of ``spec``; ``releases`` gives hosts another Debian release than the
     default (host name -> "debian-11", "debian-12" or "debian-13"), as ``--os HOST=RELEASE``."""
     lab.down(spec)  # leftovers of a crashed earlier run
     os_choice = lab.OsChoice(hosts=dict(releases or {}))
-    options = lab.UpOptions(cache_dir=cache_dir(), subnet=subnet, flavour=flavour, os=os_choice)
+    options = lab.UpOptions(
+        cache_dir=cache_dir(), subnet=subnet, flavour=flavour, os=os_choice, offline=offline
+    )
     lab.up(spec, options)
     return Lab(spec, lab.lab_ssh_config(spec), lab.lab_known_hosts(spec))
 
@@ -102,14 +106,16 @@ UPGRADE = EXAMPLE.with_name("huadong-production-1.1.yml")
 
 
 @contextlib.contextmanager
-def running_lab(spec: Path, releases: Mapping[str, str] | None = None) -> Iterator[Lab]:
+def running_lab(
+    spec: Path, releases: Mapping[str, str] | None = None, *, offline: bool = False
+) -> Iterator[Lab]:
     """The lab of ``spec`` on a free subnet for the block, taken down after it; the test is
     skipped, saying why, where this machine cannot host lab hosts. ``releases``: host name
     -> Debian release, as for start_lab."""
     reason = lab_unavailable()
     if reason:
         pytest.skip(reason)
-    started = start_lab(spec, free_subnet(), releases=releases)
+    started = start_lab(spec, free_subnet(), releases=releases, offline=offline)
     try:
         yield started
     finally:
@@ -117,15 +123,17 @@ def running_lab(spec: Path, releases: Mapping[str, str] | None = None) -> Iterat
 
 
 @contextlib.contextmanager
-def upgrade_lab(name: str, releases: Mapping[str, str] | None = None) -> Iterator[Lab]:
+def upgrade_lab(
+    name: str, releases: Mapping[str, str] | None = None, *, offline: bool = False
+) -> Iterator[Lab]:
     """A lab for copies of the example (1.0) and its 1.1 upgrade in one scratch folder, so
-    `--lab` on the upgrade's copy finds the lab of the first one; ``releases`` as for
-    start_lab (its hosts are app1 and db1)."""
+    `--lab` on the upgrade's copy finds the lab of the first one; ``releases`` and
+    ``offline`` as for start_lab (its hosts are app1 and db1)."""
     hosts = [("app1", ["web", "app"]), ("db1", ["db"])]
     folder = SCRATCH / name
     spec = derive_spec(EXAMPLE, folder / EXAMPLE.name, hosts, database_host="db1")
     derive_spec(UPGRADE, folder / UPGRADE.name, hosts, database_host="db1")
-    with running_lab(spec, releases) as started:
+    with running_lab(spec, releases, offline=offline) as started:
         yield started
 
 

@@ -9,16 +9,13 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import subprocess
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from labsupport import (
     Lab,
     deployer_cli,
-    deployer_with_secrets,
     free_subnet,
     lab_pids,
     lab_unavailable,
@@ -27,7 +24,6 @@ from labsupport import (
 )
 
 from deployer import lab
-from deployer.bundle.verify import verify
 from deployer.lab import proxy, state
 
 pytestmark = pytest.mark.lab
@@ -89,46 +85,6 @@ def test_the_machine_answers_nothing_from_the_bridge(offline_lab: Lab) -> None:
         url = f"http://{current.gateway}:{proxy.PORT}/"
         done = offline_lab.ssh("web1", f"curl -sS -m 5 -o /dev/null {url}")
     assert done.returncode != 0, done.stdout
-
-
-def test_a_bundle_s_repository_installs_on_the_offline_host(
-    offline_lab: Lab, tmp_path: Path
-) -> None:
-    """Built with the release's own apt, checked, carried over SSH and installed from with the
-    bundle's signed repository as the host's only source: the closure is whole."""
-    key = tmp_path / "signer"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    public = (tmp_path / "signer.pub").read_text().split()
-    allowed = tmp_path / "allowed_signers"
-    allowed.write_text(f"engineer {public[0]} {public[1]}\n")
-    bundle = tmp_path / "offline.bundle.tar.gz"
-    argv = ["bundle", "build", str(offline_lab.spec), "--no-wheels", "--sign-key", str(key)]
-    built = deployer_with_secrets(*argv, "-o", str(bundle))
-    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
-    verified = verify(bundle, allowed, unpack_to=tmp_path / "unpacked")
-    assert verified.root is not None
-    packages = verified.root / "packages"
-    copy = f"ssh -F {offline_lab.ssh_config} -o StrictHostKeyChecking=yes web1 "
-    remote = "sudo mkdir -p /var/lib/deployer-bundle && sudo tar xf - -C /var/lib/deployer-bundle"
-    carried = subprocess.run(
-        f"tar cf - -C {packages} . | {copy} '{remote}'",
-        shell=True,
-        check=False,
-    )
-    assert carried.returncode == 0
-    folder = "/var/lib/deployer-bundle"
-    source = f"deb [signed-by={folder}/repo-key.gpg] file:{folder}/debian-12 ./"
-    install = offline_lab.ssh(
-        "web1",
-        f"echo '{source}' | sudo tee /etc/apt/sources.list.d/bundle.list >/dev/null && "
-        "sudo apt-get update -q && sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
-        "--no-install-recommends nginx tomcat10 openjdk-17-jre-headless unzip",
-    )
-    assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
-    assert "Get:1 file:/var/lib/deployer-bundle/debian-12 ./ InRelease" in install.stdout
-    served = offline_lab.ssh("web1", "dpkg-query -W -f='${Status}' nginx tomcat10")
-    assert served.stdout.count("install ok installed") == 2, served.stdout
-    offline_lab.ssh("web1", "sudo rm -f /etc/apt/sources.list.d/bundle.list")
 
 
 def test_status_says_offline_and_down_leaves_nothing(offline_lab: Lab) -> None:

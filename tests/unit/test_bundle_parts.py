@@ -16,12 +16,15 @@ from deployer.bundle.manifest import (
     BundleFile,
     Manifest,
     describe,
+    file_digest,
     manifest_bytes,
     parse_manifest,
     sums_text,
 )
 from deployer.bundle.packages import debian_packages
-from deployer.bundle.sitefiles import _member_base, differences, site_files
+from deployer.bundle.sitefiles import differences, site_files
+from deployer.bundle.use import packages_for_run
+from deployer.bundle.verify import VerifiedBundle
 from deployer.errors import BundleError
 from deployer.spec import load_environment
 from tests.support.example_specs import EXAMPLES, example_spec
@@ -124,20 +127,6 @@ def test_release_lists_the_indexes_with_their_sha256(tmp_path: Path) -> None:
     assert " 2 Packages.gz\n" in text and " 11 Packages\n" in text
 
 
-@pytest.mark.parametrize(
-    ("locator", "member"),
-    [
-        ("sample-erp/dist/a.war", "site/sample-erp/dist/a.war"),
-        ("./a.war", "site/a.war"),
-        ("/srv/dist/a.war", "site/abs/srv/dist/a.war"),
-        ("../dist/a.war", "site/outside/dist/a.war"),
-        ("~/a.war", "site/outside/a.war"),
-    ],
-)
-def test_spec_files_keep_their_names_below_site(locator: str, member: str) -> None:
-    assert _member_base(locator) == member
-
-
 def test_the_spec_s_files_are_compared_with_the_bundle_s(tmp_path: Path) -> None:
     spec = tmp_path / "env.yml"
     spec.write_text((EXAMPLES / "huadong-production.yml").read_text(encoding="utf-8"))
@@ -145,9 +134,14 @@ def test_the_spec_s_files_are_compared_with_the_bundle_s(tmp_path: Path) -> None
     (tmp_path / "sample-erp-matrix.yml").symlink_to(EXAMPLES / "sample-erp-matrix.yml")
     files = site_files(load_environment(spec))
     members = {f.member for f in files}
-    assert "site/sample-erp/dist/sample-erp-1.0.war" in members
-    assert "site/sample-erp/migrations/erp/V1__create_core_tables.sql" in members
-    assert "site/sample-erp-matrix.yml" in members
+    assert "site/product/artifact/sample-erp-1.0.war" in members
+    assert "site/product/templates/erp.properties.j2" in members
+    assert "site/database/schemas/erp/migrations/V1__create_core_tables.sql" in members
+    assert "site/matrix/sample-erp-matrix.yml" in members
+    # The same spec elsewhere, naming its files absolutely (as a lab's copy does), matches.
+    (tmp_path / "moved").mkdir()
+    moved = example_spec(tmp_path / "moved")
+    assert {f.member for f in site_files(load_environment(moved))} == members
     carried = {
         f.member: BundleFile(path=f.member, size=f.source.stat().st_size, sha256=SHA) for f in files
     }
@@ -155,3 +149,39 @@ def test_the_spec_s_files_are_compared_with_the_bundle_s(tmp_path: Path) -> None
     assert len(problems) == len(files)
     assert problems[0].endswith("differs from the bundle's copy")
     assert differences(files[:1], {})[0].endswith("not in the bundle")
+
+
+def _verified(tmp_path: Path, spec: Path, version: str = "1.0") -> VerifiedBundle:
+    files = [
+        BundleFile(path=f.member, size=size, sha256=sha)
+        for f in site_files(load_environment(spec))
+        for size, sha in [file_digest(f.source)]
+    ]
+    root = tmp_path / "unpacked" / f"sample-erp-{version}-x86_64"
+    (root / "packages" / "debian-12").mkdir(parents=True)
+    (root / "packages" / "debian-12" / "InRelease").write_text("signed")
+    files.append(BundleFile(path="packages/debian-12/InRelease", size=6, sha256=SHA))
+    manifest = Manifest(
+        product="sample-erp", version=version, arch="x86_64",
+        releases=("debian-12", "el9"), created="now", deployer="0", files=tuple(files),
+    )  # fmt: skip
+    return VerifiedBundle(tmp_path / "b.tar.gz", manifest, "d" * 64, "engineer", root)
+
+
+def test_a_run_uses_the_bundle_of_its_spec(tmp_path: Path) -> None:
+    spec = example_spec(tmp_path)
+    packages = packages_for_run(_verified(tmp_path, spec), load_environment(spec))
+    # el9 holds no Debian repository: only what apt can read counts as covered.
+    assert packages.releases == ("debian-12",)
+    assert packages.sums == {"debian-12/InRelease": SHA}
+    assert packages.folder.name == "packages" and packages.arch == "x86_64"
+
+
+def test_a_bundle_of_another_version_or_other_files_is_refused(tmp_path: Path) -> None:
+    spec = example_spec(tmp_path)
+    with pytest.raises(BundleError, match=r"a bundle of sample-erp 1\.1; the spec deploys "):
+        packages_for_run(_verified(tmp_path / "a", spec, "1.1"), load_environment(spec))
+    verified = _verified(tmp_path / "b", spec)
+    edited = example_spec(tmp_path / "b", "huadong-production.yml", "-1.0.war=>-1.1.war")
+    with pytest.raises(BundleError, match=r"product.artifact: .*sample-erp-1.1.war: not in"):
+        packages_for_run(verified, load_environment(edited))

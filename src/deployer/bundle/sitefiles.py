@@ -1,15 +1,15 @@
 """The spec's own files a bundle carries: the product artifact, its templates, the schemas'
-migrations, the support matrix and the middleware tarballs. They go under ``site/`` at the
-path the spec names them by (absolute paths under ``site/abs/``), so an engineer can take
-them out of the bundle, and ``apply --bundle`` can tell whether the spec still names the
-files the bundle was built with."""
+migrations, the support matrix and the middleware tarballs. They go under ``site/`` by the
+field that names them (``site/product/artifact/app.war``, ``site/database/schemas/erp/
+migrations/V1__init.sql``), not by where the spec keeps them: the same spec moved to another
+folder, or a lab's copy of it, still finds them, and an engineer can take them out."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from deployer.bundle.manifest import BundleFile, file_digest
 from deployer.errors import BundleError
@@ -30,42 +30,32 @@ class SiteFile:
 def site_files(loaded: LoadedEnvironment) -> list[SiteFile]:
     """Every file the spec references for apply and rollback, folders expanded."""
     found: list[SiteFile] = []
-    for field, locator in _locators(loaded):
+    for field, base, locator in _locators(loaded):
         source = resolve_file(locator, loaded.base_dir)
-        base = _member_base(locator)
         if source.is_dir():
             for path in sorted(p for p in source.rglob("*") if p.is_file()):
-                member = f"{base}/{path.relative_to(source).as_posix()}"
+                member = f"{SITE}/{base}/{path.relative_to(source).as_posix()}"
                 found.append(SiteFile(field, path, member))
         else:
-            found.append(SiteFile(field, source, base))
+            found.append(SiteFile(field, source, f"{SITE}/{base}/{source.name}"))
     return found
 
 
-def _locators(loaded: LoadedEnvironment) -> Iterator[tuple[str, str]]:
+def _locators(loaded: LoadedEnvironment) -> Iterator[tuple[str, str, str]]:
+    """(the field as messages name it, its folder in the bundle, the spec's path)."""
     env = loaded.env
-    yield "matrix", env.matrix
-    yield "product.artifact", env.product.artifact
+    yield "matrix", "matrix", env.matrix
+    yield "product.artifact", "product/artifact", env.product.artifact
     if env.product.templates:
-        yield "product.templates", env.product.templates
+        yield "product.templates", "product/templates", env.product.templates
     for index, schema in enumerate(env.database.schemas if env.database else []):
         if schema.migrations:
-            yield f"database.schemas[{index}].migrations", schema.migrations
+            field = f"database.schemas[{index}].migrations"
+            yield field, f"database/schemas/{schema.name}/migrations", schema.migrations
     for name, middleware in (("jdk", env.middleware.jdk), ("tomcat", env.middleware.tomcat)):
         tarball = tarball_of(middleware.source) if middleware is not None else None
         if tarball:
-            yield f"middleware.{name}.source.tarball", tarball
-
-
-def _member_base(locator: str) -> str:
-    path = PurePosixPath(locator.replace("\\", "/"))
-    parts = [p for p in path.parts if p not in ("/", ".")]
-    if ".." in parts or locator.startswith("~"):
-        # Outside the spec's folder: kept by its resolved name only, which is still unique
-        # enough for the few files a spec names and never climbs out of site/.
-        parts = ["outside", *[p for p in parts if p not in ("..", "~")]]
-    prefix = ["abs"] if path.is_absolute() else []
-    return "/".join([SITE, *prefix, *parts])
+            yield f"middleware.{name}.source.tarball", f"middleware/{name}", tarball
 
 
 def copy_into(files: list[SiteFile], tree: Path) -> None:

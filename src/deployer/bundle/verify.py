@@ -52,6 +52,9 @@ def verify(path: Path, allowed_signers: Path, unpack_to: Path | None = None) -> 
         try:
             for entry in manifest.files:
                 _check_member(tar, files[entry.path], entry, root, where)
+            if root is not None:  # the unpacked bundle can be verified again, as it came
+                (root / MANIFEST).write_bytes(data)
+                (root / SIGNATURE).write_bytes(signature)
         except BaseException:
             if root is not None:
                 shutil.rmtree(root, ignore_errors=True)

@@ -53,6 +53,15 @@ def new_result(
 
 
 @dataclass(frozen=True)
+class BundleCoverage:
+    """What a verified bundle holds packages for (``check --bundle``)."""
+
+    name: str  # the bundle's file name, for messages
+    arch: str  # "x86_64", "aarch64"
+    releases: tuple[str, ...]  # "debian-12", "el9", ...
+
+
+@dataclass(frozen=True)
 class HostContext:
     env: Environment
     matrix: SupportMatrix
@@ -64,6 +73,8 @@ class HostContext:
     engine: str | None = None
     #: --bootstrap-python: a host without a usable Python would get one installed.
     bootstrap_python: bool = False
+    #: --bundle: what the bundle the run would install from holds packages for.
+    bundle: BundleCoverage | None = None
 
     @property
     def name(self) -> str:

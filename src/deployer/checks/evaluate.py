@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 
 from deployer.checks import access, arch, database, middleware, packaged, ports, resources, system
+from deployer.checks import bundle as bundle_checks
 from deployer.checks import os as os_checks
 from deployer.checks import python as python_checks
 from deployer.checks.acceptance import apply_acceptances
-from deployer.checks.context import HostContext
+from deployer.checks.context import BundleCoverage, HostContext
 from deployer.checks.model import Acceptance, CheckReport, CheckResult, HostReport
 from deployer.facts.database import DatabaseFacts
 from deployer.facts.model import HostFacts
@@ -28,6 +29,7 @@ HOST_RULES: tuple[Rule, ...] = (
     access.check,
     os_checks.check,
     arch.check,
+    bundle_checks.check,
     resources.check,
     ports.check,
     middleware.check,
@@ -50,6 +52,7 @@ def evaluate(
     generated_at: datetime | None = None,
     engine: str | None = None,
     bootstrap_python: bool = False,
+    bundle: BundleCoverage | None = None,
 ) -> CheckReport:
     """Evaluate every host of ``env`` against ``matrix``.
 
@@ -57,8 +60,9 @@ def evaluate(
     why no probe ran (refused key, changed host key, timeout). ``db`` is what the database
     connection reported, or None with ``db_error`` saying why there is none.
     ``generated_at`` defaults to now (UTC); pass it for reproducible reports. ``engine`` is
-    the Ansible engine every host is forced onto (None: chosen per host), and
-    ``bootstrap_python`` says that a run would install python3 where no Python is usable.
+    the Ansible engine every host is forced onto (None: chosen per host),
+    ``bootstrap_python`` says that a run would install python3 where no Python is usable, and
+    ``bundle`` what the bundle a run would install from covers (None: no bundle).
     """
     hosts = [
         _host_report(
@@ -71,6 +75,7 @@ def evaluate(
             db_error=db_error,
             engine=engine,
             bootstrap_python=bootstrap_python,
+            bundle=bundle,
         )
         for host in env.hosts
     ]
@@ -98,11 +103,14 @@ def _host_report(
     db_error: str | None,
     engine: str | None = None,
     bootstrap_python: bool = False,
+    bundle: BundleCoverage | None = None,
 ) -> HostReport:
     results: list[CheckResult] = []
     reachable = error is None and facts is not None
     if reachable and facts is not None:
-        context = HostContext(env, matrix, host, facts, db, db_error, engine, bootstrap_python)
+        context = HostContext(
+            env, matrix, host, facts, db, db_error, engine, bootstrap_python, bundle
+        )
         for rule in HOST_RULES:
             results += rule(context)
     results += middleware.spec_checks(env, matrix, host)

@@ -8,14 +8,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deployer.cli.bundle import add_bundle_arguments, opened_bundle
 from deployer.cli.common import (
+    Target,
     add_bootstrap_argument,
     add_engine_argument,
     add_spec_arguments,
     add_wheelhouse_argument,
-    engine_settings,
-    host_key_prompt,
     load_target,
+    run_context,
 )
 from deployer.cli.events import JsonEvents, add_json_argument
 from deployer.cli.io import Streams
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from deployer.plan.model import Plan
     from deployer.run.apply import ApplyOutcome
     from deployer.run.context import RunContext
+    from deployer.run.packages import LocalPackages
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,20 +75,31 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_engine_argument(parser)
     add_bootstrap_argument(parser)
     add_wheelhouse_argument(parser)
+    add_bundle_arguments(parser)
     add_json_argument(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    target = load_target(args, restrict=False)
+    # Before the question: a wrong --plan is refused without asking anything.
+    saved = read_plan(args.plan) if args.plan else None
+    with opened_bundle(args, target.loaded) as packages:
+        return _apply(args, streams, target, saved, packages)
+
+
+def _apply(
+    args: argparse.Namespace,
+    streams: Streams,
+    target: Target,
+    saved: Plan | None,
+    packages: LocalPackages | None,
+) -> int:
     from deployer.executors.base import ExecutionOptions
     from deployer.journal import Journal, Redactor
     from deployer.locks import environment_lock
     from deployer.run.apply import ApplyOptions, run_apply
-    from deployer.run.context import open_context
 
-    target = load_target(args, restrict=False)
-    # Before the question: a wrong --plan is refused without asking anything.
-    saved = read_plan(args.plan) if args.plan else None
     env = target.loaded.env
     hosts = [h.name for h in env.hosts if not target.limit or h.name in target.limit]
     _confirm(
@@ -111,14 +124,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     events = JsonEvents(streams, "apply", journal.redact) if args.json_events else None
     progress = events.progress if events else task_progress(streams, journal.redact)
     # One context for the lock, the apply and an --atomic rollback: one connection per host.
-    with open_context(
-        target.loaded,
-        journal,
-        progress,
-        engines=engine_settings(args),
-        decide_host_key=host_key_prompt(streams),
-    ) as context:
-        context.refuse_unsupported_target()
+    with run_context(args, streams, target, journal, progress, packages=packages) as context:
         if saved is not None:
             from deployer.run.plan import verify_plan
 

@@ -4,12 +4,20 @@ no internet."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deployer.cli.io import Streams
 from deployer.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from deployer.checks.context import BundleCoverage
+    from deployer.run.packages import LocalPackages
+    from deployer.spec.loader import LoadedEnvironment
 
 #: ssh's default keys, in the order ssh tries them.
 DEFAULT_KEYS = ("id_ed25519", "id_ecdsa", "id_rsa")
@@ -84,6 +92,42 @@ def add_allowed_signers_argument(parser: argparse.ArgumentParser) -> None:
         help="whose signatures to accept, in ssh-keygen's allowed-signers format "
         "(default: $DEPLOYER_ALLOWED_SIGNERS, else ~/.config/deployer/allowed_signers)",
     )
+
+
+def add_bundle_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bundle",
+        type=Path,
+        metavar="FILE",
+        help="install packages from this offline bundle (verified first; see bundle build)",
+    )
+    add_allowed_signers_argument(parser)
+
+
+@contextlib.contextmanager
+def opened_bundle(
+    args: argparse.Namespace, loaded: LoadedEnvironment
+) -> Iterator[LocalPackages | None]:
+    """``--bundle``'s packages, verified and unpacked into a scratch folder for the command
+    (None without the option); checked before any host is touched."""
+    if args.bundle is None:
+        yield None
+        return
+    from deployer.bundle.use import packages_for_run
+    from deployer.bundle.verify import verify
+
+    with tempfile.TemporaryDirectory(prefix="deployer-bundle-") as folder:
+        verified = verify(args.bundle, allowed_signers(args.allowed_signers), Path(folder))
+        yield packages_for_run(verified, loaded)
+
+
+def bundle_coverage(path: Path | None, packages: LocalPackages | None) -> BundleCoverage | None:
+    """What ``check --bundle`` compares each host with."""
+    from deployer.checks.context import BundleCoverage
+
+    if path is None or packages is None:
+        return None
+    return BundleCoverage(path.name, packages.arch, packages.releases)
 
 
 def allowed_signers(given: Path | None) -> Path:

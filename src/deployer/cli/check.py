@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deployer.cli.bundle import add_bundle_arguments, bundle_coverage, opened_bundle
 from deployer.cli.common import (
     add_bootstrap_argument,
     add_engine_argument,
@@ -36,6 +37,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_spec_arguments(parser)
     add_engine_argument(parser)
     add_bootstrap_argument(parser, dry=True)
+    add_bundle_arguments(parser)
     parser.add_argument(
         "--accept",
         action="append",
@@ -87,10 +89,14 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     journal = Journal(target.journal_root, redact)
     options = SshOptions(connect_timeout=min(10.0, args.timeout), command_timeout=args.timeout)
     prompt = host_key_prompt(streams)
-    with open_context(
-        target.loaded, journal, _no_progress, options, decide_host_key=prompt
-    ) as context:
-        scan_options = ScanOptions(args.ansible_engine, args.bootstrap_python)
+    with (
+        opened_bundle(args, target.loaded) as packages,
+        open_context(
+            target.loaded, journal, _no_progress, options, decide_host_key=prompt
+        ) as context,
+    ):
+        coverage = bundle_coverage(args.bundle, packages)
+        scan_options = ScanOptions(args.ansible_engine, args.bootstrap_python, coverage)
         record, outcome = scan(context, acceptances, scan_options)
     _write_outputs(args, outcome, redact)
     streams.console.print(render_text(outcome.report, args.lang, streams.verbosity > 0))

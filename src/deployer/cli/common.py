@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +12,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from deployer.cli.io import Streams
     from deployer.executors.ansible.engines import EngineSettings
+    from deployer.journal import Journal
+    from deployer.run.context import Progress, RunContext
     from deployer.run.hostkeys import Decide, FirstContact
+    from deployer.run.packages import LocalPackages
     from deployer.spec import LoadedEnvironment
 
 
@@ -128,3 +133,30 @@ def host_key_prompt(streams: Streams) -> Decide:
         return answer.strip().lower() in ("y", "yes")
 
     return decide
+
+
+@contextlib.contextmanager
+def run_context(
+    args: argparse.Namespace,
+    streams: Streams,
+    target: Target,
+    journal: Journal,
+    progress: Progress,
+    *,
+    packages: LocalPackages | None,
+) -> Iterator[RunContext]:
+    """The context of apply, plan and rollback: engines from the options, host keys asked
+    about on a terminal, packages from ``packages`` (``--bundle``, verified by the caller);
+    a target no executor supports is refused before anything else."""
+    from deployer.run.context import open_context
+
+    with open_context(
+        target.loaded,
+        journal,
+        progress,
+        engines=engine_settings(args),
+        decide_host_key=host_key_prompt(streams),
+    ) as context:
+        context.refuse_unsupported_target()
+        context.bundle = packages
+        yield context

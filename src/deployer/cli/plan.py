@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from deployer.cli.bundle import add_bundle_arguments, opened_bundle
 from deployer.cli.common import (
     add_engine_argument,
     add_spec_arguments,
     add_wheelhouse_argument,
-    engine_settings,
-    host_key_prompt,
     load_target,
+    run_context,
 )
 from deployer.cli.events import JsonEvents, add_json_argument
 from deployer.cli.io import Streams
@@ -38,6 +38,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--out", type=Path, metavar="PLAN", help="save the plan (JSON)")
     add_engine_argument(parser)
     add_wheelhouse_argument(parser)
+    add_bundle_arguments(parser)
     add_json_argument(parser)
     parser.set_defaults(handler=run)
 
@@ -45,7 +46,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.executors.base import ExecutionOptions
     from deployer.journal import Journal, Redactor
-    from deployer.run.context import open_context
     from deployer.run.plan import make_plan
 
     target = load_target(args, restrict=False)
@@ -58,14 +58,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     journal = Journal(target.journal_root, Redactor())
     events = JsonEvents(streams, "plan", journal.redact) if args.json_events else None
     shown = events.progress if events else progress
-    with open_context(
-        target.loaded,
-        journal,
-        shown,
-        engines=engine_settings(args),
-        decide_host_key=host_key_prompt(streams),
-    ) as context:
-        context.refuse_unsupported_target()
+    with (
+        opened_bundle(args, target.loaded) as packages,
+        run_context(args, streams, target, journal, shown, packages=packages) as context,
+    ):
         plan = make_plan(context, ExecutionOptions(limit=target.limit))
     if events is not None:
         events.emit("plan", plan=json.loads(journal.redact(plan.model_dump_json())))

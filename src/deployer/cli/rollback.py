@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from deployer.cli.bundle import add_bundle_arguments, opened_bundle
 from deployer.cli.common import (
     add_engine_argument,
     add_spec_arguments,
     add_wheelhouse_argument,
-    engine_settings,
-    host_key_prompt,
     load_target,
+    run_context,
 )
 from deployer.cli.events import JsonEvents, add_json_argument
 from deployer.cli.io import Streams
@@ -41,6 +41,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     add_engine_argument(parser)
     add_wheelhouse_argument(parser)
+    add_bundle_arguments(parser)
     add_json_argument(parser)
     parser.set_defaults(handler=run)
 
@@ -48,7 +49,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.journal import Journal, Redactor
     from deployer.locks import environment_lock
-    from deployer.run.context import open_context
 
     if bool(args.run_id) == bool(args.last):
         raise UsageError("name the run to undo, or pass --last (one of the two)")
@@ -65,14 +65,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     events = JsonEvents(streams, "rollback", journal.redact) if args.json_events else None
     progress = events.progress if events else task_progress(streams, journal.redact)
     # One connection per host for the lock and the whole rollback: the product is down meanwhile.
-    with open_context(
-        target.loaded,
-        journal,
-        progress,
-        engines=engine_settings(args),
-        decide_host_key=host_key_prompt(streams),
-    ) as context:
-        context.refuse_unsupported_target()
+    with (
+        opened_bundle(args, target.loaded) as packages,
+        run_context(args, streams, target, journal, progress, packages=packages) as context,
+    ):
         product = target.loaded.env.product.name
         with environment_lock(
             context.hosts,

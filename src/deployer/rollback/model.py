@@ -103,6 +103,9 @@ class HostStep:
     jdk_installed: list[str] = field(default_factory=list)
     # name -> [version before the run ("" when the run installed it), version after]
     packages: dict[str, list[str]] = field(default_factory=dict)
+    # With a bundle: installed packages it holds only in other versions, as
+    # "name version (the bundle holds ...)": no going back to these offline if upgraded.
+    offline_downgrades: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -123,7 +126,13 @@ class RollbackPlan:
         return step
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        for host in data["hosts"]:
+            # Written only when there is something to say: a plan of a run without a bundle
+            # stays byte for byte what earlier versions wrote.
+            if not host["offline_downgrades"]:
+                del host["offline_downgrades"]
+        return data
 
     @classmethod
     def from_json(cls, data: Any, source: str = records.ROLLBACK_PLAN) -> RollbackPlan:

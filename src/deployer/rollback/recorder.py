@@ -12,6 +12,7 @@ The recorder observes the run's stages through the calls they make (``stage_star
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 
 from deployer.errors import DeployerError, ExitCode
@@ -62,9 +63,20 @@ class RollbackRecorder:
         self.allow_irreversible = allow_irreversible
         self.plan = initial_plan(loaded, run.id, hosts, journal)
         self.plan = assess_if_reachable(loaded, self.plan, hosts, database)
-        run.record(records.PACKAGES_BEFORE, list_packages(hosts))
+        self.installed = list_packages(hosts)
+        run.record(records.PACKAGES_BEFORE, self.installed)
         self.write()
         self.refuse_irreversible()
+
+    def packages_before(self) -> dict[str, dict[str, str]]:
+        """Per host, installed package -> version, as listed before the run."""
+        return self.installed
+
+    def note_offline_downgrades(self, found: Mapping[str, list[str]]) -> None:
+        """What a rollback could not put back from the bundle, in the plan up front."""
+        for host, lines in found.items():
+            self.plan.host(host).offline_downgrades = list(lines)
+        self.write()
 
     def stage_starting(self, stage: Stage) -> None:
         """The journal is written ahead of each stage."""

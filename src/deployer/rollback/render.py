@@ -101,6 +101,11 @@ def _host(step: HostStep) -> list[str]:
             lines.append(f"- packages: {name} back from {new} to {old}")
         else:
             lines.append(f"- packages: remove {name} {new} (installed by the run)")
+    if step.offline_downgrades:
+        lines.append(
+            "- packages: should the run upgrade any of these, no rollback can put it back from "
+            f"the bundle: {'; '.join(step.offline_downgrades)}"
+        )
     if step.jdk_installed:
         lines.append(f"- jdk: remove {', '.join(step.jdk_installed)} (installed by the run)")
     if step.app:

@@ -5,9 +5,11 @@ plays."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.executors.ansible.engines import ManagedHost
 from deployer.executors.base import ExecutionOptions, Executor, HostRecap, Play, TaskEvent
 from deployer.journal import Run
 from deployer.migrations.stage import apply_database
@@ -17,6 +19,7 @@ from deployer.run.bootstrap import bootstrap_python
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
 from deployer.run.managers import engines_record, probe_managed_hosts
+from deployer.run.packages import downgrades_by_host, packages_from_bundle
 from deployer.run.plays import Recap, record_recap, run_play
 
 
@@ -67,14 +70,21 @@ def run_apply(context: RunContext, options: ApplyOptions) -> ApplyOutcome:
     recap: Recap = {}
     with run_lifecycle(run, context.redact, failed_as=_apply_code, keep_going=True) as ending:
         try:
-            _run_stages(context, run, executor, recap, options)
+            with packages_from_bundle(context.bundle, context.hosts, run, executor, managed):
+                _run_stages(context, run, executor, recap, options, managed=managed)
         finally:
             record_recap(run, recap)
     return ApplyOutcome(run.id, ending.exit_code, recap, ending.failure)
 
 
 def _run_stages(
-    context: RunContext, run: Run, executor: Executor, recap: Recap, options: ApplyOptions
+    context: RunContext,
+    run: Run,
+    executor: Executor,
+    recap: Recap,
+    options: ApplyOptions,
+    *,
+    managed: Mapping[str, ManagedHost],
 ) -> None:
     recorder = RollbackRecorder(
         context.loaded,
@@ -84,6 +94,9 @@ def _run_stages(
         context.database,
         allow_irreversible=options.allow_irreversible,
     )
+    if context.bundle is not None:
+        installed = recorder.packages_before()
+        recorder.note_offline_downgrades(downgrades_by_host(context.bundle, managed, installed))
     try:
         for stage in apply_stages(context.loaded.env):
             recorder.stage_starting(stage)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from deployer.checks import Acceptance, CheckReport, evaluate, fixup_script
+from deployer.checks.context import BundleCoverage
 from deployer.errors import DeployerError, ExitCode
 from deployer.facts.database import DatabaseFacts
 from deployer.facts.dbquery import (
@@ -49,11 +50,13 @@ class CheckOutcome:
 
 @dataclass(frozen=True)
 class ScanOptions:
-    """What the run the scan prepares for would do: the forced engine (--ansible-engine) and
-    whether it installs python3 where none is usable (--bootstrap-python)."""
+    """What the run the scan prepares for would do: the forced engine (--ansible-engine),
+    whether it installs python3 where none is usable (--bootstrap-python), and the bundle it
+    installs from (--bundle)."""
 
     engine: str | None = None
     bootstrap_python: bool = False
+    bundle: BundleCoverage | None = None  # --bundle: what the bundle holds packages for
 
 
 def gather_host_facts(
@@ -115,6 +118,7 @@ def run_check(
         acceptances=acceptances,
         engine=options.engine,
         bootstrap_python=options.bootstrap_python,
+        bundle=options.bundle,
     )
     engine = loaded.env.database.engine if loaded.env.database else None
     fixups = {}

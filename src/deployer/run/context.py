@@ -17,6 +17,7 @@ from deployer.executors.ansible.executor import AnsibleExecutor
 from deployer.executors.base import ExecutionOptions, Executor, TaskEvent, require_ansible_target
 from deployer.journal import Journal, Run, records
 from deployer.run.hostkeys import Decide, trust_first_contacts
+from deployer.run.packages import LocalPackages
 from deployer.run.secrets import RunSecrets, resolve_secrets
 from deployer.run.targets import ssh_targets
 from deployer.spec import LoadedEnvironment
@@ -79,6 +80,8 @@ class RunContext:
     sessions: Any = None  # transport.mysql.Database with close()
     #: Asks the operator about a host key nobody vouched for; None: batch mode, never accept.
     decide_host_key: Decide | None = None
+    #: Packages from a verified bundle instead of the hosts' sources (``--bundle``).
+    bundle: LocalPackages | None = None
 
     @property
     def secrets(self) -> RunSecrets:

@@ -5,11 +5,13 @@ world has moved past."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.executors.ansible.engines import ManagedHost
 from deployer.executors.base import ExecutionOptions, Executor
 from deployer.journal import Run, records
 from deployer.migrations.stage import pending_migrations, schema_migrations
@@ -19,11 +21,12 @@ from deployer.plan.stages import apply_stages
 from deployer.plan.steps import plan_steps
 from deployer.rollback import RollbackPlan, irreversible, render_markdown
 from deployer.rollback.recorder import write_plan
-from deployer.rollback.survey import assess_if_reachable, initial_plan
+from deployer.rollback.survey import assess_if_reachable, initial_plan, list_packages
 from deployer.run.apply import STAGE_PLAYS
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
 from deployer.run.managers import current_facts, engines_record, managed_hosts
+from deployer.run.packages import LocalPackages, downgrades_by_host, packages_from_bundle
 from deployer.run.plays import StageFailed, run_play
 from deployer.spec import LoadedEnvironment
 from deployer.spec.secrets import resolve_file
@@ -76,8 +79,10 @@ def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
         pending, notes = _pending(context)
         executor = context.executor(run, replace(options, check=True), managed)
         context.record_inputs(run, executor)
-        would_change, check_notes = predict(context, run, executor)
-        rollback = rollback_preview(context, run)
+        with packages_from_bundle(context.bundle, context.hosts, run, executor, managed):
+            would_change, check_notes = predict(context, run, executor)
+        rollback = rollback_preview(context, run, _offline_downgrades(context, managed))
+        check_notes += bundle_notes(context.bundle)
         plan = Plan(
             run_id=run.id,
             created_at=datetime.now(timezone.utc),
@@ -149,12 +154,34 @@ def _refused_input(run: Run, playbook: str) -> bool:
     )
 
 
-def rollback_preview(context: RunContext, run: Run) -> RollbackPlan:
+def rollback_preview(
+    context: RunContext, run: Run, downgrades: Mapping[str, list[str]]
+) -> RollbackPlan:
     """The rollback plan apply would start from, recorded with the plan run."""
     preview = initial_plan(context.loaded, run.id, context.hosts, context.journal)
     preview = assess_if_reachable(context.loaded, preview, context.hosts, context.database)
+    for host, lines in downgrades.items():
+        preview.host(host).offline_downgrades = list(lines)
     write_plan(run, preview)
     return preview
+
+
+def _offline_downgrades(
+    context: RunContext, managed: Mapping[str, ManagedHost]
+) -> dict[str, list[str]]:
+    if context.bundle is None:
+        return {}
+    return downgrades_by_host(context.bundle, managed, list_packages(context.hosts))
+
+
+def bundle_notes(packages: LocalPackages | None) -> list[str]:
+    if packages is None:
+        return []
+    releases = ", ".join(packages.releases)
+    return [
+        f"packages from the bundle (manifest sha256 {packages.digest}): {releases} on "
+        f"{packages.arch}; check mode read its repository, as apply will"
+    ]
 
 
 def _pending(context: RunContext) -> tuple[dict[str, tuple[str, ...]], list[str]]:

@@ -23,6 +23,7 @@ from deployer.rollback.survey import with_package_changes
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
 from deployer.run.managers import engines_record, rollback_managed_hosts
+from deployer.run.packages import packages_from_bundle
 from deployer.run.plays import Recap, record_recap, run_play
 
 
@@ -65,10 +66,11 @@ def run_rollback(context: RunContext, undone: Run) -> RollbackOutcome:
     stages = rollback_stages(context, run, executor, plan, undone, recap=recap)
     with run_lifecycle(run, context.redact, failed_as=_rollback_failed, keep_going=True) as ending:
         try:
-            for name, title, step in stages:
-                context.progress(title, None)
-                run.event("stage", name=name)
-                step()
+            with packages_from_bundle(context.bundle, context.hosts, run, executor, managed):
+                for name, title, step in stages:
+                    context.progress(title, None)
+                    run.event("stage", name=name)
+                    step()
         finally:
             record_recap(run, recap)  # per-host task counts, as an apply's
     return RollbackOutcome(run.id, undone.id, ending.exit_code, ending.failure)
