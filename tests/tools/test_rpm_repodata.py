@@ -17,8 +17,12 @@ from pathlib import Path
 import createrepo_c as cr
 import pytest
 
+from deployer.bundle.build import BuildOptions, build
 from deployer.bundle.rpmrepo import RpmEntry, read_primary, write_repodata
+from deployer.bundle.verify import verify
 from deployer.errors import BundleError
+from deployer.spec import load_environment
+from tests.support.example_specs import example_spec
 
 pytestmark = pytest.mark.skipif(shutil.which("rpmbuild") is None, reason="needs rpmbuild")
 
@@ -144,3 +148,36 @@ def test_a_broken_download_is_named_and_the_old_repodata_kept(el9: Path) -> None
 
     assert sorted(p.name for p in repodata.iterdir()) == before
     assert not [p for p in el9.iterdir() if p.name.startswith(".repodata")]
+
+
+def test_an_rpm_bundle_is_built_signed_and_read_back(tmp_path: Path, el9: Path) -> None:
+    """``bundle build --os el9 --rpms el9=DIR``: no apt, no lab; the bundle verifies, and its
+    repodata reads back from gzip metadata."""
+    key = tmp_path / "engineer"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    public = (tmp_path / "engineer.pub").read_text().split()
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"engineer {public[0]} {public[1]}\n")
+    spec = example_spec(tmp_path)
+    options = BuildOptions(
+        signing_key=key,
+        gnupg_home=tmp_path / "gnupg",
+        cache_dir=tmp_path / "cache",
+        output=tmp_path / "el9.bundle.tar.gz",
+        os=("el9",),
+        rpms={"el9": el9},
+    )
+    built = build(load_environment(spec), options, lambda _: None)
+    verified = verify(built.path, allowed, unpack_to=tmp_path / "unpacked")
+    assert verified.manifest.releases == ("el9",)
+    assert verified.root is not None
+    repo = verified.root / "packages" / "el9"
+    assert sorted(p.name for p in repo.glob("*.rpm")) == [
+        "hello-1.0-1.noarch.rpm",
+        "hello-1.1-1.noarch.rpm",
+    ]
+    assert [(e.name, e.version) for e in read_primary(repo / "repodata")] == [
+        ("hello", "1.0"),
+        ("hello", "1.1"),
+    ]
+    assert not list((verified.root / "packages").glob("debian-*"))

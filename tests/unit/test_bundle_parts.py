@@ -12,6 +12,7 @@ import yaml
 
 from deployer.bundle.aptresolve import apt_options, archive_names
 from deployer.bundle.debrepo import release_text
+from deployer.bundle.hostreleases import host_releases
 from deployer.bundle.manifest import (
     BundleFile,
     Manifest,
@@ -25,7 +26,7 @@ from deployer.bundle.packages import debian_packages
 from deployer.bundle.sitefiles import differences, site_files
 from deployer.bundle.use import packages_for_run
 from deployer.bundle.verify import VerifiedBundle
-from deployer.errors import BundleError
+from deployer.errors import BundleError, UsageError
 from deployer.spec import load_environment
 from tests.support.example_specs import EXAMPLES, example_spec
 
@@ -185,3 +186,22 @@ def test_a_bundle_of_another_version_or_other_files_is_refused(tmp_path: Path) -
     edited = example_spec(tmp_path / "b", "huadong-production.yml", "-1.0.war=>-1.1.war")
     with pytest.raises(BundleError, match=r"product.artifact: .*sample-erp-1.1.war: not in"):
         packages_for_run(verified, load_environment(edited))
+
+
+def test_hosts_take_debian_releases_or_el_generations_with_their_rpms() -> None:
+    names = ["app1", "db1"]
+    rpms = {"el7": Path("rpms/el7")}
+    both = host_releases([], names, rpms)
+    assert {h: r.name for h, r in both.debian.items()} == {"app1": "debian-12", "db1": "debian-12"}
+    assert both.debian_hosts() == {"debian-12": ["app1", "db1"]}
+    mixed = host_releases(["debian-13", "db1=el7"], names, rpms)
+    assert {h: r.name for h, r in mixed.debian.items()} == {"app1": "debian-13"}
+    assert mixed.rpm == {"db1": "el7"}
+    later = host_releases(["el7", "debian-11"], names, rpms)  # the last default wins
+    assert later.rpm == {} and later.debian["db1"].name == "debian-11"
+    with pytest.raises(BundleError, match=r"db1 runs el9: pass its RPMs with --rpms el9=DIR"):
+        host_releases(["db1=el9"], names, rpms)
+    with pytest.raises(UsageError, match="'web9', not a host of the spec"):
+        host_releases(["web9=el7"], names, rpms)
+    with pytest.raises(UsageError, match="the lab cannot build 'debian-10'"):
+        host_releases(["debian-10"], names, rpms)

@@ -20,6 +20,7 @@ from deployer import __version__
 from deployer.bundle import archive, rpmrepo, signing
 from deployer.bundle.aptresolve import fetch_closure
 from deployer.bundle.debrepo import write_flat_repo
+from deployer.bundle.hostreleases import host_releases
 from deployer.bundle.manifest import (
     MANIFEST,
     SUMS,
@@ -34,7 +35,7 @@ from deployer.bundle.packages import debian_packages
 from deployer.bundle.repokey import PUBLIC_KEY, export_public, repo_key
 from deployer.bundle.sitefiles import copy_into, site_files
 from deployer.lab.mirror import machine_mirror
-from deployer.lab.releases import OsChoice
+from deployer.lab.releases import Release
 from deployer.lab.rootfs import ensure_base
 from deployer.spec.loader import LoadedEnvironment
 
@@ -50,7 +51,7 @@ class BuildOptions:
     cache_dir: Path  # the lab's cache: base root filesystems, and fetched packages
     output: Path | None = None  # None: PRODUCT-VERSION-ARCH.bundle.tar.gz here
     arch: str = "x86_64"
-    os: OsChoice = field(default_factory=OsChoice)  # the release of each Debian host
+    os: tuple[str, ...] = ()  # --os values: RELEASE or HOST=RELEASE (bundle.hostreleases)
     rpms: Mapping[str, Path] = field(default_factory=dict)  # el7 -> folder of RPMs
     wheels: Callable[[Path], None] | None = None  # fills a folder with the wheelhouse
 
@@ -91,24 +92,17 @@ def build(loaded: LoadedEnvironment, options: BuildOptions, progress: Progress) 
 def _packages(
     loaded: LoadedEnvironment, options: BuildOptions, tree: Path, scratch: Path, progress: Progress
 ) -> list[str]:
-    hosts = {h.name: h for h in loaded.env.hosts}
-    by_release: dict[str, list[str]] = {}
-    chosen = options.os.releases_for(list(hosts))
-    for name, release in chosen.items():
-        by_release.setdefault(release.name, []).append(name)
-    mirror = machine_mirror()
+    names = [h.name for h in loaded.env.hosts]
+    chosen = host_releases(options.os, names, options.rpms)
+    debian = chosen.debian_hosts()
     with repo_key(options.gnupg_home) as key:
         export_public(key, _folder(tree / PACKAGES) / PUBLIC_KEY)
-        for release_name, names in sorted(by_release.items()):
-            release = next(r for r in chosen.values() if r.name == release_name)
-            wanted = debian_packages(loaded.env, [hosts[n] for n in names], release_name)
-            progress(f"resolving {len(wanted)} package(s) for {release_name} with its own apt")
-            base = ensure_base(options.cache_dir, mirror, release, progress)
+        for release_name, hosts in sorted(debian.items()):
+            progress(f"resolving the packages for {release_name} with its own apt")
             folder = tree / PACKAGES / release_name
-            cache = options.cache_dir / "bundle-packages" / f"{release_name}-{options.arch}"
-            work = Path(tempfile.mkdtemp(prefix=f"{release_name}-", dir=scratch))
-            fetch_closure(base, wanted, options.arch, scratch=work, cache=cache, dest=folder)
-            shutil.rmtree(work, ignore_errors=True)
+            _debian_repository(
+                loaded, options, chosen.debian[hosts[0]], hosts, folder=folder, scratch=scratch
+            )
             label = f"{loaded.env.product.name} {loaded.env.product.version} {release_name}"
             write_flat_repo(folder, key, label)
     for release_name, source in sorted(options.rpms.items()):
@@ -117,7 +111,28 @@ def _packages(
         for rpm in sorted(source.glob("*.rpm")):
             shutil.copyfile(rpm, folder / rpm.name)
         rpmrepo.write_repodata(folder)
-    return sorted({*by_release, *options.rpms})
+    return sorted({*debian, *options.rpms})
+
+
+def _debian_repository(
+    loaded: LoadedEnvironment,
+    options: BuildOptions,
+    release: Release,
+    hosts: list[str],
+    *,
+    folder: Path,
+    scratch: Path,
+) -> None:
+    """The closure of what the roles install on ``hosts``, fetched into ``folder``."""
+    env = loaded.env
+    wanted = debian_packages(env, [h for h in env.hosts if h.name in hosts], release.name)
+    base = ensure_base(options.cache_dir, machine_mirror(), release, lambda _: None)
+    cache = options.cache_dir / "bundle-packages" / f"{release.name}-{options.arch}"
+    work = Path(tempfile.mkdtemp(prefix=f"{release.name}-", dir=scratch))
+    try:
+        fetch_closure(base, wanted, options.arch, scratch=work, cache=cache, dest=folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _folder(path: Path) -> Path:

@@ -62,8 +62,8 @@ def _register_build(actions: argparse._SubParsersAction[argparse.ArgumentParser]
         action="append",
         default=[],
         metavar="[HOST=]RELEASE",
-        help="the Debian release of every host (RELEASE) or of one (HOST=RELEASE), as for "
-        "lab up; default debian-12",
+        help="the release of every host (RELEASE) or of one (HOST=RELEASE): a Debian release "
+        "the lab builds (default debian-12), or el7, el8, el9 with their --rpms",
     )
     build.add_argument(
         "--rpms",
@@ -157,7 +157,7 @@ def run_verify(args: argparse.Namespace, streams: Streams) -> int:
 def run_build(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.bundle.build import BuildOptions, build
     from deployer.bundle.repokey import default_home
-    from deployer.lab import cache_dir_from, parse_os
+    from deployer.lab import cache_dir_from
     from deployer.spec import load_environment
 
     loaded = load_environment(args.spec, str(args.spec))
@@ -168,7 +168,7 @@ def run_build(args: argparse.Namespace, streams: Streams) -> int:
         cache_dir=cache_dir_from(os.environ, Path.home()),
         output=args.output,
         arch=args.arch,
-        os=parse_os(args.os),
+        os=tuple(args.os),
         rpms=_rpm_folders(args.rpms),
         wheels=None if args.no_wheels else _wheels(args.arch),
     )

@@ -78,18 +78,27 @@ class OsChoice:
 def parse_os(values: Iterable[str]) -> OsChoice:
     """``--os`` values: ``RELEASE`` for every host, ``HOST=RELEASE`` for one (the last
     value wins where two say the same)."""
+    default, hosts = os_values(values)
+    for name in [default, *hosts.values()]:
+        if name is not None:
+            release_named(name)
+    return OsChoice(default, hosts)
+
+
+def os_values(values: Iterable[str]) -> tuple[str | None, dict[str, str]]:
+    """``--os`` values as (the release of every host, per host), the last value winning;
+    the names are not checked here."""
     default: str | None = None
     hosts: dict[str, str] = {}
     for value in values:
         host, sep, name = value.rpartition("=")
         if sep and not host:
             raise UsageError(f"--os {value!r}: expected RELEASE or HOST=RELEASE")
-        release_named(name)
         if sep:
             hosts[host] = name
         else:
             default = name
-    return OsChoice(default, hosts)
+    return default, hosts
 
 
 def _words(names: Sequence[str]) -> str:
