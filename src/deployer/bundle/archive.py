@@ -49,7 +49,7 @@ def members(tar: tarfile.TarFile, where: str) -> tuple[str, dict[str, tarfile.Ta
     for info in _each(tar, where):
         parts = PurePosixPath(info.name).parts
         unsafe = info.name.startswith("/") or ".." in parts or not parts
-        if unsafe or not (info.isfile() or info.isdir()):
+        if unsafe or not (info.isfile() or info.isdir()) or _filtered(info):
             raise BundleError(f"{where}: unsafe member {info.name!r} ({_kind(info)})")
         top = top or parts[0]
         if parts[0] != top:
@@ -62,6 +62,19 @@ def members(tar: tarfile.TarFile, where: str) -> tuple[str, dict[str, tarfile.Ta
     if not top:
         raise BundleError(f"{where}: an empty archive")
     return top, files
+
+
+def _filtered(info: tarfile.TarInfo) -> bool:
+    """Whether Python's own ``data`` extraction filter refuses the member too (where this
+    Python has it): a second opinion on top of the checks above, which are stricter."""
+    data_filter = getattr(tarfile, "data_filter", None)
+    if data_filter is None:
+        return False
+    try:
+        data_filter(info, "/nonexistent-bundle-root")
+    except tarfile.FilterError:
+        return True
+    return False
 
 
 def _each(tar: tarfile.TarFile, where: str) -> Iterator[tarfile.TarInfo]:

@@ -63,6 +63,7 @@ class RunMeta(_Record):
     ports: dict[str, int] | None = None  # host -> the port its Tomcat serves on
     undoes: str | None = None  # a rollback's undone run
     engines: dict[str, HostEngine] | None = None  # host -> what managed it (newer runs)
+    bundle: str | None = None  # the manifest sha256 of the bundle it installed from
     error: str | None = None
 
 

@@ -46,11 +46,13 @@ class JournalDamaged(DeployerError):
 #: The run record's own lifecycle fields, written by deployer alone.
 _LIFECYCLE = ("id", "kind", "status", "started", "finished", "exit_code")
 #: Keys whose values deployer writes itself (ids, kinds, statuses, times, the port each host
-#: serves on): kept whole by the redactor, so that a secret such as ``a`` or ``1`` cannot make
-#: the journal unreadable for the commands that read it back.
-TRUSTED = frozenset({*_LIFECYCLE, "timeline", "time", "event", "undoes", "ports", "format"})
+#: serves on, a bundle's manifest sha256): kept whole by the redactor, so that a secret such
+#: as ``a`` or ``1`` cannot make the journal unreadable for the commands that read it back.
+TRUSTED = frozenset(
+    {*_LIFECYCLE, "timeline", "time", "event", "undoes", "ports", "format", "bundle", "digest"}
+)
 #: What listing and showing runs tell of each: the lifecycle, who ran what, and how it ended.
-SUMMARY_KEYS = (*_LIFECYCLE, "product_version", "user", "host", "error", "engines")
+SUMMARY_KEYS = (*_LIFECYCLE, "product_version", "user", "host", "error", "engines", "bundle")
 
 
 def _plain(data: Any) -> Any:

@@ -240,6 +240,7 @@ def packages_from_bundle(
     if packages is None:
         yield
         return
+    run.add_meta(bundle=packages.digest)
     carry(packages, hosts, managed, run)
     for name in managed:
         executor.set_host_values(name, {"deployer_package_environment": packages.environment()})

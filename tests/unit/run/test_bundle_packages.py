@@ -20,11 +20,12 @@ from deployer.run.packages import (
     bundle_versions,
     carry,
     offline_downgrades,
+    packages_from_bundle,
     release,
     release_of,
     sources_line,
 )
-from tests.support.fakes import FakeHosts, managed_by_current
+from tests.support.fakes import FakeExecutor, FakeHosts, managed_by_current
 
 DEBIAN_12 = {"family": "Debian", "release": "debian-12", "pkg_manager": "apt"}
 
@@ -148,3 +149,24 @@ def test_what_a_rollback_could_not_put_back() -> None:
     assert offline_downgrades(offered, installed) == [
         "libc6 2.36-9+deb12u1 (the bundle holds 2.36-9+deb12u14)"
     ]
+
+
+def test_the_plays_read_the_bundle_while_the_stages_run(
+    packages: LocalPackages, tmp_path: Path
+) -> None:
+    hosts = FakeHosts(("app1",))
+    hosts.answer("uname -m", (0, "x86_64\n"))
+    run = Journal(tmp_path / "runs").start("apply", tmp_path / "env.yml")
+    executor = FakeExecutor()
+    with packages_from_bundle(packages, hosts, run, executor, _managed()):  # type: ignore[arg-type]
+        assert executor.host_values["app1"] == {
+            "deployer_package_environment": {"APT_CONFIG": f"{packages.remote}/apt.conf"}
+        }
+        assert not any("remove the run's apt configuration" in c for _h, c in hosts.log)
+    assert hosts.log[-1] == ("app1", "as root: remove the run's apt configuration")
+    assert run.meta()["bundle"] == packages.digest
+    # Without a bundle, nothing of this happens.
+    quiet = FakeHosts(("app1",))
+    with packages_from_bundle(None, quiet, run, FakeExecutor(), _managed()):  # type: ignore[arg-type]
+        pass
+    assert quiet.log == []
