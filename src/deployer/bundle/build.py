@@ -9,6 +9,7 @@ archive. Everything is assembled in a scratch folder beside the output.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -34,6 +35,7 @@ from deployer.bundle.manifest import (
 from deployer.bundle.packages import debian_packages
 from deployer.bundle.repokey import PUBLIC_KEY, export_public, repo_key
 from deployer.bundle.sitefiles import copy_into, site_files
+from deployer.errors import BundleError
 from deployer.lab.mirror import machine_mirror
 from deployer.lab.releases import Release
 from deployer.lab.rootfs import ensure_base
@@ -95,6 +97,11 @@ def _packages(
     names = [h.name for h in loaded.env.hosts]
     chosen = host_releases(options.os, names, options.rpms)
     debian = chosen.debian_hosts()
+    if debian and os.geteuid() != 0:
+        raise BundleError(
+            f"resolving the packages of {', '.join(debian)} mounts a copy of the lab's base "
+            "root filesystem: run bundle build as root"
+        )
     with repo_key(options.gnupg_home) as key:
         export_public(key, _folder(tree / PACKAGES) / PUBLIC_KEY)
         for release_name, hosts in sorted(debian.items()):
