@@ -17,6 +17,7 @@ import shlex
 import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -34,6 +35,8 @@ REMOTE_ROOT = "/var/lib/deployer/bundles"
 KEY = "repo-key.gpg"
 DEBIAN_FAMILY = "Debian"
 COPY_TIMEOUT = 1800.0
+#: Hosts copied to at once: more would only share the same uplink.
+PARALLEL_COPIES = 8
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,18 @@ def carry(
 ) -> None:
     """Each host's repository copied and checked, and apt's lists made from it; a host the
     bundle does not cover stops the run before anything is copied."""
-    releases = {name: release_of(packages, name, host) for name, host in managed.items()}
-    for name, release in sorted(releases.items()):
+    releases = sorted((name, release_of(packages, name, host)) for name, host in managed.items())
+
+    def one(item: tuple[str, str]) -> int:
+        name, release = item
         sent = _copy(packages, hosts, name, release)
         _update(packages, hosts, name)
+        return sent
+
+    # Every host at once, as the probe reaches them: the copy is most of the wait.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(releases), PARALLEL_COPIES))) as pool:
+        counts = list(pool.map(one, releases))
+    for (name, release), sent in zip(releases, counts, strict=True):
         run.event("bundle", host=name, release=release, sent=sent, digest=packages.digest)
 
 
