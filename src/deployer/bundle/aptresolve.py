@@ -34,6 +34,8 @@ def apt_options(arch: str) -> list[str]:
         "-o", f"APT::Architecture={debian}",
         "-o", f"APT::Architectures={debian}",
         "-o", f"Dir::State::status=/{EMPTY_STATUS}",
+        # A mirror in the middle of a sync answers a few requests wrongly: try again.
+        "-o", "Acquire::Retries=3",
     ]  # fmt: skip
 
 
