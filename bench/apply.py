@@ -13,6 +13,7 @@ Run as root: `python bench/apply.py`. Prints the times and the ratios baseline/d
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -134,6 +135,12 @@ def main() -> int:
         f"no-op apply: ansible defaults / deployer = "
         f"{figures['ansible no-op'] / figures['deployer no-op']:.2f}x (target >= 3x)"
     )
+    summary = {
+        name.replace(" ", "_").replace("-", "") + "_s": round(v, 2) for name, v in figures.items()
+    }
+    summary["first_vs_ansible"] = round(figures["ansible first"] / figures["deployer first"], 2)
+    summary["noop_vs_ansible"] = round(figures["ansible no-op"] / figures["deployer no-op"], 2)
+    print(json.dumps(summary))
     return 0
 
 

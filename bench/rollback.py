@@ -122,7 +122,15 @@ def main() -> int:
     print(
         f"rollback / apply = {undone / applied:.2f} (app part {app / applied:.2f}; target < 0.20)"
     )
-    print(f"rollback {undone:.1f} s (target < 10 s)")
+    print(f"rollback {undone:.1f} s (target < 10 s); app part {app:.1f} s (goal < 3 s)")
+    figures = {
+        "apply_s": round(applied, 2),
+        "rollback_s": round(undone, 2),
+        "rollback_app_s": round(app, 2),
+        "rollback_vs_apply": round(undone / applied, 3),
+        "stages_s": {name: round(spent, 2) for name, spent in stages.items()},
+    }
+    print(json.dumps(figures))
     return 0
 
 

@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     JOURNAL_DAMAGED = 13
     ENGINE_UNAVAILABLE = 14
     BUNDLE_INVALID = 15
+    DRIFT = 16
     INTERRUPTED = 130
 
 

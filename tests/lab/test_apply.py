@@ -17,6 +17,7 @@ from labsupport import (
     DB_SECRETS,
     Lab,
     deployer_with_secrets,
+    last_run,
     upgrade_lab,
 )
 
@@ -75,8 +76,42 @@ def test_first_apply_brings_up_the_product(apply_lab: Lab) -> None:
     assert charset == "utf8mb4\t1"
 
 
-def test_a_second_apply_changes_nothing(apply_lab: Lab) -> None:
+def events_of(shown: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = Path(shown["path"], "events.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def stages_run(shown: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Stage -> host -> why it ran there, for the stages apply decided about."""
+    return {
+        e["name"]: e["runs_on"]
+        for e in events_of(shown)
+        if e["event"] == "stage" and "runs_on" in e
+    }
+
+
+def drift(spec: Path) -> tuple[int, set[tuple[str, str, str, str]]]:
+    done = deployer("drift", str(spec), "--lab", "--json")
+    assert done.returncode in (0, 16), done.stdout[-3000:] + done.stderr[-3000:]
+    found = json.loads(done.stdout)
+    return done.returncode, {
+        (d["host"], d["role"], d["kind"], d["item"])
+        for state in found["hosts"].values()
+        for d in state["drift"]
+    }
+
+
+def test_a_second_apply_runs_nothing_and_ansible_agrees_nothing_would_change(
+    apply_lab: Lab,
+) -> None:
     shown = apply(apply_lab.spec)
+    assert stages_run(shown) == {"database server": {}, "middleware": {}, "release": {}}
+    assert not [e for e in events_of(shown) if e["event"] == "playbook"]
+    assert drift(apply_lab.spec) == (0, set())
+    # The roles themselves are idempotent: run in full, they change nothing either.
+    done = deployer("apply", str(apply_lab.spec), "--lab", "-y", "--full")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    shown = last_run(apply_lab.spec)
     assert {host: counts["changed"] for host, counts in shown["recap"].items()} == {
         "app1": 0,
         "db1": 0,
@@ -92,11 +127,66 @@ def test_the_upgrade_runs_one_migration_and_keeps_the_old_release(apply_lab: Lab
     ]
     migrated = [e["migrations"] for e in events if e["event"] == "schema"]
     assert migrated == [["V2__add_order_status.sql"]]
+    # Only the product's inputs changed: the database server and the middleware are skipped.
+    assert stages_run(shown) == {
+        "database server": {},
+        "middleware": {},
+        "release": {"app1": "its inputs changed"},
+    }
     after = apply_lab.ssh("app1", "readlink /opt/sample-erp/current").stdout.strip()
     assert after != before and after.split("/")[-1].startswith("1.1-")
     assert apply_lab.ssh("app1", f"test -f {before}/WEB-INF/web.xml").returncode == 0
     assert health(apply_lab)["version"] == "1.1"
     assert mysql(apply_lab, "SELECT MAX(version) FROM deployer_schema_history") == "2"
+
+
+HAND_EDITS = {
+    ("app1", "tomcat", "file edited", "/etc/tomcat10/server.xml"): (
+        "echo '<!-- tuned by hand -->' | sudo tee -a /etc/tomcat10/server.xml"
+    ),
+    ("app1", "nginx", "service stopped", "nginx"): "sudo systemctl stop nginx",
+    ("app1", "product", "package removed", "unzip"): "sudo dpkg -r unzip",
+    ("app1", "product", "link moved", "/opt/sample-erp/current"): (
+        "cd /opt/sample-erp/releases && sudo ln -sfnT \"$PWD/$(ls | grep '^1.0-' | head -1)\" "
+        "/opt/sample-erp/current"
+    ),
+    ("db1", "mysql", "mode changed", "/etc/mysql/mariadb.conf.d/90-deployer.cnf"): (
+        "sudo chmod 0600 /etc/mysql/mariadb.conf.d/90-deployer.cnf"
+    ),
+}
+
+
+def test_hand_edits_are_reported_as_drift_and_the_next_apply_repairs_them(
+    apply_lab: Lab,
+) -> None:
+    upgrade = apply_lab.spec.with_name("huadong-production-1.1.yml")
+    for (host, *_), command in HAND_EDITS.items():
+        done = apply_lab.ssh(host, command)
+        assert done.returncode == 0, done.stderr
+    code, found = drift(upgrade)
+    assert (code, found) == (16, set(HAND_EDITS))
+
+    shown = apply(upgrade)
+
+    ran = stages_run(shown)
+    assert {stage: set(hosts) for stage, hosts in ran.items()} == {
+        "database server": {"db1"},
+        "middleware": {"app1"},
+        "release": {"app1"},
+    }
+    assert all(why.startswith("drift: ") for hosts in ran.values() for why in hosts.values())
+    assert "server.xml" in ran["middleware"]["app1"] and "nginx" in ran["middleware"]["app1"]
+    changed = {
+        (e["host"], e["task"])
+        for e in events_of(shown)
+        if e["event"] == "task" and e["outcome"] == "changed"
+    }
+    tasks = " | ".join(task for _, task in changed)
+    for repaired in ("server configuration", "nginx is enabled and running", "Switch the live"):
+        assert repaired in tasks, tasks
+    assert drift(upgrade) == (0, set())
+    assert health(apply_lab)["version"] == "1.1"
+    assert apply_lab.ssh("app1", "dpkg-query -W unzip").returncode == 0
 
 
 def test_a_saved_plan_is_applied_only_while_it_is_fresh(apply_lab: Lab) -> None:

@@ -8,7 +8,7 @@ anything works on hosts.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,12 +198,22 @@ class FakeExecutor(Executor):
     host_values: dict[str, dict[str, Any]] = field(default_factory=dict)
     seeded: Any = None
     options: ExecutionOptions = field(default_factory=ExecutionOptions)
+    digests: dict[Play, dict[str, str]] = field(default_factory=dict)  # input_digests' answer
+    limits: list[tuple[Play, tuple[str, ...] | None]] = field(default_factory=list)
 
     def play_name(self, play: Play) -> str:
         return play.value.replace(" ", "-") + ".yml"
 
-    def run(self, play: Play, on_task: OnTask, *, check: bool = False) -> PlayResult:
+    def run(
+        self,
+        play: Play,
+        on_task: OnTask,
+        *,
+        check: bool = False,
+        hosts: Collection[str] | None = None,
+    ) -> PlayResult:
         self.plays.append((play, check))
+        self.limits.append((play, tuple(hosts) if hosts is not None else None))
         if play in self.interrupt:
             raise KeyboardInterrupt
         for event in self.tasks.get(play, []):
@@ -216,6 +226,9 @@ class FakeExecutor(Executor):
 
     def records(self) -> Mapping[str, str]:
         return {"variables.yml": "deployer_run_id: fake\n", "inventory.yml": "all: {}\n"}
+
+    def input_digests(self, play: Play) -> Mapping[str, str]:
+        return self.digests.get(play, {})
 
     def set_host_values(self, host: str, values: Mapping[str, Any]) -> None:
         self.host_values.setdefault(host, {}).update(values)

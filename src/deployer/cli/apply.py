@@ -72,6 +72,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="PLAN",
         help="apply only if this saved plan still matches the spec and hosts",
     )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="run every stage on every host, even where the inputs are unchanged and nothing "
+        "drifted (by default those are skipped)",
+    )
     add_engine_argument(parser)
     add_bootstrap_argument(parser)
     add_wheelhouse_argument(parser)
@@ -119,6 +125,7 @@ def _apply(
         ),
         allow_irreversible=args.allow_irreversible,
         bootstrap_python=args.bootstrap_python,
+        full=args.full,
     )
     journal = Journal(target.journal_root, Redactor())
     events = JsonEvents(streams, "apply", journal.redact) if args.json_events else None

@@ -17,13 +17,25 @@ from pathlib import Path
 from typing import NoReturn
 
 from deployer import __version__
-from deployer.cli import apply, bundle, check, keys, lab, plan, rollback, runs, schema, validate
+from deployer.cli import (
+    apply,
+    bundle,
+    check,
+    drift,
+    keys,
+    lab,
+    plan,
+    rollback,
+    runs,
+    schema,
+    validate,
+)
 from deployer.cli.events import JsonEvents
 from deployer.cli.io import Streams
 from deployer.errors import DeployerError, ExitCode
 from deployer.spec.problems import SpecError
 
-COMMANDS = (validate, schema, check, plan, apply, rollback, runs, keys, bundle, lab)
+COMMANDS = (validate, schema, check, drift, plan, apply, rollback, runs, keys, bundle, lab)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -10,7 +10,15 @@ from deployer.cli.io import Streams
 if TYPE_CHECKING:
     from deployer.executors.base import TaskEvent
 
-_STYLE = {"changed": "yellow", "failed": "bold red", "unreachable": "bold red", "ok": "green"}
+_STYLE = {
+    "changed": "yellow",
+    "failed": "bold red",
+    "unreachable": "bold red",
+    "ok": "green",
+    "drift": "yellow",
+}
+#: Shown without -v: what changed or failed, and why a stage runs or is skipped on a host.
+_ALWAYS = ("changed", "failed", "unreachable", "drift", "runs", "unchanged")
 
 
 def task_progress(
@@ -21,7 +29,7 @@ def task_progress(
     def progress(stage: str, event: TaskEvent | None) -> None:
         if event is None:
             streams.say(f"== {stage}", style="bold")
-        elif event.outcome in ("changed", "failed", "unreachable") or streams.verbosity > 0:
+        elif event.outcome in _ALWAYS or streams.verbosity > 0:
             line = f"  {event.outcome:<11} {event.host:<10} {event.task}"
             if event.message:
                 line += f": {redact(event.message)}"

@@ -9,7 +9,7 @@ runs, never run with another.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -92,8 +92,21 @@ class Executor(ABC):
         """What the journal calls ``play`` (events name it)."""
 
     @abstractmethod
-    def run(self, play: Play, on_task: OnTask, *, check: bool = False) -> PlayResult:
-        """Bring ``play`` about on the hosts; every task's outcome goes to ``on_task``."""
+    def run(
+        self,
+        play: Play,
+        on_task: OnTask,
+        *,
+        check: bool = False,
+        hosts: Collection[str] | None = None,
+    ) -> PlayResult:
+        """Bring ``play`` about on the hosts (of the run's limit, and of ``hosts`` when
+        given); every task's outcome goes to ``on_task``."""
+
+    def input_digests(self, play: Play) -> Mapping[str, str]:
+        """Per host, the digest of everything ``play``'s outcome there depends on; a host
+        left out (every host, by default) always runs the play."""
+        return {}
 
     @abstractmethod
     def records(self) -> Mapping[str, str]:

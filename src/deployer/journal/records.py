@@ -14,6 +14,7 @@ of older runs (and people browsing a journal) rely on, so no module spells them 
                    packages-before.json  every host's packages before the run
                    ansible-facts.json    Ansible's fact cache after the run
                    fixup-<host>.sh       a scan's suggested fixes, never run by deployer
+                   managed-<host>.json   what deployer manages on the host, as the run left it
                    dump-<schema>.sql     a schema's dump before migrating (not redacted)
 """
 
@@ -37,6 +38,11 @@ ANSIBLE_FACTS = "ansible-facts.json"
 def fixup_script(host: str) -> str:
     """A scan's fixup script for ``host``."""
     return f"fixup-{host}.sh"
+
+
+def managed_state(host: str) -> str:
+    """The managed-state record a run left on ``host`` (a copy of the host's own)."""
+    return f"managed-{host}.json"
 
 
 def dump_file(schema: str) -> str:

@@ -75,6 +75,16 @@ def remove_package_sources(root: Path) -> None:
     tree.empty_dir(root, APT_LISTS, keep=("lock", "partial"))
 
 
+#: The key exchange customer hosts offer (OpenSSH 6.5 to 9.8): Debian 13's OpenSSH would
+#: otherwise agree on a post-quantum exchange no customer host has, and timings made on the
+#: lab would measure that instead. Read before the distribution's own settings (first wins).
+SSHD_KEX_CONF = "/etc/ssh/sshd_config.d/00-deployer-lab-kex.conf"
+SSHD_KEX = (
+    "# Written by deployer lab: the key exchange customer hosts offer.\n"
+    "KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org\n"
+)
+
+
 def provision(root: Path, files: HostFiles) -> None:
     """Write the host's identity and access files into its mounted root."""
     tree.write_file(root, "/etc/hostname", files.name + "\n")
@@ -88,6 +98,7 @@ def provision(root: Path, files: HostFiles) -> None:
     private = files.host_key.private.read_text(encoding="utf-8")
     tree.write_file(root, HOST_KEY, private, 0o600)
     tree.write_file(root, HOST_KEY + ".pub", files.host_key.public + f" root@{files.name}\n")
+    tree.write_file(root, SSHD_KEX_CONF, SSHD_KEX)
     if files.authorized_key is None:
         return
     owner = tree.owner_of(root, LAB_USER)

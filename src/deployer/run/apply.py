@@ -13,11 +13,12 @@ from deployer.executors.ansible.engines import ManagedHost
 from deployer.executors.base import ExecutionOptions, Executor, HostRecap, Play, TaskEvent
 from deployer.journal import Run
 from deployer.migrations.stage import apply_database
-from deployer.plan.stages import StageId, apply_stages
+from deployer.plan.stages import Stage, StageId, apply_stages
 from deployer.rollback.recorder import IrreversibleRefused, RollbackRecorder
 from deployer.run.bootstrap import bootstrap_python
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
+from deployer.run.managed import HostState, ManagedRun, read_states, record_drift, write_records
 from deployer.run.managers import engines_record, probe_managed_hosts
 from deployer.run.packages import downgrades_by_host, packages_from_bundle
 from deployer.run.plays import Recap, record_recap, run_play
@@ -29,6 +30,7 @@ class ApplyOptions:
     execution: ExecutionOptions = field(default_factory=ExecutionOptions)
     allow_irreversible: bool = False  # run migrations that nothing could undo
     bootstrap_python: bool = False  # install python3 first where no Python can run Ansible
+    full: bool = False  # run every stage everywhere, even where nothing changed or drifted
 
 
 @dataclass(frozen=True)
@@ -97,19 +99,76 @@ def _run_stages(
     if context.bundle is not None:
         installed = recorder.packages_before()
         recorder.note_offline_downgrades(downgrades_by_host(context.bundle, managed, installed))
+    state = ManagedRun(_read_states(context, run), full=options.full, limit=options.execution.limit)
     try:
         for stage in apply_stages(context.loaded.env):
             recorder.stage_starting(stage)
             context.progress(stage.title, None)
-            run.event("stage", name=stage.title)
             if stage.id is StageId.SCHEMAS:
+                run.event("stage", name=stage.title)
                 _schemas(context, run, recorder)
             else:
-                run_play(context, run, executor, STAGE_PLAYS[stage.id], recap)
+                _run_stage(context, run, executor, recap, stage, state=state)
         recorder.finish()
     except DeployerError:
         recorder.finish_quietly()
         raise
+    _write_records(context, run, state)
+
+
+def _read_states(context: RunContext, run: Run) -> dict[str, HostState]:
+    """The hosts' records, and what drifted from them, in the journal and on screen."""
+    states = read_states(context.hosts)
+    for host, found in sorted(states.items()):
+        for item in found.drifted:
+            record_drift(run, item)
+            context.progress("drift", TaskEvent(host, item.describe(), "drift"))
+    return states
+
+
+def _run_stage(
+    context: RunContext,
+    run: Run,
+    executor: Executor,
+    recap: Recap,
+    stage: Stage,
+    *,
+    state: ManagedRun,
+) -> None:
+    """The stage's play on the hosts where something changed or drifted, or where there is
+    no record to tell; not at all when that is nowhere."""
+    play = STAGE_PLAYS[stage.id]
+    hosts = [
+        host
+        for step in stage.steps
+        for host in step.hosts
+        if not state.limit or host in state.limit
+    ]
+    decision = state.decide(play, stage.title, hosts, executor.input_digests(play))
+    run.event("stage", name=stage.title, runs_on=decision.run_on, unchanged=list(decision.skipped))
+    for host, why in decision.run_on.items():
+        context.progress(stage.title, TaskEvent(host, f"runs: {why}", "runs"))
+    for host in decision.skipped:
+        context.progress(stage.title, TaskEvent(host, "unchanged, no drift: skipped", "unchanged"))
+    if not decision.run_on:
+        return
+    run_play(
+        context,
+        run,
+        executor,
+        play,
+        recap,
+        hosts=None if decision.everywhere else list(decision.run_on),
+        observe=state.collector,
+    )
+
+
+def _write_records(context: RunContext, run: Run, state: ManagedRun) -> None:
+    """After a successful run: each host's record of what deployer manages there. A record
+    that cannot be written costs the next run its shortcut, not this run its success."""
+    items, stages = state.to_write()
+    for host, problem in write_records(context.hosts, run, items, stages).items():
+        run.event("warning", host=host, message=f"managed-state record not written: {problem}")
 
 
 def _schemas(context: RunContext, run: Run, recorder: RollbackRecorder) -> None:

@@ -25,6 +25,7 @@ from deployer.rollback.survey import assess_if_reachable, initial_plan, list_pac
 from deployer.run.apply import STAGE_PLAYS
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
+from deployer.run.managed import decide, read_states, record_drift
 from deployer.run.managers import current_facts, engines_record, managed_hosts
 from deployer.run.packages import LocalPackages, downgrades_by_host, packages_from_bundle
 from deployer.run.plays import StageFailed, run_play
@@ -82,7 +83,7 @@ def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
         with packages_from_bundle(context.bundle, context.hosts, run, executor, managed):
             would_change, check_notes = predict(context, run, executor)
         rollback = rollback_preview(context, run, _offline_downgrades(context, managed))
-        check_notes += bundle_notes(context.bundle)
+        check_notes += bundle_notes(context.bundle) + drift_notes(context, run, executor)
         plan = Plan(
             run_id=run.id,
             created_at=datetime.now(timezone.utc),
@@ -102,6 +103,38 @@ def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
         )
         run.record(records.PLAN, json.loads(plan.model_dump_json()))
     return plan
+
+
+def drift_notes(context: RunContext, run: Run, executor: Executor) -> list[str]:
+    """What changed on the hosts since the last apply, and where apply would skip a stage
+    (its inputs unchanged, nothing of it drifted)."""
+    states = read_states(context.hosts)
+    notes = [
+        f"drift since the last apply: {found.describe()}"
+        for _, state in sorted(states.items())
+        for found in state.drifted
+    ]
+    notes += [
+        f"{name}: cannot tell what drifted: {state.problem}"
+        for name, state in sorted(states.items())
+        if state.problem
+    ]
+    for stage in apply_stages(context.loaded.env):
+        if stage.id not in STAGE_PLAYS:
+            continue
+        play = STAGE_PLAYS[stage.id]
+        hosts = [host for step in stage.steps for host in step.hosts]
+        decision = decide(
+            play, stage.title, hosts, executor.input_digests(play), states, full=False
+        )
+        if decision.skipped:
+            notes.append(
+                f"apply skips {stage.title} on {', '.join(decision.skipped)}: inputs unchanged, "
+                "no drift (apply --full runs it anyway)"
+            )
+    for found in (d for state in states.values() for d in state.drifted):
+        record_drift(run, found)
+    return notes
 
 
 def predict(

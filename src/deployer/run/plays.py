@@ -3,6 +3,7 @@ added to the run's, the facts it gathered kept for a rollback of the run."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from deployer.errors import DeployerError, ExitCode
@@ -25,8 +26,11 @@ def run_play(
     recap: Recap,
     *,
     check: bool = False,
+    hosts: Collection[str] | None = None,
+    observe: Callable[[TaskEvent], None] | None = None,
 ) -> None:
-    """Run ``play``; a play that fails is a StageFailed with the executor's account of it."""
+    """Run ``play`` (on ``hosts`` only, when given); a play that fails is a StageFailed with
+    the executor's account of it. ``observe`` sees every task event too."""
     name = executor.play_name(play)
 
     def on_task(event: TaskEvent) -> None:
@@ -40,9 +44,11 @@ def run_play(
             **rollback_data(event),
         )
         context.progress(name, event)
+        if observe is not None:
+            observe(event)
 
     with context.connections_held():
-        result = executor.run(play, on_task, check=check)
+        result = executor.run(play, on_task, check=check, hosts=hosts)
     for host, counts in result.recap.items():
         recap[host] = recap.get(host, HostRecap()) + counts
     if not check:

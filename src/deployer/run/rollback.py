@@ -22,6 +22,7 @@ from deployer.rollback.restore import SchemaRestorer, stop_product
 from deployer.rollback.survey import with_package_changes
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
+from deployer.run.managed import record_after_rollback
 from deployer.run.managers import engines_record, rollback_managed_hosts
 from deployer.run.packages import packages_from_bundle
 from deployer.run.plays import Recap, record_recap, run_play
@@ -98,6 +99,11 @@ def rollback_stages(
             "packages",
             "put packages back",
             lambda: restore_packages(context, run, executor, plan, undone, recap=recap),
+        ),
+        (
+            "record",
+            "record what deployer manages now",
+            lambda: record_after_rollback(context.hosts, run),
         ),
     ]
 

@@ -178,6 +178,17 @@ def test_one_engine_for_every_host_is_one_run_with_the_runs_own_limit(tmp_path: 
     assert executor(tmp_path, managed, ("db1",)).engine_limits() == [(E216, "db1")]
 
 
+def test_a_play_narrowed_to_some_hosts_runs_on_those_within_the_limit(tmp_path: Path) -> None:
+    """A stage skipped on unchanged hosts runs on the others only, --limit still holding."""
+    _, managed = managed_example(tmp_path)
+    both = {name: ManagedHost(PY36, E216) for name in managed}
+    assert executor(tmp_path, both).engine_limits(["app1"]) == [(E216, "app1")]
+    assert executor(tmp_path, both, ("db1",)).engine_limits(["app1", "db1"]) == [(E216, "db1")]
+    assert executor(tmp_path, both, ("db1",)).engine_limits(["app1"]) == []
+    mixed = executor(tmp_path, managed).engine_limits(["db1"])
+    assert [limit for _, limit in mixed] == ["db1"]
+
+
 def test_a_cache_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     occupied = tmp_path / "cache"
     occupied.write_text("a file where the cache should be\n", encoding="utf-8")

@@ -171,6 +171,7 @@ def test_undo_scripts_run_newest_first_between_the_stop_and_the_rollback_play(
         "database",
         "rollback",
         "packages",
+        "record",
     ]
     (database,) = [e for e in events if e["event"] == "database"]
     assert database["undone"] == ["U3__notes.sql", "U2__status.sql"]

@@ -7,7 +7,7 @@ it canceled (exit 130) with the plan left behind; a migration nothing could undo
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,14 @@ class WatchingExecutor(FakeExecutor):
         self.journal, self.order = journal, order
         self.plans_seen: dict[Play, dict[str, Any] | None] = {}
 
-    def run(self, play: Play, on_task: OnTask, *, check: bool = False) -> PlayResult:
+    def run(
+        self,
+        play: Play,
+        on_task: OnTask,
+        *,
+        check: bool = False,
+        hosts: Collection[str] | None = None,
+    ) -> PlayResult:
         self.order.append(f"play {play.value}")
         (folder,) = [p for p in self.journal.iterdir() if p.is_dir()]
         path = folder / "rollback.json"
@@ -191,14 +198,21 @@ def test_a_failing_play_stops_the_run_failed_with_the_plan_completed(tmp_path: P
 def test_hosts_that_stop_answering_after_a_failed_play_do_not_hide_its_failure(
     tmp_path: Path,
 ) -> None:
-    hosts = FakeHosts(("app1", "db1"))
+    fake_hosts = FakeHosts(("app1", "db1"))
 
     class LosingHosts(FakeExecutor):
-        def run(self, play: Play, on_task: OnTask, *, check: bool = False) -> PlayResult:
-            hosts.answer("dpkg-query", (1, "dpkg-query: database locked"))
-            return super().run(play, on_task, check=check)
+        def run(
+            self,
+            play: Play,
+            on_task: OnTask,
+            *,
+            check: bool = False,
+            hosts: Collection[str] | None = None,
+        ) -> PlayResult:
+            fake_hosts.answer("dpkg-query", (1, "dpkg-query: database locked"))
+            return super().run(play, on_task, check=check, hosts=hosts)
 
-    outcome, folder = apply(tmp_path, LosingHosts(fail={Play.RELEASE}), hosts=hosts)
+    outcome, folder = apply(tmp_path, LosingHosts(fail={Play.RELEASE}), hosts=fake_hosts)
     assert outcome.exit_code == ExitCode.APPLY_FAILED
     assert outcome.failure == "app1: release failed"
     assert (folder / "rollback.json").is_file()

@@ -40,9 +40,7 @@ def test_a_service_missing_in_check_mode_is_an_expected_stop(tmp_path: Path) -> 
         "Validating arguments against arg spec 'main' - The product's release.",
     ],
 )
-def test_a_role_refusing_its_input_is_not_presented_as_expected(
-    task: str, tmp_path: Path
-) -> None:
+def test_a_role_refusing_its_input_is_not_presented_as_expected(task: str, tmp_path: Path) -> None:
     (note,) = notes_when_failing_at(task, "must not contain ;", tmp_path)
     assert "expected" not in note
     assert "check mode stopped in app1: middleware failed" in note

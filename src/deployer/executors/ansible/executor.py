@@ -7,13 +7,20 @@ result the sum of theirs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from deployer.executors.ansible.content import content_dir
 from deployer.executors.ansible.engines import EngineInstall, ManagedHost
 from deployer.executors.ansible.factcache import read_fact_cache, seed_fact_cache
+from deployer.executors.ansible.inputs import (
+    PLAY_ROLES,
+    content_digest,
+    local_files,
+    play_digest,
+    secrets_digest,
+)
 from deployer.executors.ansible.inventory import become_secrets, build_inventory
 from deployer.executors.ansible.runner import PlaybookResult, PlaybookRun, describe, run_playbook
 from deployer.executors.ansible.variables import dump, extra_vars, host_vars
@@ -65,15 +72,23 @@ class AnsibleExecutor(Executor):
             self.variables["deployer_serial"] = options.serial
         if options.max_fail_percent is not None:
             self.variables["deployer_max_fail_percentage"] = options.max_fail_percent
+        self._digests: dict[str, str] = {}  # of the secrets and the local files, made once
 
     def play_name(self, play: Play) -> str:
         return PLAYBOOKS[play]
 
-    def run(self, play: Play, on_task: OnTask, *, check: bool = False) -> PlayResult:
+    def run(
+        self,
+        play: Play,
+        on_task: OnTask,
+        *,
+        check: bool = False,
+        hosts: Collection[str] | None = None,
+    ) -> PlayResult:
         root = content_dir()
         name = PLAYBOOKS[play]
         results = []
-        for engine, limit in self.engine_limits():
+        for engine, limit in self.engine_limits(hosts):
             results.append(
                 run_playbook(
                     PlaybookRun(
@@ -93,12 +108,18 @@ class AnsibleExecutor(Executor):
             )
             if results[-1].status in ("canceled", "timeout"):
                 break  # stopped by the operator or a timeout: not the next engine's hosts
+        if not results:  # none of ``hosts`` is within the run's limit
+            return PlayResult(name, True)
         return _sum(name, results)
 
-    def engine_limits(self) -> list[tuple[EngineInstall, str | None]]:
+    def engine_limits(
+        self, hosts: Collection[str] | None = None
+    ) -> list[tuple[EngineInstall, str | None]]:
         """Each engine with the --limit of its hosts, in the spec's order of hosts; one
-        engine for every host keeps the run's own limit."""
+        engine for every host keeps the run's own limit. ``hosts`` narrows the run's."""
         wanted = set(self.options.limit) or set(self.order)
+        if hosts is not None:
+            return self._limits_of(wanted & set(hosts))
         groups: dict[str, list[str]] = {}
         engines: dict[str, EngineInstall] = {}
         for host in self.order:
@@ -109,7 +130,38 @@ class AnsibleExecutor(Executor):
         if len(engines) == 1:
             (engine,) = engines.values()
             return [(engine, ",".join(self.options.limit) or None)]
-        return [(engines[name], ",".join(hosts)) for name, hosts in groups.items()]
+        return [(engines[name], ",".join(names)) for name, names in groups.items()]
+
+    def _limits_of(self, wanted: set[str]) -> list[tuple[EngineInstall, str | None]]:
+        """Each engine with exactly its hosts among ``wanted``, in the spec's order."""
+        groups: dict[str, list[str]] = {}
+        engines: dict[str, EngineInstall] = {}
+        for host in self.order:
+            if host in wanted:
+                engine = self.managed[host].engine
+                engines[engine.name] = engine
+                groups.setdefault(engine.name, []).append(host)
+        return [(engines[name], ",".join(names)) for name, names in groups.items()]
+
+    def input_digests(self, play: Play) -> Mapping[str, str]:
+        if play not in PLAY_ROLES:
+            return {}
+        if not self._digests:
+            self._digests["secrets"] = secrets_digest(self.secrets.items())
+        files = local_files(self.variables)
+        content = content_digest(content_dir(), play, PLAYBOOKS[play])
+        hosts = self.inventory["all"]["hosts"]
+        return {
+            host: play_digest(
+                play,
+                content=content,
+                variables=self.variables,
+                host_values=hosts.get(host, {}),
+                secrets=self._digests["secrets"],
+                files=files,
+            )
+            for host in self.order
+        }
 
     def records(self) -> Mapping[str, str]:
         return {records.VARIABLES: dump(self.variables), records.INVENTORY: dump(self.inventory)}

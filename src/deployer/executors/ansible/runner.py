@@ -182,7 +182,9 @@ def _task_event(event: Mapping[str, Any]) -> TaskEvent | None:
     if outcome in ("ok", "changed"):
         found = result.get("ansible_facts") or {}
         facts = {
-            k: v for k, v in found.items() if k in ROLLBACK_FACTS or k.endswith("_run_changes")
+            k: v
+            for k, v in found.items()
+            if k in ROLLBACK_FACTS or k.endswith(("_run_changes", MANAGED_SUFFIX))
         }
     return TaskEvent(
         str(data.get("host", "")),
@@ -197,6 +199,8 @@ def _task_event(event: Mapping[str, Any]) -> TaskEvent | None:
 
 #: Facts the product role records for the rollback besides the ``<role>_run_changes``.
 ROLLBACK_FACTS = ("product_previous_release", "product_release_dir")
+#: ``<role>_managed``: what a role manages on the host, for its managed-state record.
+MANAGED_SUFFIX = "_managed"
 
 
 def _backups(result: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
