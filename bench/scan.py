@@ -16,15 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from benchsupport import ansible_setup, floor, inventory, median_seconds
 from deployer import lab
 from deployer.journal import Journal
 from deployer.lab.derive import derive_spec
@@ -33,7 +31,7 @@ from deployer.run.check import run_check
 from deployer.run.context import open_context
 from deployer.run.targets import limit_hosts, ssh_targets
 from deployer.spec import LoadedEnvironment, load_environment
-from deployer.transport import SshOptions, SshTarget, run_everywhere
+from deployer.transport import SshOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "huadong-production.yml"
@@ -41,71 +39,11 @@ WORK = ROOT / ".deployer" / "bench-scan"
 SIZES = (1, 3, 10)
 
 
-def median_seconds(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def floor(targets: list[SshTarget], options: SshOptions) -> None:
-    results = run_everywhere(targets, "true", options)
-    assert all(r.ok for r in results.values()), results
-
-
 def scan(loaded: LoadedEnvironment, workdir: Path, options: SshOptions) -> None:
     journal = Journal(workdir / "runs")
     with open_context(loaded, journal, lambda stage, event: None, options) as context:
         outcome = run_check(context)
     assert not outcome.report.unreachable, outcome.report.unreachable
-
-
-def inventory(loaded: LoadedEnvironment, targets: list[SshTarget], folder: Path) -> Path:
-    lines = ["[all]"]
-    for target in targets:
-        lines.append(
-            f"{target.name} ansible_host={target.address} ansible_port={target.port} "
-            f"ansible_user={target.user} ansible_ssh_private_key_file={target.key_file}"
-        )
-    known_hosts = targets[0].known_hosts
-    lines += [
-        "[all:vars]",
-        "ansible_python_interpreter=/usr/bin/python3",
-        f"ansible_ssh_common_args='-o StrictHostKeyChecking=yes "
-        f"-o UserKnownHostsFile={known_hosts} -o ControlMaster=no'",
-    ]
-    path = folder / "inventory.ini"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def ansible_setup(inventory_file: Path, limit: str) -> None:
-    env = {
-        **os.environ,
-        "ANSIBLE_PIPELINING": "1",
-        "ANSIBLE_HOST_KEY_CHECKING": "1",
-        "ANSIBLE_FORKS": "10",
-    }
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible"),  # the one installed with deployer
-            "all",
-            "-i",
-            str(inventory_file),
-            "-m",
-            "ansible.builtin.setup",
-            "--limit",
-            limit,
-            "-o",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
 
 def check_cli(spec: Path, limit: str) -> None:
@@ -125,7 +63,7 @@ def bench(spec: Path, repeat: int) -> list[tuple[int, dict[str, float]]]:
     with tempfile.TemporaryDirectory(prefix="deployer-bench-scan-") as scratch:
         workdir = Path(scratch)
         all_targets = ssh_targets(loaded, workdir)
-        inventory_file = inventory(loaded, all_targets, workdir)
+        inventory_file = inventory(all_targets, workdir)
         for size in SIZES:
             names = [t.name for t in all_targets[:size]]
             subset = limit_hosts(loaded, names)

@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import socket
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -148,6 +149,11 @@ def new_run_id() -> str:
     return f"{stamp}-{secrets.token_hex(2)}"
 
 
+#: Stages of one run may run side by side (threads): an event is appended whole, and read
+#: back only between appends.
+_EVENTS_LOCK = threading.Lock()
+
+
 @dataclass
 class Run:
     """One run's folder. Every write goes through the redactor."""
@@ -195,14 +201,16 @@ class Run:
 
     def event(self, kind: str, **data: Any) -> None:
         record = self.redact.value(_plain({"time": _now(), "event": kind, **data}), TRUSTED)
-        append_line(self.path / records.EVENTS, _dumps(record))
+        with _EVENTS_LOCK:
+            append_line(self.path / records.EVENTS, _dumps(record))
 
     def events(self) -> Iterator[dict[str, Any]]:
         path = self.path / records.EVENTS
         if not path.exists():
             return
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            with _EVENTS_LOCK:
+                lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise JournalDamaged(f"{path}: cannot be read ({_reason(exc)})") from exc
         for number, line in enumerate(lines, 1):

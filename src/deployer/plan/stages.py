@@ -57,6 +57,28 @@ def apply_stages(env: Environment) -> tuple[Stage, ...]:
     return tuple(stages)
 
 
+Lane = tuple[Stage, ...]  # stages run one after the other
+Phase = tuple[Lane, ...]  # lanes run side by side
+
+
+def stage_phases(stages: tuple[Stage, ...]) -> tuple[Phase, ...]:
+    """The stages as phases run one after the other, each of lanes that may run side by side.
+    The database server with the schemas after it, and the middleware, touch no host in
+    common at most sites (the database on a host of its own): then they are two lanes of one
+    phase, and the release follows them. Everything else runs in order."""
+    by_id = {stage.id: stage for stage in stages}
+    database = tuple(by_id[i] for i in (StageId.DATABASE_SERVER, StageId.SCHEMAS) if i in by_id)
+    middleware = by_id.get(StageId.MIDDLEWARE)
+    if not database or middleware is None or _hosts(database) & _hosts((middleware,)):
+        return tuple(((stage,),) for stage in stages)
+    rest = tuple(((stage,),) for stage in stages if stage not in (*database, middleware))
+    return ((database, (middleware,)), *rest)
+
+
+def _hosts(stages: tuple[Stage, ...]) -> set[str]:
+    return {host for stage in stages for step in stage.steps for host in step.hosts}
+
+
 def _middleware_steps(env: Environment) -> tuple[StageStep, ...]:
     middleware = env.middleware
     parts: list[tuple[tuple[str, ...], str]] = []

@@ -7,21 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.ansible.engines import ManagedHost
 from deployer.executors.base import ExecutionOptions, Executor, HostRecap, Play, TaskEvent
 from deployer.journal import Run
 from deployer.migrations.stage import apply_database
-from deployer.plan.stages import Stage, StageId, apply_stages
+from deployer.plan.stages import Lane, Phase, Stage, StageId, apply_stages, stage_phases
 from deployer.rollback.recorder import IrreversibleRefused, RollbackRecorder
 from deployer.run.bootstrap import bootstrap_python
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
 from deployer.run.managed import HostState, ManagedRun, read_states, record_drift, write_records
 from deployer.run.managers import engines_record, probe_managed_hosts
+from deployer.run.overlap import side_by_side
 from deployer.run.packages import downgrades_by_host, packages_from_bundle
 from deployer.run.plays import Recap, record_recap, run_play
+from deployer.transport.login import needs_askpass
 
 
 @dataclass(frozen=True)
@@ -100,20 +103,35 @@ def _run_stages(
         installed = recorder.packages_before()
         recorder.note_offline_downgrades(downgrades_by_host(context.bundle, managed, installed))
     state = ManagedRun(_read_states(context, run), full=options.full, limit=options.execution.limit)
-    try:
-        for stage in apply_stages(context.loaded.env):
-            recorder.stage_starting(stage)
+
+    def lane(stages: Lane) -> None:
+        for stage in stages:
             context.progress(stage.title, None)
             if stage.id is StageId.SCHEMAS:
                 run.event("stage", name=stage.title)
                 _schemas(context, run, recorder)
             else:
                 _run_stage(context, run, executor, recap, stage, state=state)
+
+    try:
+        for phase in _phases(context):
+            for stage in (stage for stages in phase for stage in stages):
+                recorder.stage_starting(stage)  # the rollback plan, ahead of the phase
+            side_by_side([partial(lane, stages) for stages in phase])
         recorder.finish()
     except DeployerError:
         recorder.finish_quietly()
         raise
     _write_records(context, run, state)
+
+
+def _phases(context: RunContext) -> tuple[Phase, ...]:
+    """The stages in phases of lanes side by side; one lane after the other when a host is
+    reached with a password (its shared connection is held by one play at a time)."""
+    phases = stage_phases(apply_stages(context.loaded.env))
+    if any(needs_askpass(target) for target in context.targets):
+        return tuple((tuple(stage for lane in phase for stage in lane),) for phase in phases)
+    return phases
 
 
 def _read_states(context: RunContext, run: Run) -> dict[str, HostState]:

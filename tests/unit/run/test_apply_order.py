@@ -85,27 +85,43 @@ def meta(folder: Path) -> dict[str, Any]:
     return dict(json.loads((folder / "meta.json").read_text(encoding="utf-8")))
 
 
-def test_the_stages_run_in_order_with_the_schemas_between_server_and_middleware(
+def test_the_database_lane_runs_beside_the_middleware_and_the_release_after_both(
     tmp_path: Path,
 ) -> None:
     database = FakeDatabase()
     executor = FakeExecutor()
     outcome, folder = apply(tmp_path, executor, database=database)
     assert outcome.exit_code == ExitCode.OK, outcome.failure
-    assert [play for play, check in executor.plays] == [
+    plays = [play for play, check in executor.plays]
+    assert set(plays[:2]) == {Play.DATABASE_SERVER, Play.MIDDLEWARE}
+    assert plays[2:] == [Play.RELEASE]
+    stages = [e["name"] for e in events(folder) if e["event"] == "stage"]
+    assert stages.index("database server") < stages.index("schemas and migrations")
+    assert stages[-1] == "release"
+    # The schemas come after the database server's play and before the release's.
+    order = [
+        e.get("name", "schema") for e in events(folder) if e["event"] in ("playbook", "schema")
+    ]
+    assert order.index("database-server.yml") < order.index("schema") < order.index("release.yml")
+    assert order.index("middleware.yml") < order.index("release.yml")
+    (schema,) = [e for e in events(folder) if e["event"] == "schema"]
+    assert schema["migrations"] == ["V1__create_core_tables.sql"]
+    assert any("CREATE DATABASE" in statement for statement in database.log)
+    assert (meta(folder)["status"], meta(folder)["exit_code"]) == ("successful", 0)
+
+
+def test_the_stages_run_one_after_the_other_where_they_share_a_host(tmp_path: Path) -> None:
+    spec = example_spec(tmp_path, "huadong-production.yml", "roles: [db]=>roles: [db, app]")
+    executor = FakeExecutor()
+    outcome, folder = apply(tmp_path, executor, spec=spec)
+    assert outcome.exit_code == ExitCode.OK, outcome.failure
+    assert [play for play, _ in executor.plays] == [
         Play.DATABASE_SERVER,
         Play.MIDDLEWARE,
         Play.RELEASE,
     ]
     stages = [e["name"] for e in events(folder) if e["event"] == "stage"]
     assert stages == ["database server", "schemas and migrations", "middleware", "release"]
-    # The schema stage ran between the two plays, as its journal entries show.
-    kinds = [e["event"] for e in events(folder) if e["event"] in ("playbook", "schema")]
-    assert kinds == ["playbook", "schema", "playbook", "playbook"]
-    (schema,) = [e for e in events(folder) if e["event"] == "schema"]
-    assert schema["migrations"] == ["V1__create_core_tables.sql"]
-    assert any("CREATE DATABASE" in statement for statement in database.log)
-    assert (meta(folder)["status"], meta(folder)["exit_code"]) == ("successful", 0)
 
 
 def test_the_rollback_plan_is_written_before_the_first_play_and_again_before_each_stage(
@@ -134,22 +150,19 @@ def test_the_rollback_plan_is_written_before_the_first_play_and_again_before_eac
 
     outcome, folder = apply(tmp_path, executor, progress=stage_shown)
     assert outcome.exit_code == ExitCode.OK, outcome.failure
-    stages = [i for i, entry in enumerate(order) if entry.startswith("stage ")]
-    assert [order[i] for i in stages] == [
-        "stage database server",
-        "stage schemas and migrations",
-        "stage middleware",
-        "stage release",
-    ]
-    assert order.index("rollback.json") < order.index("play database server")
-    for stage in stages:
-        assert order[stage - 1] == "rollback.json", order  # refreshed just before the stage
-    assert order[-1] == "rollback.json"  # and completed after the last play
-    # What the first play recorded is in the plan the next stage starts from.
+    first_play = min(order.index("play database server"), order.index("play middleware"))
+    # Written ahead of each stage of the first phase (the database lane and the middleware,
+    # side by side), before either play starts; again before the release; and at the end.
+    assert order[:3] == ["rollback.json"] * 3
+    assert order.index("rollback.json", 3) < first_play
+    release = order.index("stage release")
+    assert order[release - 1] == "rollback.json", order
+    assert order[-1] == "rollback.json"
+    # What the database play recorded is in the plan the release starts from.
     assert executor.plans_seen[Play.DATABASE_SERVER] is not None
     db1_before = _host(executor.plans_seen[Play.DATABASE_SERVER], "db1")
     assert db1_before["changes"] == {}
-    db1_then = _host(executor.plans_seen[Play.MIDDLEWARE], "db1")
+    db1_then = _host(executor.plans_seen[Play.RELEASE], "db1")
     assert db1_then["changes"]["mysql"] == MYSQL_CHANGES
     assert (folder / "rollback.md").is_file()
 
@@ -180,7 +193,7 @@ def test_a_failing_play_stops_the_run_failed_with_the_plan_completed(tmp_path: P
     outcome, folder = apply(tmp_path, executor, hosts=hosts)
     assert outcome.exit_code == ExitCode.APPLY_FAILED
     assert outcome.failure == "app1: middleware failed"
-    assert [play for play, _ in executor.plays] == [Play.DATABASE_SERVER, Play.MIDDLEWARE]
+    assert {play for play, _ in executor.plays} == {Play.DATABASE_SERVER, Play.MIDDLEWARE}
     info = meta(folder)
     assert (info["status"], info["exit_code"], info["error"]) == (
         "failed",
@@ -230,7 +243,7 @@ def test_ctrl_c_in_a_play_cancels_the_run_and_leaves_the_rollback_plan(tmp_path:
     (folder,) = (tmp_path / "runs").iterdir()
     info = meta(folder)
     assert (info["status"], info["exit_code"]) == (RunStatus.CANCELED.value, 130)
-    assert [play for play, _ in executor.plays] == [Play.DATABASE_SERVER, Play.MIDDLEWARE]
+    assert {play for play, _ in executor.plays} == {Play.DATABASE_SERVER, Play.MIDDLEWARE}
     assert json.loads((folder / "rollback.json").read_text())["run_id"] == folder.name
     assert (folder / "recap.json").is_file()
 
@@ -338,7 +351,8 @@ def test_a_dump_the_database_host_refuses_stops_the_run_before_migrating(tmp_pat
     outcome, folder = apply(tmp_path, executor, spec=spec, hosts=hosts, database=database)
     assert outcome.exit_code == ExitCode.APPLY_FAILED, outcome.failure
     assert outcome.failure is not None and "db1: dump of erp failed" in outcome.failure
-    assert [play for play, _ in executor.plays] == [Play.DATABASE_SERVER]
+    # The middleware ran beside the database lane; the release never started.
+    assert {play for play, _ in executor.plays} == {Play.DATABASE_SERVER, Play.MIDDLEWARE}
     assert not any("DROP TABLE" in s or "INSERT INTO `deployer_schema" in s for s in database.log)
     assert (meta(folder)["status"], meta(folder)["exit_code"]) == ("failed", 6)
 
@@ -354,6 +368,7 @@ def test_a_schema_newer_than_the_release_is_not_migrated_down_by_apply(tmp_path:
     assert outcome.failure is not None
     assert "schema erp is at V3, newer than this release's target V2" in outcome.failure
     assert "deployer rollback" in outcome.failure
-    assert [play for play, _ in executor.plays] == [Play.DATABASE_SERVER]
+    # The middleware ran beside the database lane; the release never started.
+    assert {play for play, _ in executor.plays} == {Play.DATABASE_SERVER, Play.MIDDLEWARE}
     assert not any("DROP TABLE" in s or "INSERT INTO `deployer_schema" in s for s in database.log)
     assert (meta(folder)["status"], meta(folder)["exit_code"]) == ("failed", 6)

@@ -107,12 +107,8 @@ def test_one_apply_builds_its_targets_and_writes_known_hosts_once(
     done = cli(["apply", str(spec), "-y", "--atomic", "--journal", str(tmp_path / "runs")])
     assert done.code == ExitCode.APPLY_FAILED_ROLLED_BACK, done.err
     plays = [play for play, _ in fake_world.plays]
-    assert plays == [
-        Play.DATABASE_SERVER,
-        Play.MIDDLEWARE,
-        Play.RELEASE,
-        Play.ROLLBACK,
-    ]
+    assert set(plays[:2]) == {Play.DATABASE_SERVER, Play.MIDDLEWARE}  # side by side
+    assert plays[2:] == [Play.RELEASE, Play.ROLLBACK]
     assert (len(builds), len(writes)) == (1, 1)
 
 
@@ -172,7 +168,8 @@ def test_apply_json_is_one_event_per_line_ending_with_the_status(
     events = json_lines(done.out)
     assert {e["command"] for e in events} == {"apply"}
     stages = [e["stage"] for e in events if e["type"] == "stage"]
-    assert stages == ["database server", "schemas and migrations", "middleware", "release"]
+    assert sorted(stages[:3]) == ["database server", "middleware", "schemas and migrations"]
+    assert stages[3:] == ["release"]
     assert [e["host"] for e in events if e["type"] == "recap"] == ["app1"]
     last = events[-1]
     assert (last["type"], last["status"], last["exit_code"]) == ("status", "failed", 6)

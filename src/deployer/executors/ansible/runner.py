@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -243,19 +244,36 @@ def _private_dir() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+#: Playbooks of one run may run side by side (threads) with the same secrets: the first to
+#: start sets them, the last to end takes them away.
+_ENVIRONMENT_LOCK = threading.Lock()
+_ENVIRONMENT_USERS: dict[str, int] = {}
+_ENVIRONMENT_SAVED: dict[str, str | None] = {}
+
+
 @contextmanager
 def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Secrets for ``lookup('env', ...)``, present only while the playbook runs."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
+    """Secrets for ``lookup('env', ...)``, present only while playbooks run."""
+    with _ENVIRONMENT_LOCK:
+        for name, value in values.items():
+            if not _ENVIRONMENT_USERS.get(name):
+                _ENVIRONMENT_SAVED[name] = os.environ.get(name)
+            _ENVIRONMENT_USERS[name] = _ENVIRONMENT_USERS.get(name, 0) + 1
+            os.environ[name] = value
     try:
         yield
     finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
+        with _ENVIRONMENT_LOCK:
+            for name in values:
+                _ENVIRONMENT_USERS[name] -= 1
+                if _ENVIRONMENT_USERS[name]:
+                    continue
+                del _ENVIRONMENT_USERS[name]
+                old = _ENVIRONMENT_SAVED.pop(name, None)
+                if old is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = old
 
 
 def describe(result: PlaybookResult) -> str:
