@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchsupport import last_run_events, milestones
 from deployer import lab
 from deployer.executors.ansible.engines import ManagedHost, current_engine
 from deployer.executors.ansible.inventory import build_inventory
@@ -113,6 +114,7 @@ def main() -> int:
     try:
         fresh_lab(spec, subnet)
         figures["deployer first"] = deployer_apply(spec)
+        first_apply = milestones(last_run_events(spec))
         figures["deployer no-op"] = deployer_apply(spec)
         with tempfile.TemporaryDirectory(prefix="dpl-bench-", dir="/tmp") as scratch:
             inventory, variables, secrets = baseline_files(spec, Path(scratch))
@@ -125,6 +127,9 @@ def main() -> int:
             )
     finally:
         lab.down(spec)
+    print("deployer's first apply, from its journal:")
+    for at, what in first_apply:
+        print(f"  {at:6.1f} s  {what}")
     for name, seconds in figures.items():
         print(f"{name:<16} {seconds:7.1f} s")
     print(

@@ -3,6 +3,7 @@ of the lab's hosts, and a clock that reads the controller's CPU time too."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import statistics
@@ -11,8 +12,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from deployer import lab
 from deployer.transport import SshOptions, SshTarget, run_everywhere
 
 
@@ -99,3 +103,32 @@ def ansible_setup(inventory_file: Path, limit: str, forks: int = 10) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def last_run_events(spec: Path) -> list[dict[str, Any]]:
+    """The events of the newest run in the journal of ``spec``'s lab."""
+    runs = lab.lab_spec_path(spec).parent / "runs"
+    last = [p for p in sorted(runs.iterdir()) if (p / "meta.json").is_file()][-1]
+    lines = (last / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def seconds(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def milestones(events: list[dict[str, Any]]) -> list[tuple[float, str]]:
+    """When each stage started and each play or schema stage ended, in seconds from the run's
+    first event: stages that run side by side show as overlapping spans."""
+    start = events[0]["time"]
+    found = []
+    for event in events:
+        kind = event["event"]
+        if kind == "stage":
+            found.append((seconds(start, event["time"]), f"start {event['name']}"))
+        elif kind == "playbook":
+            found.append((seconds(start, event["time"]), f"end   {event['name']}"))
+        elif kind == "schema":
+            found.append((seconds(start, event["time"]), f"end   schema {event['schema']}"))
+    found.append((seconds(start, events[-1]["time"]), "end of the run"))
+    return found

@@ -18,10 +18,10 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from benchsupport import last_run_events, seconds
 from deployer import lab
 from deployer.lab.derive import derive_spec
 from deployer.lab.network import free_subnet
@@ -43,16 +43,6 @@ def timed(*args: str) -> float:
     if done.returncode != 0:
         sys.exit(f"{' '.join(args[:2])} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return seconds
-
-
-def rollback_events(spec: Path) -> list[dict[str, Any]]:
-    runs = lab.lab_spec_path(spec).parent / "runs"
-    last = [p for p in sorted(runs.iterdir()) if (p / "meta.json").is_file()][-1]
-    return [json.loads(line) for line in (last / "events.jsonl").read_text().splitlines()]
-
-
-def seconds(start: str, end: str) -> float:
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
 def stage_times(events: list[dict[str, Any]]) -> dict[str, float]:
@@ -104,7 +94,7 @@ def main() -> int:
         timed("apply", str(spec), "--lab", "-y")
         applied = timed("apply", str(upgrade), "--lab", "-y")
         undone = timed("rollback", str(upgrade), "--lab", "--last")
-        events = rollback_events(spec)
+        events = last_run_events(spec)
     finally:
         lab.down(spec)
     print(f"apply 1.0 -> 1.1    {applied:7.1f} s")
