@@ -19,15 +19,17 @@ from deployer.state.model import RECORD_PATH, HostRecord, ManagedItems, RoleStat
 
 MARKER = "@@deployer:state@@"
 
-#: Finds a Python and runs the program from stdin; exits 127 when there is none.
+#: Finds a Python and runs the program from stdin; exits 127 when there is none. ``-S``: no
+#: site packages to import, a few milliseconds less per host (the program needs none).
 COMMAND = "sh -c " + shlex.quote(
     "for p in python3 /usr/libexec/platform-python python2 python; do "
-    'if command -v "$p" >/dev/null 2>&1; then exec "$p" -; fi; done; '
+    'if command -v "$p" >/dev/null 2>&1; then exec "$p" -S -; fi; done; '
     'echo "no Python to read the managed state with" >&2; exit 127'
 )
 
 _PROGRAM = r"""
-import grp, hashlib, json, os, pwd, stat, subprocess, sys, tempfile
+# Only cheap modules at the top: a fleet pays every import once per host.
+import grp, json, os, pwd, stat, sys
 
 RECORD = %(path)r
 ITEMS = json.loads(%(items)r)
@@ -38,20 +40,38 @@ ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "
 
 def which(name):
     for folder in ENV["PATH"].split(":"):
-        if os.access(os.path.join(folder, name), os.X_OK):
-            return True
-    return False
+        path = os.path.join(folder, name)
+        if os.access(path, os.X_OK):
+            return path
+    return None
 
 
 def output(argv):
-    try:
-        devnull = open(os.devnull, "w")
-        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=devnull, env=ENV)
-        data = child.communicate()[0]
-        devnull.close()
-    except OSError:
+    # Forked by hand: importing subprocess costs more than the program it runs.
+    path = which(argv[0])
+    if path is None:
         return ""
-    return data.decode("utf-8", "replace")
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+            os.dup2(null, 0)
+            os.dup2(write_end, 1)
+            os.dup2(null, 2)
+            os.close(read_end)
+            os.execve(path, argv, ENV)
+        finally:
+            os._exit(127)
+    os.close(write_end)
+    chunks = []
+    chunk = os.read(read_end, 65536)
+    while chunk:
+        chunks.append(chunk)
+        chunk = os.read(read_end, 65536)
+    os.close(read_end)
+    os.waitpid(child, 0)
+    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def name_of(lookup, number):
@@ -68,6 +88,8 @@ def file_state(path):
         return {"exists": False}
     if not stat.S_ISREG(info.st_mode):
         return {"exists": False}
+    import hashlib  # only where there is a file to read
+
     digest = hashlib.sha256()
     try:
         handle = open(path, "rb")
@@ -97,14 +119,14 @@ def packages(names):
     found = dict((name, None) for name in names)
     if not names:
         return found
-    if which("dpkg-query"):
+    if which("dpkg-query") is not None:
         text = output(["dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"]
                       + names)
         for line in text.splitlines():
             parts = line.split("\t")
             if len(parts) == 3 and parts[2].startswith("ii") and parts[0] in found:
                 found[parts[0]] = parts[1]
-    elif which("rpm"):
+    elif which("rpm") is not None:
         text = output(["rpm", "-q", "--qf", "%%{NAME}\t%%{EPOCH}:%%{VERSION}-%%{RELEASE}\n"]
                       + names)
         for line in text.splitlines():
@@ -116,7 +138,7 @@ def packages(names):
 
 def services(names):
     found = dict((name, {"enabled": "", "active": ""}) for name in names)
-    if not names or not which("systemctl"):
+    if not names or which("systemctl") is None:
         return found
     units = [name if "." in name else name + ".service" for name in names]
     text = output(["systemctl", "show", "-p", "UnitFileState", "-p", "ActiveState"] + units)
@@ -170,7 +192,10 @@ def write(record):
     folder = os.path.dirname(RECORD)
     if not os.path.isdir(folder):
         os.makedirs(folder, 448)
-    handle, temporary = tempfile.mkstemp(prefix=".managed.", dir=folder)
+    temporary = os.path.join(folder, ".managed.%%d" %% os.getpid())
+    if os.path.lexists(temporary):
+        os.unlink(temporary)
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 384)
     try:
         os.write(handle, json.dumps(record, sort_keys=True, indent=1).encode("utf-8"))
         os.fsync(handle)
