@@ -1,10 +1,11 @@
 """The real probe under the POSIX shells customers' hosts have (dash, bash --posix, busybox ash,
-posh), fed on stdin as a transport would, and through shellcheck. Each skips where its program
-is missing.
+posh), fed on stdin as a transport would, and through shellcheck; its prelude's helpers on the
+cases where those shells differ. Each skips where its program is missing.
 """
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from deployer.facts import FACTS, build_probe, parse_probe, split_sections
+from deployer.facts.prelude import PRELUDE
 
 
 def _shells() -> list[object]:
@@ -43,6 +45,44 @@ def test_probe_runs_under_posix_shells(argv: list[str], tmp_path: Path) -> None:
     facts = parse_probe(done.stdout)
     assert facts.unknown == {}
     assert facts.disks is not None and [d.checked for d in facts.disks] == ["/", str(tmp_path)]
+
+
+#: The prelude's builtin stand-ins for cat, head, grep and readlink -f, on the cases where
+#: shells differ: a last line without a newline, blank lines, several globs, linked folders.
+HELPERS = r"""
+deployer_read -1 "$1/release" 'A=*' 'B=*'; printf '[%s]\n' "$deployer_found"
+deployer_read 1 "$1/missing" '*' || printf 'none\n'
+deployer_lines 2 '> ' "$(printf 'x\n\ny\nz\n')" '*'
+deployer_lines -1 '' "$(printf 'C.utf8\nlatin1\nen_US.UTF-8')" '*[Uu][Tt][Ff]8*' '*[Uu][Tt][Ff]-8*'
+deployer_real "$1/linked/bin/tool"; printf '%s\n' "$deployer_r"
+deployer_real "$1/tool-link"; printf '%s\n' "$deployer_r"
+"""
+
+
+@pytest.mark.parametrize("argv", _shells())
+def test_prelude_helpers_agree_across_shells(argv: list[str], tmp_path: Path) -> None:
+    (tmp_path / "release").write_text("A=1\nC=3\n\nB=2")
+    (tmp_path / "real" / "bin").mkdir(parents=True)
+    (tmp_path / "real" / "bin" / "tool").write_text("")
+    (tmp_path / "linked").symlink_to("real")
+    (tmp_path / "tool-link").symlink_to("real/bin/tool")
+    script = f"set -- {shlex.quote(str(tmp_path))}\n{PRELUDE}{HELPERS}"
+    done = subprocess.run(
+        argv, input=script, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stderr == ""
+    tool = tmp_path.resolve() / "real" / "bin" / "tool"
+    assert done.stdout.splitlines() == [
+        "[A=1",
+        "B=2]",
+        "none",
+        "> x",
+        "> ",
+        "C.utf8",
+        "en_US.UTF-8",
+        str(tool),
+        str(tool),
+    ]
 
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")

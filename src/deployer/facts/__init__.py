@@ -26,8 +26,8 @@ from deployer.facts.model import (
     TimeZone,
     TomcatInstall,
 )
+from deployer.facts.prelude import COMMAND_TIMEOUT_S
 from deployer.facts.probe import (
-    COMMAND_TIMEOUT_S,
     Section,
     build_probe,
     matrix_disk_paths,

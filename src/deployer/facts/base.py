@@ -7,8 +7,15 @@ Snippets run inside the probe (see ``probe.py``), which provides them with:
   ``deployer_lang`` and ``deployer_lc_all``);
 * ``$deployer_t``: ``timeout 5`` when coreutils' timeout exists, else empty, to put in front
   of any program that could hang (``java``, ``timedatectl``, ``sudo -n`` ...);
-* ``deployer_real PATH`` (resolve symlinks) and ``deployer_new KEY`` (true the first time a
-  key is seen in this section), for de-duplicating installations found by several routes;
+* ``deployer_real PATH``, which sets ``$deployer_r`` to PATH with symlinks resolved, and
+  ``deployer_new KEY`` (true the first time a key is seen in this section), for
+  de-duplicating installations found by several routes;
+* ``deployer_read MAX FILE GLOB...`` (``$deployer_found``: up to MAX lines of FILE matching a
+  case glob) and ``deployer_lines MAX PREFIX TEXT GLOB...`` (print such lines of TEXT), to
+  use instead of ``cat``, ``head`` and ``grep``: every program the probe starts costs a fork
+  and an exec on every host, the shell's ``read`` and ``case`` cost none (see ``prelude.py``);
+  ``$deployer_nl`` holds a newline;
+* the ``deployer_*`` variables a fact's ``shared`` steps set;
 * stdin from /dev/null and stderr discarded, inside a subshell per section.
 
 Snippets must be POSIX sh (dash, bash as sh, busybox ash, posh), tolerate missing tools,
@@ -24,6 +31,16 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Shared:
+    """A value several facts need, computed once per probe rather than once per section: in
+    the probe's own shell (sections are its subshells and inherit it), just before the first
+    section that needs it. ``command`` sets ``deployer_*`` variables and prints nothing."""
+
+    name: str
+    command: str
+
+
+@dataclass(frozen=True)
 class Fact:
     """One fact: stable dotted id, the ``HostFacts`` field it fills, snippet and parser."""
 
@@ -33,6 +50,8 @@ class Fact:
     parse: Callable[[str], Any]
     #: The snippet reads the disk paths to check from "$@" (set by the probe, quoted).
     uses_paths: bool = False
+    #: Steps whose variables the snippet reads, computed by the probe before the section.
+    shared: tuple[Shared, ...] = ()
 
 
 def lines(raw: str) -> list[str]:

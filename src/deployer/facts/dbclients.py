@@ -14,32 +14,38 @@ from deployer.facts.model import MysqlInstall, OracleFacts, OracleHome
 MYSQL_CLIENT_SH = r"""
 for c in mysql mariadb; do
   p=$(command -v "$c" 2>/dev/null) || continue
-  r=$(deployer_real "$p")
+  deployer_real "$p"
+  r=$deployer_r
   deployer_new "$r" || continue
   printf '@bin %s\n' "$r"
-  $deployer_t "$r" --version 2>&1 | head -n 1
+  out=$($deployer_t "$r" --version 2>&1)
+  deployer_lines 1 '' "$out" '*'
 done
 """
 
+#: A candidate seen before is not resolved again: ``command -v`` finds one of the others.
 MYSQL_SERVER_SH = r"""
 for s in "$(command -v mysqld 2>/dev/null)" "$(command -v mariadbd 2>/dev/null)" \
     /usr/sbin/mysqld /usr/sbin/mariadbd /usr/libexec/mysqld /usr/libexec/mariadbd \
     /usr/local/mysql/bin/mysqld /opt/mysql/bin/mysqld; do
-  [ -n "$s" ] && [ -x "$s" ] || continue
-  r=$(deployer_real "$s")
+  [ -n "$s" ] && [ -x "$s" ] && deployer_new "=$s" || continue
+  deployer_real "$s"
+  r=$deployer_r
   deployer_new "$r" || continue
   printf '@bin %s\n' "$r"
-  $deployer_t "$r" --version 2>&1 | head -n 1
+  out=$($deployer_t "$r" --version 2>&1)
+  deployer_lines 1 '' "$out" '*'
 done
 """
 
+#: The home of a sqlplus on PATH is two folders up, cut by the shell (not dirname twice).
 ORACLE_SH = r"""
 deployer_sqlplus() {
   [ -n "$1" ] && [ -x "$1/bin/sqlplus" ] || return 0
   deployer_new "$1" || return 0
   printf '@home %s\n' "$1"
-  ORACLE_HOME=$1 LD_LIBRARY_PATH=$1/lib $deployer_t "$1/bin/sqlplus" -V </dev/null 2>&1 \
-    | grep -E 'Release|Version' | head -n 3
+  out=$(ORACLE_HOME=$1 LD_LIBRARY_PATH=$1/lib $deployer_t "$1/bin/sqlplus" -V </dev/null 2>&1)
+  deployer_lines 3 '' "$out" '*Release*' '*Version*'
 }
 if [ -n "${ORACLE_HOME-}" ]; then printf 'env %s\n' "$ORACLE_HOME"; fi
 if [ -r /etc/oratab ]; then
@@ -50,7 +56,11 @@ if [ -r /etc/oratab ]; then
   done </etc/oratab
 fi
 deployer_sqlplus "${ORACLE_HOME-}"
-p=$(command -v sqlplus 2>/dev/null) && deployer_sqlplus "$(dirname "$(dirname "$p")")"
+if p=$(command -v sqlplus 2>/dev/null); then
+  p=${p%/*}
+  p=${p%/*}
+  deployer_sqlplus "${p:-/}"
+fi
 for h in /u01/app/oracle/product/*/* /opt/oracle/product/*/*; do deployer_sqlplus "$h"; done
 """
 

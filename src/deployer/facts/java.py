@@ -13,20 +13,25 @@ from deployer.facts.base import Fact, blocks
 from deployer.facts.model import JdkInstall
 from deployer.facts.osinfo import parse_assignments
 
+#: The release file is read by the shell in one pass (it was grep -q, then grep) and the head
+#: of java -version's output taken by it too: forks are what the probe costs.
 JAVA_SH = r"""
 deployer_java() {
   [ -n "$1" ] && [ -x "$1" ] && [ ! -d "$1" ] || return 0
-  r=$(deployer_real "$1")
+  deployer_real "$1"
+  r=$deployer_r
   if ! deployer_new "$r"; then printf '@also %s %s\n' "$2" "$r"; return 0; fi
   printf '@java %s %s\n' "$2" "$r"
   h=${r%/bin/java}
   for rel in "$h/release" "${h%/jre}/release"; do
-    if [ -r "$rel" ] && grep -q '^JAVA_VERSION=' "$rel"; then
-      grep -E '^(JAVA_VERSION|IMPLEMENTOR|IMPLEMENTOR_VERSION|JAVA_RUNTIME_VERSION)=' "$rel"
-      return 0
-    fi
+    deployer_read -1 "$rel" 'JAVA_VERSION=*' 'IMPLEMENTOR=*' 'IMPLEMENTOR_VERSION=*' \
+      'JAVA_RUNTIME_VERSION=*' || continue
+    case $deployer_nl$deployer_found in
+      *"${deployer_nl}JAVA_VERSION="*) printf '%s\n' "$deployer_found"; return 0 ;;
+    esac
   done
-  $deployer_t "$r" -version 2>&1 | head -n 5
+  out=$($deployer_t "$r" -version 2>&1)
+  deployer_lines 5 '' "$out" '*'
 }
 deployer_java "$(command -v java 2>/dev/null)" path
 if [ -n "${JAVA_HOME-}" ]; then deployer_java "$JAVA_HOME/bin/java" java_home; fi

@@ -2,7 +2,8 @@
 
 Tomcat's version comes from the cheapest source that answers: ServerInfo.properties inside
 catalina.jar (needs unzip), RELEASE-NOTES (tarball installs), the package database (Debian
-and RHEL packages), and only then ``version.sh``, which starts a JVM.
+and RHEL packages), and only then ``version.sh``, which starts a JVM. What those print is
+filtered by the shell (``deployer_lines``, ``deployer_read``), not grep: no fork.
 """
 
 from __future__ import annotations
@@ -30,16 +31,18 @@ deployer_pkg_version() {
 }
 deployer_tomcat() {
   [ -f "$1/lib/catalina.jar" ] || return 0
-  h=$(cd "$1" 2>/dev/null && pwd -P) || h=$1
+  deployer_dir "$1"
+  h=$deployer_r
   deployer_new "$h" || return 0
   printf '@tomcat %s\n' "$h"
   if command -v unzip >/dev/null 2>&1; then
     info=$($deployer_t unzip -p "$h/lib/catalina.jar" \
-      org/apache/catalina/util/ServerInfo.properties 2>/dev/null | grep '^server\.number=')
-    if [ -n "$info" ]; then printf 'serverinfo %s\n' "$info"; return 0; fi
+      org/apache/catalina/util/ServerInfo.properties 2>/dev/null)
+    deployer_lines 1 'serverinfo ' "$info" 'server.number=*' && return 0
   fi
   if [ -r "$h/RELEASE-NOTES" ]; then
-    printf 'release-notes %s\n' "$(grep -m 1 'Apache Tomcat Version [0-9]' "$h/RELEASE-NOTES")"
+    deployer_read 1 "$h/RELEASE-NOTES" '*Apache Tomcat Version [0-9]*'
+    printf 'release-notes %s\n' "$deployer_found"
     return 0
   fi
   case $h in
@@ -49,8 +52,8 @@ deployer_tomcat() {
     /usr/share/tomcat) deployer_pkg_version tomcat && return 0 ;;
   esac
   if [ -r "$h/bin/version.sh" ]; then
-    printf 'version.sh %s\n' "$($deployer_t sh "$h/bin/version.sh" 2>/dev/null \
-      | grep -m 1 '^Server number:')"
+    out=$($deployer_t sh "$h/bin/version.sh" 2>/dev/null)
+    deployer_lines 1 'version.sh ' "$out" 'Server number:*' || printf 'version.sh \n'
   fi
 }
 if [ -n "${CATALINA_HOME-}" ]; then deployer_tomcat "$CATALINA_HOME"; fi
@@ -60,14 +63,17 @@ for d in /usr/share/tomcat* /opt/tomcat* /opt/apache-tomcat* /opt/*/tomcat* \
 done
 """
 
+#: A candidate seen before is not resolved again (``command -v nginx`` is one of the others).
 NGINX_SH = r"""
 for n in "$(command -v nginx 2>/dev/null)" /usr/sbin/nginx /usr/local/nginx/sbin/nginx \
     /usr/local/openresty/nginx/sbin/nginx /opt/nginx/sbin/nginx /usr/local/tengine/sbin/nginx; do
-  [ -n "$n" ] && [ -x "$n" ] || continue
-  r=$(deployer_real "$n")
+  [ -n "$n" ] && [ -x "$n" ] && deployer_new "=$n" || continue
+  deployer_real "$n"
+  r=$deployer_r
   deployer_new "$r" || continue
   printf '@nginx %s\n' "$r"
-  $deployer_t "$r" -v 2>&1 | head -n 3
+  out=$($deployer_t "$r" -v 2>&1)
+  deployer_lines 3 '' "$out" '*'
 done
 """
 

@@ -5,18 +5,42 @@ from __future__ import annotations
 import re
 from typing import get_args
 
-from deployer.facts.base import Fact, lines
+from deployer.facts.base import Fact, Shared, lines
 from deployer.facts.model import OsRelease, PkgManager
 from deployer.spec.matrix import OsFamily
 
+#: Read by the shell, not cat and head: no fork. The last read's partial line (a file without
+#: a final newline) or empty one ends the output with a newline, as ``echo`` after cat did.
 OS_RELEASE_SH = r"""
 for f in /etc/os-release /usr/lib/os-release; do
-  if [ -r "$f" ]; then cat "$f"; echo; break; fi
+  if [ -r "$f" ]; then
+    while IFS= read -r line; do printf '%s\n' "$line"; done <"$f"
+    printf '%s\n' "$line"
+    break
+  fi
 done
 if [ -r /etc/redhat-release ]; then
-  printf '@redhat-release %s\n' "$(head -n 1 /etc/redhat-release)"
+  deployer_read 1 /etc/redhat-release '*'
+  printf '@redhat-release %s\n' "$deployer_found"
 fi
 """
+
+#: One uname for the host name, kernel release and architecture: it prints them in this
+#: order whatever the order of its options, and only the kernel release could hold a space.
+UNAME = Shared(
+    "uname",
+    r"""
+deployer_uname=$(uname -n -r -m) || deployer_uname=''
+deployer_node='' deployer_kernel='' deployer_arch=''
+case $deployer_uname in
+  *' '*' '*)
+    deployer_node=${deployer_uname%% *}
+    deployer_arch=${deployer_uname##* }
+    deployer_kernel=${deployer_uname#* }
+    deployer_kernel=${deployer_kernel% *} ;;
+esac
+""",
+)
 
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _RELEASE_LINE = re.compile(r"^(?P<name>.+?)\s+release\s+(?P<version>[0-9][0-9.]*)")
@@ -187,11 +211,17 @@ def parse_pkg_manager(raw: str) -> PkgManager:
     return next((_PKG_MANAGERS[tool] for tool in _PKG_MANAGERS if tool in present), "none")
 
 
+def _uname_fact(fact_id: str, field: str, variable: str) -> Fact:
+    """What ``uname -n``, ``-r`` or ``-m`` printed; nothing when uname did not answer."""
+    command = f'[ -n "$deployer_uname" ] && printf \'%s\\n\' "${variable}"'
+    return Fact(fact_id, field, command, parse_single_line, shared=(UNAME,))
+
+
 FACTS = (
-    Fact("host.name", "hostname", "uname -n", parse_single_line),
+    _uname_fact("host.name", "hostname", "deployer_node"),
     Fact("os.release", "os", OS_RELEASE_SH, parse_os_release),
-    Fact("kernel.release", "kernel", "uname -r", parse_single_line),
-    Fact("cpu.arch", "arch", "uname -m", parse_single_line),
+    _uname_fact("kernel.release", "kernel", "deployer_kernel"),
+    _uname_fact("cpu.arch", "arch", "deployer_arch"),
     Fact(
         "pkg.manager",
         "pkg_manager",

@@ -9,8 +9,10 @@ The transport sends ``build_probe(...)`` in a single exec per host (for instance
     @@deployer:end os.release rc=0@@
 
 Every section runs in its own subshell with stdin from /dev/null (a snippet can never eat
-the rest of a script fed on stdin, nor wait for input) and stderr discarded. The probe only
-reads: it writes no file and changes no setting.
+the rest of a script fed on stdin, nor wait for input) and stderr discarded. A value that
+several snippets need (``Fact.shared``) is computed once, in the probe's own shell, just
+before the first section that needs it. The probe only reads: it writes no file and changes
+no setting.
 """
 
 from __future__ import annotations
@@ -27,33 +29,11 @@ from pydantic import ValidationError
 from deployer.facts.base import Fact
 from deployer.facts.catalog import FACTS
 from deployer.facts.model import HostFacts
+from deployer.facts.prelude import PRELUDE
 from deployer.spec.environment import Role
 from deployer.spec.matrix import SupportMatrix
 
 log = logging.getLogger(__name__)
-
-#: Seconds any single program in the probe may run before ``timeout`` stops it.
-COMMAND_TIMEOUT_S = 5
-
-_PRELUDE = rf"""# deployer probe: read-only; collects the facts that `deployer check` evaluates.
-PATH="${{PATH:+$PATH:}}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-export PATH
-deployer_lang=${{LANG-}}
-deployer_lc_all=${{LC_ALL-}}
-LC_ALL=C
-export LC_ALL
-if command -v timeout >/dev/null 2>&1; then
-  deployer_t='timeout {COMMAND_TIMEOUT_S}'
-else
-  deployer_t=''
-fi
-deployer_seen='|'
-deployer_real() {{ readlink -f -- "$1" 2>/dev/null || printf '%s\n' "$1"; }}
-deployer_new() {{
-  case $deployer_seen in *"|$1|"*) return 1 ;; esac
-  deployer_seen="$deployer_seen$1|"
-}}
-"""
 
 _SECTION = re.compile(
     r"^@@deployer:begin (?P<id>[a-z0-9._-]+)@@\n(?P<body>.*?)\n"
@@ -77,8 +57,13 @@ def build_probe(disk_paths: Sequence[str], facts: Iterable[Fact] = FACTS) -> str
         if not path.startswith("/") or _UNSAFE_PATH.search(path):
             raise ValueError(f"disk path must be absolute, without control characters: {path!r}")
     set_paths = " ".join(["set --", *(shlex.quote(p) for p in disk_paths)])
-    parts = [_PRELUDE]
+    parts = [PRELUDE]
+    computed: set[str] = set()
     for fact in facts:
+        for shared in fact.shared:
+            if shared.name not in computed:
+                computed.add(shared.name)
+                parts.append(f"{{\n{shared.command.strip()}\n}} </dev/null 2>/dev/null\n")
         quoted = shlex.quote(fact.id)
         setup = f"{set_paths}\n" if fact.uses_paths else ""
         parts.append(

@@ -18,7 +18,8 @@ PYTHON_SH = r"""
 deployer_py() {
   case "$1" in *-config) return 0 ;; esac
   [ -x "$1" ] && [ ! -d "$1" ] || return 0
-  r=$(deployer_real "$1")
+  deployer_real "$1"
+  r=$deployer_r
   deployer_new "$r" || return 0
   v=$($deployer_t "$1" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))') || return 0
   printf '%s %s %s\n' "$1" "$r" "$v"

@@ -17,33 +17,73 @@ else
   printf 'cpuinfo %s\n' "$(grep -c '^processor' /proc/cpuinfo 2>/dev/null)"
 fi
 if [ -r /sys/fs/cgroup/cpu.max ]; then
-  printf 'cgroup2 %s\n' "$(cat /sys/fs/cgroup/cpu.max)"
+  deployer_read 1 /sys/fs/cgroup/cpu.max '*'
+  printf 'cgroup2 %s\n' "$deployer_found"
 elif [ -r /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
-  printf 'cgroup1 %s %s\n' "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)" \
-    "$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null)"
+  deployer_read 1 /sys/fs/cgroup/cpu/cpu.cfs_quota_us '*'
+  quota=$deployer_found
+  deployer_read 1 /sys/fs/cgroup/cpu/cpu.cfs_period_us '*'
+  printf 'cgroup1 %s %s\n' "$quota" "$deployer_found"
 fi
 """
 
+#: The three lines come in this order: the read stops at SwapTotal, a third of the file.
 MEMORY_SH = r"""
-grep -E '^(MemTotal|MemAvailable|SwapTotal):' /proc/meminfo
-if [ -r /sys/fs/cgroup/memory.max ]; then
-  printf 'cgroup %s\n' "$(cat /sys/fs/cgroup/memory.max)"
-elif [ -r /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
-  printf 'cgroup %s\n' "$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"
-fi
+deployer_read 3 /proc/meminfo 'MemTotal:*' 'MemAvailable:*' 'SwapTotal:*' &&
+  printf '%s\n' "$deployer_found"
+for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do
+  if [ -r "$f" ]; then
+    deployer_read 1 "$f" '*'
+    printf 'cgroup %s\n' "$deployer_found"
+    break
+  fi
+done
 """
 
 #: For each path in "$@": the path, the nearest existing parent, and that one's `df -P` line
-#: (under the timeout: a dead NFS mount must not hang the probe).
+#: (under the timeout: a dead NFS mount must not hang the probe). One df answers for all the
+#: paths, a line each after its header; only when it fails (a path it cannot answer for, a
+#: timeout) is it asked about each path alone, as one answer cannot be told apart then.
 DISK_FREE_SH = r"""
-for p in "$@"; do
-  q=$p
-  while [ ! -e "$q" ]; do
-    case $q in /|'') break ;; esac
-    q=$(dirname -- "$q")
+deployer_near() {
+  # deployer_q: the nearest existing parent of $1, by the shell's own dirname.
+  deployer_q=$1
+  while [ ! -e "$deployer_q" ]; do
+    case $deployer_q in /|'') break ;; esac
+    deployer_q=${deployer_q%"${deployer_q##*[!/]}"}
+    deployer_q=${deployer_q%/*}
+    deployer_q=${deployer_q%"${deployer_q##*[!/]}"}
+    deployer_q=${deployer_q:-/}
   done
-  line=$($deployer_t df -Pk -- "$q" 2>/dev/null | tail -n 1)
-  printf '%s\t%s\t%s\n' "$p" "$q" "$line"
+}
+rest=''
+# Inside $(...), each turn puts the nearest existing parent of a path last and drops the path
+# (no quote in a comment within $(...): posh would look for its end).
+if [ $# -gt 0 ] && all=$(
+  for p in "$@"; do deployer_near "$p"; set -- "$@" "$deployer_q"; shift; done
+  $deployer_t df -Pk -- "$@" 2>/dev/null
+); then
+  case $all in *$deployer_nl*) rest=${all#*$deployer_nl} ;; esac
+  n=0 left=$rest
+  while [ -n "$left" ]; do
+    n=$((n + 1))
+    case $left in *$deployer_nl*) left=${left#*$deployer_nl} ;; *) left='' ;; esac
+  done
+  [ "$n" = $# ] || rest=''
+fi
+for p in "$@"; do
+  deployer_near "$p"
+  if [ -n "$rest" ]; then
+    line=${rest%%$deployer_nl*}
+    case $rest in
+      *$deployer_nl*) rest=${rest#*$deployer_nl} ;;
+      *) rest='' ;;
+    esac
+  else
+    line=$($deployer_t df -Pk -- "$deployer_q" 2>/dev/null)
+    line=${line##*$deployer_nl}
+  fi
+  printf '%s\t%s\t%s\n' "$p" "$deployer_q" "$line"
 done
 """
 

@@ -15,26 +15,38 @@ if command -v getenforce >/dev/null 2>&1; then
   printf 'getenforce %s\n' "$(getenforce 2>/dev/null)"
 fi
 if [ -r /sys/fs/selinux/enforce ]; then
-  printf 'enforce %s\n' "$(cat /sys/fs/selinux/enforce)"
+  deployer_read 1 /sys/fs/selinux/enforce '*'
+  printf 'enforce %s\n' "$deployer_found"
 fi
 if [ -r /etc/selinux/config ]; then
-  printf 'config %s\n' "$(grep -E '^SELINUX=' /etc/selinux/config | head -n 1)"
+  deployer_read 1 /etc/selinux/config 'SELINUX=*'
+  printf 'config %s\n' "$deployer_found"
 fi
 """
 
+#: A rule counter not installed is not run: its answer would be the same "denied" (unreadable).
 FIREWALL_SH = r"""
 if command -v systemctl >/dev/null 2>&1; then
   printf 'units firewalld ufw nftables iptables\n'
-  printf 'states %s\n' "$($deployer_t systemctl is-active firewalld ufw nftables iptables \
-    2>/dev/null | tr '\n' ' ')"
+  out=$($deployer_t systemctl is-active firewalld ufw nftables iptables 2>/dev/null)
+  states=''
+  while [ -n "$out" ]; do
+    states="$states${out%%$deployer_nl*} "
+    case $out in
+      *$deployer_nl*) out=${out#*$deployer_nl} ;;
+      *) out='' ;;
+    esac
+  done
+  printf 'states %s\n' "$states"
 fi
 if [ -r /etc/ufw/ufw.conf ]; then
-  printf 'ufw %s\n' "$(grep -E '^ENABLED=' /etc/ufw/ufw.conf | head -n 1)"
+  deployer_read 1 /etc/ufw/ufw.conf 'ENABLED=*'
+  printf 'ufw %s\n' "$deployer_found"
 fi
 if [ -d /sys/module/nf_tables ]; then
   rule='^[[:space:]]+(ip6?|tcp|udp|ct|iifname|oifname|iif|oif|meta|counter|drop|reject'
   rule=$rule'|accept|jump|goto|th|icmp|icmpv6|log|fib)([[:space:]]|$)'
-  if out=$($deployer_t nft list ruleset 2>/dev/null); then
+  if command -v nft >/dev/null 2>&1 && out=$($deployer_t nft list ruleset 2>/dev/null); then
     printf 'nft_rules %s\n' "$(printf '%s\n' "$out" | grep -c -E "$rule")"
   else
     printf 'nft_rules denied\n'
@@ -43,7 +55,7 @@ elif command -v nft >/dev/null 2>&1; then
   printf 'nft_rules 0\n'
 fi
 if [ -r /proc/net/ip_tables_names ] || [ -d /sys/module/nf_tables ]; then
-  if out=$($deployer_t iptables -S 2>/dev/null); then
+  if command -v iptables >/dev/null 2>&1 && out=$($deployer_t iptables -S 2>/dev/null); then
     printf 'iptables_rules %s\n' "$(printf '%s\n' "$out" | grep -c '^-A')"
   else
     printf 'iptables_rules denied\n'
@@ -51,8 +63,16 @@ if [ -r /proc/net/ip_tables_names ] || [ -d /sys/module/nf_tables ]; then
 fi
 """
 
+#: The uid is the effective one of /proc/self/status (what ``id -u`` prints), read by the
+#: shell; only the name needs ``id``. An empty sudo message is one empty line, as it was.
 SUDO_SH = r"""
-uid=$(id -u 2>/dev/null)
+uid=''
+if [ -r /proc/self/status ]; then
+  while read -r key _ effective _; do
+    case $key in Uid:) uid=$effective; break ;; esac
+  done </proc/self/status
+fi
+[ -n "$uid" ] || uid=$(id -u 2>/dev/null)
 printf 'uid %s\n' "$uid"
 printf 'user %s\n' "$(id -un 2>/dev/null)"
 if [ "$uid" = 0 ]; then
@@ -62,7 +82,7 @@ elif command -v sudo >/dev/null 2>&1; then
     printf 'sudo nopasswd\n'
   else
     printf 'sudo failed\n'
-    printf '%s\n' "$msg" | head -n 3 | while IFS= read -r l; do printf 'message %s\n' "$l"; done
+    deployer_lines 3 'message ' "$msg" '*' || printf 'message \n'
   fi
 else
   printf 'sudo absent\n'

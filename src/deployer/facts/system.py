@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from deployer.facts.base import Fact, first, lines, tagged
+from deployer.facts.base import Fact, Shared, first, lines, tagged
 from deployer.facts.model import Limit, LocaleFacts, NofileLimit, TimeSync, TimeZone
 from deployer.facts.osinfo import parse_assignments
 
+#: The UTF-8 locales are picked out of ``locale -a`` by the shell, not grep and head: no fork.
 LOCALE_SH = r"""
 printf 'env_lang %s\n' "$deployer_lang"
 printf 'env_lc_all %s\n' "$deployer_lc_all"
@@ -17,31 +18,37 @@ for f in /etc/locale.conf /etc/default/locale /etc/sysconfig/i18n; do
     break
   fi
 done
-locale -a 2>/dev/null | grep -i -E 'utf-?8' | head -n 40 | while IFS= read -r l; do
-  printf 'available %s\n' "$l"
-done
+all=$(locale -a 2>/dev/null)
+deployer_lines 40 'available ' "$all" '*[Uu][Tt][Ff]8*' '*[Uu][Tt][Ff]-8*'
 """
 
-TIME_ZONE_SH = r"""
+#: ``timedatectl status`` once for both time facts (it may have to start systemd-timedated).
+TIMEDATECTL = Shared(
+    "timedatectl",
+    r"""
+deployer_timedatectl=''
 if command -v timedatectl >/dev/null 2>&1; then
-  $deployer_t timedatectl status 2>/dev/null | grep -i 'time zone' | while IFS= read -r l; do
-    printf 'status %s\n' "$l"
-  done
+  deployer_timedatectl=$($deployer_t timedatectl status 2>/dev/null)
 fi
+""",
+)
+
+TIME_ZONE_SH = r"""
+deployer_lines -1 'status ' "$deployer_timedatectl" '*[Tt][Ii][Mm][Ee] [Zz][Oo][Nn][Ee]*'
 if [ -L /etc/localtime ]; then printf 'localtime %s\n' "$(readlink /etc/localtime)"; fi
-if [ -r /etc/timezone ]; then printf 'etc_timezone %s\n' "$(head -n 1 /etc/timezone)"; fi
+if [ -r /etc/timezone ]; then
+  deployer_read 1 /etc/timezone '*'
+  printf 'etc_timezone %s\n' "$deployer_found"
+fi
 if [ -r /etc/sysconfig/clock ]; then
-  printf 'clock %s\n' "$(grep -E '^ZONE=' /etc/sysconfig/clock | head -n 1)"
+  deployer_read 1 /etc/sysconfig/clock 'ZONE=*'
+  printf 'clock %s\n' "$deployer_found"
 fi
 printf 'date %s\n' "$(date '+%Z %z')"
 """
 
 TIME_SYNC_SH = r"""
-if command -v timedatectl >/dev/null 2>&1; then
-  $deployer_t timedatectl status 2>/dev/null | grep -E 'synchronized|NTP' | while IFS= read -r l; do
-    printf 'status %s\n' "$l"
-  done
-fi
+deployer_lines -1 'status ' "$deployer_timedatectl" '*synchronized*' '*NTP*'
 for f in /proc/[0-9]*/comm; do
   { IFS= read -r c <"$f"; } 2>/dev/null || continue
   case $c in
@@ -50,9 +57,10 @@ for f in /proc/[0-9]*/comm; do
 done
 """
 
-#: /proc/self/limits is grep's own, inherited from the login shell; ulimit -S/-H is not POSIX.
+#: /proc/self/limits is the shell's own, inherited from the login shell (read by the shell
+#: rather than grep: no fork); ulimit -S/-H is not POSIX.
 NOFILE_SH = r"""
-if [ -r /proc/self/limits ]; then grep '^Max open files' /proc/self/limits; fi
+deployer_read 1 /proc/self/limits 'Max open files*' && printf '%s\n' "$deployer_found"
 # shellcheck disable=SC3045 # the fallback for hosts without /proc/self/limits
 printf 'soft %s\n' "$(ulimit -Sn 2>/dev/null || ulimit -n 2>/dev/null)"
 # shellcheck disable=SC3045
@@ -136,7 +144,7 @@ def _limit(text: str | None) -> Limit:
 
 FACTS = (
     Fact("locale", "locale", LOCALE_SH, parse_locale),
-    Fact("time.zone", "timezone", TIME_ZONE_SH, parse_time_zone),
-    Fact("time.sync", "time_sync", TIME_SYNC_SH, parse_time_sync),
+    Fact("time.zone", "timezone", TIME_ZONE_SH, parse_time_zone, shared=(TIMEDATECTL,)),
+    Fact("time.sync", "time_sync", TIME_SYNC_SH, parse_time_sync, shared=(TIMEDATECTL,)),
     Fact("limits.nofile", "nofile", NOFILE_SH, parse_nofile),
 )

@@ -28,7 +28,7 @@ from deployer.facts import (
     parse_probe,
     split_sections,
 )
-from deployer.facts.base import Fact
+from deployer.facts.base import Fact, Shared
 from deployer.spec import Environment, SupportMatrix, load_environment
 
 PROBES = Path(__file__).resolve().parents[2] / "fixtures" / "facts" / "probe"
@@ -87,7 +87,27 @@ def test_every_fact_gets_a_framed_section_in_order() -> None:
     script = build_probe([])
     positions = [script.index(f"@@deployer:begin {fact.id}@@") for fact in FACTS]
     assert positions == sorted(positions)
-    assert script.count("</dev/null 2>/dev/null") == len(FACTS)
+    assert script.count("\n) </dev/null 2>/dev/null\n") == len(FACTS)
+
+
+def test_shared_steps_run_once_before_the_first_section_needing_them() -> None:
+    shared = Shared("answer", "deployer_answer=$(echo 42)")
+    facts = (
+        Fact("host.name", "hostname", "uname -n", lambda raw: raw.strip()),
+        Fact("cpu.count", "cpus", 'echo "$deployer_answer"', int, shared=(shared,)),
+        Fact("memory.total", "memory_mb", 'echo "$deployer_answer"', int, shared=(shared,)),
+    )
+    script = build_probe([], facts)
+    step = "{\ndeployer_answer=$(echo 42)\n} </dev/null 2>/dev/null\n"
+    assert script.count(step) == 1
+    assert script.index("@@deployer:begin host.name@@") < script.index(step)
+    assert script.index(step) < script.index("@@deployer:begin cpu.count@@")
+
+
+def test_uname_runs_once_for_the_three_facts_it_answers() -> None:
+    script = build_probe([])
+    assert script.count("$(uname ") == 1
+    assert script.count("timedatectl status") == 1
 
 
 def test_split_sections_keeps_bodies_exact() -> None:
