@@ -10,6 +10,7 @@ from typing import Any
 
 from deployer.executors.base import Play, TaskEvent
 from deployer.run.apply import ApplyOptions, run_apply
+from deployer.run.plan import drift_notes
 from deployer.run.secrets import RunSecrets
 from deployer.spec import load_environment
 from deployer.state.program import MARKER
@@ -94,4 +95,22 @@ def test_full_runs_everything_everywhere(tmp_path: Path) -> None:
         (Play.DATABASE_SERVER, None),
         (Play.MIDDLEWARE, None),
         (Play.RELEASE, None),
+    ]
+
+
+def test_plan_lists_the_drift_and_the_stages_apply_would_skip(tmp_path: Path) -> None:
+    hosts = FakeHosts(("app1", "db1"))
+    hosts.answer("platform-python", (0, answer("inactive")))
+    executor = FakeExecutor(digests=DIGESTS)
+    context = fake_context(
+        load_environment(example_spec(tmp_path)), tmp_path / "runs", hosts=hosts, executor=executor
+    )
+    run = context.journal.start("plan", tmp_path / "env.yml")
+    notes = drift_notes(context, run, executor)
+    assert notes == [
+        "drift since the last apply: app1: nginx: nginx: service stopped (active -> inactive)",
+        "drift since the last apply: db1: nginx: nginx: service stopped (active -> inactive)",
+        "apply skips database server on db1: inputs unchanged, no drift "
+        "(apply --full runs it anyway)",
+        "apply skips release on app1: inputs unchanged, no drift (apply --full runs it anyway)",
     ]
