@@ -166,8 +166,10 @@ def _run_stage(
     run.event("stage", name=stage.title, runs_on=decision.run_on, unchanged=list(decision.skipped))
     for host, why in decision.run_on.items():
         context.progress(stage.title, TaskEvent(host, f"runs: {why}", "runs"))
-    for host in decision.skipped:
-        context.progress(stage.title, TaskEvent(host, "unchanged, no drift: skipped", "unchanged"))
+    if decision.skipped:  # one line for a fleet's unchanged hosts, not one per host
+        count = len(decision.skipped)
+        where = decision.skipped[0] if count == 1 else f"{count} hosts"
+        context.progress(stage.title, TaskEvent(where, "unchanged, no drift: skipped", "unchanged"))
     if not decision.run_on:
         return
     run_play(
