@@ -3,16 +3,19 @@
 In one run, on a two-host lab made from the example (app1: web+app, db1: db):
   first apply    deployer apply on fresh hosts   vs  ansible-playbook site.yml on fresh hosts
   no-op apply    deployer apply again            vs  ansible-playbook site.yml again
+  --full no-op   deployer apply --full (every role runs, nothing changes), for reference
 Ansible's defaults: no pipelining, facts gathered in every play, its own ControlPersist.
 The baseline gets the same inventory and variables deployer generates (written to a private
 temporary folder); its first run skips the product's database wait, since only deployer's
 own stage creates the product's database account.
 
-Run as root: `python bench/apply.py`. Prints the times and the ratios baseline/deployer.
+Run as root: `python bench/apply.py [--mitogen DIR]`. Prints the times and the ratios
+baseline/deployer; with --mitogen, both run their playbooks under mitogen's linear strategy.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -54,8 +57,8 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
-def deployer_apply(spec: Path) -> float:
-    argv = [sys.executable, "-m", "deployer", "apply", str(spec), "--lab", "-y"]
+def deployer_apply(spec: Path, *options: str) -> float:
+    argv = [sys.executable, "-m", "deployer", "apply", str(spec), "--lab", "-y", *options]
     return timed(argv, {**os.environ, **SECRETS})
 
 
@@ -106,7 +109,28 @@ def fresh_lab(spec: Path, subnet: str) -> None:
     )
 
 
+def use_mitogen(folder: Path) -> None:
+    """Every playbook of the run, deployer's and the baseline's, under mitogen's linear
+    strategy, from mitogen installed in ``folder`` (pip install --target)."""
+    strategies = folder / "ansible_mitogen" / "plugins" / "strategy"
+    if not (strategies / "mitogen_linear.py").is_file():
+        sys.exit(f"--mitogen: no ansible_mitogen strategy plugins in {folder}")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(folder), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    os.environ["ANSIBLE_STRATEGY_PLUGINS"] = str(strategies)
+    os.environ["ANSIBLE_STRATEGY"] = "mitogen_linear"
+    print(f"strategy: mitogen_linear from {folder}")
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--mitogen", type=Path, metavar="DIR", help="run every playbook under mitogen from DIR"
+    )
+    args = parser.parse_args()
+    if args.mitogen is not None:
+        use_mitogen(args.mitogen)
     hosts = [("app1", ["web", "app"]), ("db1", ["db"])]
     spec = derive_spec(EXAMPLE, WORK / "huadong-production.yml", hosts, database_host="db1")
     subnet = str(free_subnet())
@@ -116,6 +140,8 @@ def main() -> int:
         figures["deployer first"] = deployer_apply(spec)
         first_apply = milestones(last_run_events(spec))
         figures["deployer no-op"] = deployer_apply(spec)
+        # Every role run again, changing nothing: what the roles cost when they do run.
+        figures["deployer --full"] = deployer_apply(spec, "--full")
         with tempfile.TemporaryDirectory(prefix="dpl-bench-", dir="/tmp") as scratch:
             inventory, variables, secrets = baseline_files(spec, Path(scratch))
             figures["ansible no-op"] = ansible_defaults(inventory, variables, secrets)
