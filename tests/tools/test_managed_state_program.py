@@ -14,7 +14,13 @@ import pytest
 
 from deployer.state.drift import DriftKind, drift
 from deployer.state.model import ManagedItems
-from deployer.state.program import COMMAND, parse_output, read_program, record_program
+from deployer.state.program import (
+    COMMAND,
+    again_program,
+    parse_output,
+    read_program,
+    record_program,
+)
 
 PYENV = Path.home() / ".pyenv" / "versions"
 
@@ -116,3 +122,26 @@ def test_the_program_runs_as_the_host_command_finds_a_python(tmp_path: Path) -> 
     )
     assert done.returncode == 0, done.stderr
     assert parse_output(done.stdout).record is None
+
+
+@pytest.mark.parametrize("python", _pythons())
+def test_a_record_written_again_keeps_its_items_as_they_are_now(
+    tmp_path: Path, python: str
+) -> None:
+    config = tmp_path / "erp.properties"
+    config.write_text("pool=20\n")
+    record = tmp_path / "managed.json"
+    items = {"product": ManagedItems(files=(str(config),))}
+    meta = {"run": "apply-1", "stages": {"release": "abc"}}
+    _run(python, record_program(items, meta, str(record)))
+    config.write_text("pool=10\n")  # as a rollback puts it back
+
+    again = parse_output(_run(python, again_program({"run": "rollback-1"}, str(record))))
+
+    assert again.record is not None
+    assert (again.record.run, again.record.stages) == ("rollback-1", {})
+    observed = parse_output(_run(python, read_program(str(record))))
+    assert observed.record == again.record
+    assert drift("app1", observed.record, observed.now) == []
+    none = parse_output(_run(python, again_program({"run": "r"}, str(tmp_path / "none.json"))))
+    assert none.record is None and not (tmp_path / "none.json").exists()

@@ -24,6 +24,7 @@ from deployer.state.model import HostRecord, ManagedItems
 from deployer.state.program import (
     COMMAND,
     StateUnreadable,
+    again_program,
     parse_output,
     read_program,
     record_program,
@@ -177,43 +178,55 @@ def write_records(
 ) -> dict[str, str]:
     """Each host's new record (and the run's copy); host -> problem for those not written."""
     recorded = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    programs = {
+        host: record_program(items.get(host, {}), _meta(host, run, recorded, stages.get(host, {})))
+        for host in sorted(set(items) | set(stages))
+    }
+    return _run_programs(hosts, run, programs, "write the managed-state record")
 
-    def write(host: str) -> tuple[str, CommandResult]:
-        meta = {
-            "format": 1,
-            "host": host,
-            "run": run.id,
-            "deployer": deployer.__version__,
-            "recorded": recorded,
-            "stages": dict(stages.get(host, {})),
-        }
-        program = record_program(items.get(host, {}), meta)
-        result = hosts.run_on(
-            host,
-            COMMAND,
-            stdin=program.encode("utf-8"),
-            shown="write the managed-state record",
-            root=True,
-        )
-        return host, result
 
-    names = sorted(set(items) | set(stages))
+def _run_programs(
+    hosts: Hosts, run: Run, programs: Mapping[str, str], shown: str
+) -> dict[str, str]:
+    """Each host's program at once (up to PARALLEL); host -> problem where it failed."""
+
+    def send(host: str) -> tuple[str, CommandResult]:
+        stdin = programs[host].encode("utf-8")
+        return host, hosts.run_on(host, COMMAND, stdin=stdin, shown=shown, root=True)
+
     problems: dict[str, str] = {}
-    if not names:
+    if not programs:
         return problems
-    with ThreadPoolExecutor(max_workers=min(PARALLEL, len(names))) as pool:
-        for host, result in pool.map(write, names):
-            if not result.ok:
-                problems[host] = _why(result)
-                continue
-            try:
-                observed = parse_output(result.stdout)
-            except StateUnreadable as exc:
-                problems[host] = str(exc)
-                continue
-            if observed.record is not None:
-                run.record(records.managed_state(host), observed.record.model_dump_json(indent=1))
+    with ThreadPoolExecutor(max_workers=min(PARALLEL, len(programs))) as pool:
+        for host, result in pool.map(send, programs):
+            problem = _keep(run, host, result)
+            if problem:
+                problems[host] = problem
     return problems
+
+
+def _meta(host: str, run: Run, recorded: str, stages: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "format": 1,
+        "host": host,
+        "run": run.id,
+        "deployer": deployer.__version__,
+        "recorded": recorded,
+        "stages": dict(stages),
+    }
+
+
+def _keep(run: Run, host: str, result: CommandResult) -> str:
+    """The run's copy of the record the program wrote; what went wrong, if anything."""
+    if not result.ok:
+        return _why(result)
+    try:
+        observed = parse_output(result.stdout)
+    except StateUnreadable as exc:
+        return str(exc)
+    if observed.record is not None:
+        run.record(records.managed_state(host), observed.record.model_dump_json(indent=1))
+    return ""
 
 
 @dataclass
@@ -265,12 +278,10 @@ class ManagedRun:
 def record_after_rollback(hosts: Hosts, run: Run) -> None:
     """After a rollback: each host's recorded items as they are now, with no stage digest
     (the state is the one the undone run found, not one the spec's inputs produced), so the
-    next apply runs every stage and ``drift`` compares with what the rollback left."""
-    states = read_states(hosts)
-    items = {
-        host: {role: found.items for role, found in state.record.roles.items()}
-        for host, state in states.items()
-        if state.record is not None
-    }
-    for host, problem in write_records(hosts, run, items, {}).items():
+    next apply runs every stage and ``drift`` compares with what the rollback left. One exec
+    per host: the program reads the record and writes it again."""
+    recorded = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    programs = {host: again_program(_meta(host, run, recorded, {})) for host in hosts.names}
+    shown = "write the managed-state record again"
+    for host, problem in _run_programs(hosts, run, programs, shown).items():
         run.event("warning", host=host, message=f"managed-state record not written: {problem}")

@@ -218,6 +218,11 @@ else:
         finally:
             handle.close()
         answer = {"record": record, "now": observe(items_of(record))}
+        if META:  # again: the recorded items as they are now, with META's run and stages
+            again = dict(META)
+            again["roles"] = answer["now"]
+            write(again)
+            answer = {"record": again, "now": None}
     except IOError:
         answer = {"record": None, "now": None}
     except ValueError:
@@ -233,6 +238,12 @@ class StateUnreadable(ValueError):
 def read_program(path: str = RECORD_PATH) -> str:
     """The program that reads the host's record and observes its items as they are now."""
     return _program(None, {}, path)
+
+
+def again_program(meta: Mapping[str, Any], path: str = RECORD_PATH) -> str:
+    """The program that writes the host's recorded items as they are now, with ``meta``
+    (host, run, stages...) instead of the record's own; a host without a record keeps none."""
+    return _program(None, meta, path)
 
 
 def record_program(
