@@ -102,7 +102,8 @@ def _run_stages(
     if context.bundle is not None:
         installed = recorder.packages_before()
         recorder.note_offline_downgrades(downgrades_by_host(context.bundle, managed, installed))
-    state = ManagedRun(_read_states(context, run), full=options.full, limit=options.execution.limit)
+    limit = options.execution.limit
+    state = ManagedRun(_read_states(context, run, limit), full=options.full, limit=limit)
 
     def lane(stages: Lane) -> None:
         for stage in stages:
@@ -134,9 +135,9 @@ def _phases(context: RunContext) -> tuple[Phase, ...]:
     return phases
 
 
-def _read_states(context: RunContext, run: Run) -> dict[str, HostState]:
+def _read_states(context: RunContext, run: Run, limit: tuple[str, ...]) -> dict[str, HostState]:
     """The hosts' records, and what drifted from them, in the journal and on screen."""
-    states = read_states(context.hosts)
+    states = read_states(context.hosts, limit or None)  # --limit: the others are not touched
     for host, found in sorted(states.items()):
         for item in found.drifted:
             record_drift(run, item)

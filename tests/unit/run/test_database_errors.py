@@ -240,7 +240,7 @@ def apply_without_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     managed = managed_by_current(h.name for h in load_environment(EXAMPLE).env.hosts)
     monkeypatch.setattr(apply_module, "probe_managed_hosts", lambda context: managed)
     # No host has a managed-state record to read, nor gets one.
-    monkeypatch.setattr(apply_module, "read_states", lambda hosts: {})
+    monkeypatch.setattr(apply_module, "read_states", lambda hosts, names=None: {})
     monkeypatch.setattr(apply_module, "write_records", lambda *args: {})
     stages = [s for s in apply_stages(load_environment(EXAMPLE).env) if s.id is StageId.SCHEMAS]
     monkeypatch.setattr(apply_module, "apply_stages", lambda env: stages)

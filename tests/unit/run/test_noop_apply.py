@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from deployer.executors.base import Play, TaskEvent
+from deployer.executors.base import ExecutionOptions, Play, TaskEvent
 from deployer.run.apply import ApplyOptions, run_apply
 from deployer.run.plan import drift_notes
 from deployer.run.secrets import RunSecrets
@@ -114,3 +114,19 @@ def test_plan_lists_the_drift_and_the_stages_apply_would_skip(tmp_path: Path) ->
         "(apply --full runs it anyway)",
         "apply skips release on app1: inputs unchanged, no drift (apply --full runs it anyway)",
     ]
+
+
+def test_limit_reads_and_writes_the_records_of_its_hosts_only(tmp_path: Path) -> None:
+    hosts = FakeHosts(("app1", "db1"))
+    hosts.answer("platform-python", (0, answer("inactive")))
+    context = fake_context(
+        load_environment(example_spec(tmp_path)),
+        tmp_path / "runs",
+        hosts=hosts,
+        executor=FakeExecutor(digests=DIGESTS),
+        secrets=RunSecrets("admin-pw", {"erp": "app-pw"}),
+    )
+    options = ApplyOptions(ExecutionOptions(limit=("app1",)))
+    assert run_apply(context, options).exit_code == 0
+    touched = {host for host, command in hosts.log if "managed-state record" in command}
+    assert touched == {"app1"}
