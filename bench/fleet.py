@@ -95,7 +95,7 @@ def seed_records(spec: Path) -> None:
             if stage.id not in STAGE_PLAYS:
                 continue
             digests = executor.input_digests(STAGE_PLAYS[stage.id])
-            for host in (name for step in stage.steps for name in step.hosts):
+            for host in stage.hosts:
                 stages.setdefault(host, {})[stage.title] = digests[host]
         items = {host: {"tomcat": ITEMS} for host in stages}
         problems = write_records(context.hosts, run, items, stages)

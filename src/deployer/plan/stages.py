@@ -36,6 +36,11 @@ class Stage:
     def title(self) -> str:
         return self.id.value
 
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The hosts of its steps, each once (a web and app host is in two steps)."""
+        return tuple(dict.fromkeys(host for step in self.steps for host in step.hosts))
+
 
 def apply_stages(env: Environment) -> tuple[Stage, ...]:
     """The stages apply runs, in order; each with what it does on which hosts."""
@@ -76,7 +81,7 @@ def stage_phases(stages: tuple[Stage, ...]) -> tuple[Phase, ...]:
 
 
 def _hosts(stages: tuple[Stage, ...]) -> set[str]:
-    return {host for stage in stages for step in stage.steps for host in step.hosts}
+    return {host for stage in stages for host in stage.hosts}
 
 
 def _middleware_steps(env: Environment) -> tuple[StageStep, ...]:

@@ -157,12 +157,7 @@ def _run_stage(
     """The stage's play on the hosts where something changed or drifted, or where there is
     no record to tell; not at all when that is nowhere."""
     play = STAGE_PLAYS[stage.id]
-    hosts = [
-        host
-        for step in stage.steps
-        for host in step.hosts
-        if not state.limit or host in state.limit
-    ]
+    hosts = [host for host in stage.hosts if not state.limit or host in state.limit]
     decision = state.decide(play, stage.title, hosts, executor.input_digests(play))
     run.event("stage", name=stage.title, runs_on=decision.run_on, unchanged=list(decision.skipped))
     for host, why in decision.run_on.items():

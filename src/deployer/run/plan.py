@@ -123,10 +123,8 @@ def drift_notes(context: RunContext, run: Run, executor: Executor) -> list[str]:
         if stage.id not in STAGE_PLAYS:
             continue
         play = STAGE_PLAYS[stage.id]
-        hosts = [host for step in stage.steps for host in step.hosts]
-        decision = decide(
-            play, stage.title, hosts, executor.input_digests(play), states, full=False
-        )
+        digests = executor.input_digests(play)
+        decision = decide(play, stage.title, stage.hosts, digests, states, full=False)
         if decision.skipped:
             notes.append(
                 f"apply skips {stage.title} on {', '.join(decision.skipped)}: inputs unchanged, "

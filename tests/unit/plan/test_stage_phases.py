@@ -22,6 +22,13 @@ def test_a_database_host_of_its_own_runs_beside_the_middleware(tmp_path: Path) -
     ]
 
 
+def test_a_stage_names_each_of_its_hosts_once(tmp_path: Path) -> None:
+    stages = apply_stages(load_environment(example_spec(tmp_path)).env)
+    middleware = next(stage for stage in stages if stage.id is StageId.MIDDLEWARE)
+    assert [step.hosts for step in middleware.steps] == [("app1",), ("app1",)]
+    assert middleware.hosts == ("app1",)
+
+
 def test_a_host_in_both_keeps_every_stage_in_order(tmp_path: Path) -> None:
     spec = example_spec(tmp_path, "huadong-production.yml", "roles: [db]=>roles: [db, web]")
     assert ids(spec) == [
