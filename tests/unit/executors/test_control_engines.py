@@ -197,3 +197,17 @@ def test_a_cache_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
             LEGACY, ControlPython(Path("/usr/bin/python3.11"), (3, 11)), EngineSettings(occupied)
         )
     assert str(raised.value) == f"engine 2.16: {occupied}/engines: Not a directory"
+
+
+def test_the_inputs_digests_are_per_play_and_host_and_the_same_on_every_call(
+    tmp_path: Path,
+) -> None:
+    _, managed = managed_example(tmp_path)
+    made = executor(tmp_path, managed)
+    middleware = made.input_digests(Play.MIDDLEWARE)
+    release = made.input_digests(Play.RELEASE)
+    assert set(middleware) == set(release) == {"app1", "db1"}
+    assert middleware["app1"] != release["app1"]
+    assert middleware["app1"] != middleware["db1"]  # another interpreter and platform
+    assert made.input_digests(Play.MIDDLEWARE) == middleware
+    assert made.input_digests(Play.ROLLBACK) == {}

@@ -8,6 +8,7 @@ result the sum of theirs."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,6 @@ class AnsibleExecutor(Executor):
             self.variables["deployer_serial"] = options.serial
         if options.max_fail_percent is not None:
             self.variables["deployer_max_fail_percentage"] = options.max_fail_percent
-        self._digests: dict[str, str] = {}  # of the secrets and the local files, made once
 
     def play_name(self, play: Play) -> str:
         return PLAYBOOKS[play]
@@ -120,17 +120,11 @@ class AnsibleExecutor(Executor):
         wanted = set(self.options.limit) or set(self.order)
         if hosts is not None:
             return self._limits_of(wanted & set(hosts))
-        groups: dict[str, list[str]] = {}
-        engines: dict[str, EngineInstall] = {}
-        for host in self.order:
-            engine = self.managed[host].engine
-            engines[engine.name] = engine
-            if host in wanted:
-                groups.setdefault(engine.name, []).append(host)
+        engines = {self.managed[host].engine.name: self.managed[host].engine for host in self.order}
         if len(engines) == 1:
             (engine,) = engines.values()
             return [(engine, ",".join(self.options.limit) or None)]
-        return [(engines[name], ",".join(names)) for name, names in groups.items()]
+        return self._limits_of(wanted)
 
     def _limits_of(self, wanted: set[str]) -> list[tuple[EngineInstall, str | None]]:
         """Each engine with exactly its hosts among ``wanted``, in the spec's order."""
@@ -146,9 +140,6 @@ class AnsibleExecutor(Executor):
     def input_digests(self, play: Play) -> Mapping[str, str]:
         if play not in PLAY_ROLES:
             return {}
-        if not self._digests:
-            self._digests["secrets"] = secrets_digest(self.secrets.items())
-        files = local_files(self.variables)
         content = content_digest(content_dir(), play, PLAYBOOKS[play])
         hosts = self.inventory["all"]["hosts"]
         return {
@@ -157,11 +148,21 @@ class AnsibleExecutor(Executor):
                 content=content,
                 variables=self.variables,
                 host_values=hosts.get(host, {}),
-                secrets=self._digests["secrets"],
-                files=files,
+                secrets=self._secrets_digest,
+                files=self._local_files,
             )
             for host in self.order
         }
+
+    # Made once per run: the secrets' derivation is slow on purpose, and the artifact may be
+    # a large file; neither changes between the plays of a run.
+    @cached_property
+    def _secrets_digest(self) -> str:
+        return secrets_digest(self.secrets.items())
+
+    @cached_property
+    def _local_files(self) -> dict[str, str]:
+        return local_files(self.variables)
 
     def records(self) -> Mapping[str, str]:
         return {records.VARIABLES: dump(self.variables), records.INVENTORY: dump(self.inventory)}

@@ -19,6 +19,7 @@ from typing import Any
 
 import deployer
 from deployer.executors.base import Play
+from deployer.spec.sources import sha256_of
 
 #: The roles each play runs (the common role comes with every one of them).
 PLAY_ROLES = {
@@ -95,21 +96,13 @@ def tree_digest(path: Path) -> str:
     if not folder.exists():
         return "missing"
     if not folder.is_dir():
-        return _file_digest(folder)
+        return sha256_of(folder)
     lines = (
-        f"{item.relative_to(folder).as_posix()} {_file_digest(item)}"
+        f"{item.relative_to(folder).as_posix()} {sha256_of(item)}"
         for item in sorted(folder.rglob("*"))
         if item.is_file() and "__pycache__" not in item.parts
     )
     return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def secrets_digest(values: Iterable[tuple[str, str]]) -> str:
