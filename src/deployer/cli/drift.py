@@ -61,9 +61,10 @@ def describe(outcome: DriftOutcome) -> list[str]:
                 f"{host}: {count} difference{'s' if count > 1 else ''} since run "
                 f"{state.record.run} ({state.record.recorded})"
             )
-            for found in state.drifted:
-                change = f" ({found.was} -> {found.now})" if found.was or found.now else ""
-                lines.append(f"  {found.role:<8} {found.kind.value:<16} {found.item}{change}")
+            lines += [
+                f"  {found.role:<8} {found.kind.value:<16} {found.item}{found.change}"
+                for found in state.drifted
+            ]
     return lines
 
 

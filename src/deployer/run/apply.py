@@ -19,7 +19,7 @@ from deployer.rollback.recorder import IrreversibleRefused, RollbackRecorder
 from deployer.run.bootstrap import bootstrap_python
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
-from deployer.run.managed import HostState, ManagedRun, read_states, record_drift, write_records
+from deployer.run.managed import HostState, ManagedRun, read_states, record_drifts, write_records
 from deployer.run.managers import engines_record, probe_managed_hosts
 from deployer.run.overlap import side_by_side
 from deployer.run.packages import downgrades_by_host, packages_from_bundle
@@ -138,10 +138,8 @@ def _phases(context: RunContext) -> tuple[Phase, ...]:
 def _read_states(context: RunContext, run: Run, limit: tuple[str, ...]) -> dict[str, HostState]:
     """The hosts' records, and what drifted from them, in the journal and on screen."""
     states = read_states(context.hosts, limit or None)  # --limit: the others are not touched
-    for host, found in sorted(states.items()):
-        for item in found.drifted:
-            record_drift(run, item)
-            context.progress("drift", TaskEvent(host, item.describe(), "drift"))
+    for item in record_drifts(run, states):
+        context.progress("drift", TaskEvent(item.host, item.describe(), "drift"))
     return states
 
 

@@ -10,7 +10,7 @@ from deployer.errors import ExitCode
 from deployer.journal import Run, records
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
-from deployer.run.managed import HostState, read_states, record_drift
+from deployer.run.managed import HostState, read_states, record_drifts
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,7 @@ def detect_drift(context: RunContext) -> tuple[Run, DriftOutcome]:
     with run_lifecycle(run, context.redact) as ending:
         context.trust_first_contacts()
         outcome = DriftOutcome(read_states(context.hosts))
-        for found in (d for state in outcome.states.values() for d in state.drifted):
-            record_drift(run, found)
+        record_drifts(run, outcome.states)
         run.record(records.REPORT, json.dumps(outcome.to_json(), indent=1))
         ending.exit_code = outcome.exit_code
     return run, outcome

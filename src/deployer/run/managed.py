@@ -20,7 +20,7 @@ from deployer.executors.ansible.runner import MANAGED_SUFFIX
 from deployer.executors.base import Play, TaskEvent
 from deployer.journal import Run, records
 from deployer.state.drift import Drift, drift
-from deployer.state.model import HostRecord, ManagedItems
+from deployer.state.model import RECORD_FORMAT, HostRecord, ManagedItems
 from deployer.state.program import (
     COMMAND,
     StateUnreadable,
@@ -88,11 +88,15 @@ def _why(result: CommandResult) -> str:
     return last[0]
 
 
-def record_drift(run: Run, found: Drift) -> None:
-    """A ``drift`` event in the run's journal (``change`` is the drift's kind)."""
-    fields = found.to_json()
-    fields["change"] = fields.pop("kind")
-    run.event("drift", **fields)
+def record_drifts(run: Run, states: Mapping[str, HostState]) -> list[Drift]:
+    """Every host's drift, host by host, each a ``drift`` event in the run's journal
+    (``change`` is the drift's kind)."""
+    found = [item for _, state in sorted(states.items()) for item in state.drifted]
+    for item in found:
+        fields = item.to_json()
+        fields["change"] = fields.pop("kind")
+        run.event("drift", **fields)
+    return found
 
 
 @dataclass
@@ -207,7 +211,7 @@ def _run_programs(
 
 def _meta(host: str, run: Run, recorded: str, stages: Mapping[str, str]) -> dict[str, Any]:
     return {
-        "format": 1,
+        "format": RECORD_FORMAT,
         "host": host,
         "run": run.id,
         "deployer": deployer.__version__,

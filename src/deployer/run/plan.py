@@ -25,7 +25,7 @@ from deployer.rollback.survey import assess_if_reachable, initial_plan, list_pac
 from deployer.run.apply import STAGE_PLAYS
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
-from deployer.run.managed import decide, read_states, record_drift
+from deployer.run.managed import decide, read_states, record_drifts
 from deployer.run.managers import current_facts, engines_record, managed_hosts
 from deployer.run.packages import LocalPackages, downgrades_by_host, packages_from_bundle
 from deployer.run.plays import StageFailed, run_play
@@ -110,9 +110,7 @@ def drift_notes(context: RunContext, run: Run, executor: Executor) -> list[str]:
     (its inputs unchanged, nothing of it drifted)."""
     states = read_states(context.hosts)
     notes = [
-        f"drift since the last apply: {found.describe()}"
-        for _, state in sorted(states.items())
-        for found in state.drifted
+        f"drift since the last apply: {found.describe()}" for found in record_drifts(run, states)
     ]
     notes += [
         f"{name}: cannot tell what drifted: {state.problem}"
@@ -130,8 +128,6 @@ def drift_notes(context: RunContext, run: Run, executor: Executor) -> list[str]:
                 f"apply skips {stage.title} on {', '.join(decision.skipped)}: inputs unchanged, "
                 "no drift (apply --full runs it anyway)"
             )
-    for found in (d for state in states.values() for d in state.drifted):
-        record_drift(run, found)
     return notes
 
 

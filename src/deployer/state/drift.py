@@ -37,9 +37,13 @@ class Drift:
     was: str = ""
     now: str = ""
 
+    @property
+    def change(self) -> str:
+        """`` (was -> now)``, or nothing where neither is known."""
+        return f" ({self.was} -> {self.now})" if self.was or self.now else ""
+
     def describe(self) -> str:
-        change = f" ({self.was} -> {self.now})" if self.was or self.now else ""
-        return f"{self.host}: {self.role}: {self.item}: {self.kind.value}{change}"
+        return f"{self.host}: {self.role}: {self.item}: {self.kind.value}{self.change}"
 
     def to_json(self) -> dict[str, str]:
         return {
