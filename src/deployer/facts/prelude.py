@@ -60,6 +60,16 @@ deployer_real() {
   deployer_dir "${deployer_d:-/}"
   deployer_r=${deployer_r%/}/${1##*/}
 }
+deployer_match() {
+  # True when LINE matches one of the case globs that follow it.
+  deployer_m=$1
+  shift
+  for deployer_g in "$@"; do
+    # shellcheck disable=SC2254 # the globs are the caller's patterns
+    case $deployer_m in $deployer_g) return 0 ;; esac
+  done
+  return 1
+}
 deployer_read() {
   # deployer_found=$(grep -m MAX GLOB... FILE), by read: at most MAX lines (-1: all) of FILE
   # that match one of the case globs; false when none does.
@@ -67,15 +77,10 @@ deployer_read() {
   shift 2
   [ -r "$deployer_f" ] || return 1
   while [ "$deployer_n" != 0 ] && { IFS= read -r deployer_l || [ -n "$deployer_l" ]; }; do
-    for deployer_g in "$@"; do
-      # shellcheck disable=SC2254 # the globs are the caller's patterns
-      case $deployer_l in
-        $deployer_g)
-          deployer_found=$deployer_found$deployer_nl$deployer_l deployer_hit=1
-          deployer_n=$((deployer_n - 1))
-          break ;;
-      esac
-    done
+    if deployer_match "$deployer_l" "$@"; then
+      deployer_found=$deployer_found$deployer_nl$deployer_l deployer_hit=1
+      deployer_n=$((deployer_n - 1))
+    fi
   done <"$deployer_f"
   deployer_found=${deployer_found#$deployer_nl}
   [ -n "$deployer_hit" ]
@@ -91,15 +96,10 @@ deployer_lines() {
       *$deployer_nl*) deployer_rest=${deployer_rest#*$deployer_nl} ;;
       *) deployer_rest='' ;;
     esac
-    for deployer_g in "$@"; do
-      # shellcheck disable=SC2254 # the globs are the caller's patterns
-      case $deployer_l in
-        $deployer_g)
-          printf '%s%s\n' "$deployer_p" "$deployer_l"
-          deployer_hit=1 deployer_n=$((deployer_n - 1))
-          break ;;
-      esac
-    done
+    if deployer_match "$deployer_l" "$@"; then
+      printf '%s%s\n' "$deployer_p" "$deployer_l"
+      deployer_hit=1 deployer_n=$((deployer_n - 1))
+    fi
   done
   [ -n "$deployer_hit" ]
 }
