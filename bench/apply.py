@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchsupport import last_run_events, milestones
+from benchsupport import byte_compiled, last_run_events, milestones
 from deployer import lab
 from deployer.executors.ansible.engines import ManagedHost, current_engine
 from deployer.executors.ansible.inventory import build_inventory
@@ -129,6 +129,7 @@ def main() -> int:
         "--mitogen", type=Path, metavar="DIR", help="run every playbook under mitogen from DIR"
     )
     args = parser.parse_args()
+    byte_compiled()
     if args.mitogen is not None:
         use_mitogen(args.mitogen)
     hosts = [("app1", ["web", "app"]), ("db1", ["db"])]

@@ -3,6 +3,7 @@ of the lab's hosts, and a clock that reads the controller's CPU time too."""
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import resource
@@ -16,8 +17,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import deployer
 from deployer import lab
 from deployer.transport import SshOptions, SshTarget, run_everywhere
+
+
+def byte_compiled() -> None:
+    """Compile deployer's modules ahead, as installing it does: a source tree run with
+    PYTHONDONTWRITEBYTECODE (or never imported yet) would have every timed command line
+    compile them again, a third of a second of the `check` command."""
+    compileall.compile_dir(Path(deployer.__file__).parent, quiet=1)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from benchsupport import Timing, ansible_setup, floor, inventory, median_timing
+from benchsupport import Timing, ansible_setup, byte_compiled, floor, inventory, median_timing
 from deployer import lab
 from deployer.executors.base import ExecutionOptions
 from deployer.journal import Journal, RunStatus
@@ -180,6 +180,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="10,50,100", help="fleet sizes, comma-separated")
     parser.add_argument("--noop", type=int, default=50, help="the size to time a no-op apply at")
     args = parser.parse_args()
+    byte_compiled()
     sizes = sorted(int(size) for size in args.sizes.split(","))
     hosts = [(f"app{i + 1:03d}", ["app"]) for i in range(max(sizes))]
     spec = derive_spec(EXAMPLE, WORK / "fleet.yml", hosts)

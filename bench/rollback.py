@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchsupport import last_run_events, seconds
+from benchsupport import byte_compiled, last_run_events, seconds
 from deployer import lab
 from deployer.lab.derive import derive_spec
 from deployer.lab.network import free_subnet
@@ -78,6 +78,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Time deployer rollback against its apply.")
     parser.add_argument("--events", action="store_true", help="print the rollback's events")
     args = parser.parse_args()
+    byte_compiled()
     spec = derive_spec(EXAMPLE, WORK / "huadong-production.yml", HOSTS, database_host="db1")
     upgrade = derive_spec(
         EXAMPLE.with_name("huadong-production-1.1.yml"),

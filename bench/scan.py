@@ -22,7 +22,7 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from benchsupport import ansible_setup, floor, inventory, median_seconds
+from benchsupport import ansible_setup, byte_compiled, floor, inventory, median_seconds
 from deployer import lab
 from deployer.journal import Journal
 from deployer.lab.derive import derive_spec
@@ -83,6 +83,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    byte_compiled()
     hosts = [(f"app{i + 1:02d}", ["app"]) for i in range(max(SIZES))]
     spec = derive_spec(EXAMPLE, WORK / "scan.yml", hosts)
     cache_dir = lab.cache_dir_from(os.environ, Path.home())
