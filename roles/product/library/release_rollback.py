@@ -56,6 +56,13 @@ options:
     type: list
     elements: path
     default: []
+  service:
+    description:
+      - The application server's systemd unit, started after the files are back (restarted when
+        it runs and the release or a config file changed); empty to leave services alone (a
+        Tomcat the rollback removed has none).
+    type: str
+    default: ""
   work_dir:
     description:
       - Tomcat's folder of compiled pages of the product, replaced when the live release changes by
@@ -84,6 +91,10 @@ marked:
   returned: always
 restart:
   description: Whether Tomcat has to restart to serve what was put back.
+  type: bool
+  returned: always
+started:
+  description: Whether the service was started or restarted.
   type: bool
   returned: always
 """
@@ -168,6 +179,22 @@ def swap_compiled_pages(work_dir, release):
         os.rename(kept, work_dir)
 
 
+def start_service(module, service, restart):
+    """Start ``service``, or restart it when it runs and ``restart``; whether it was."""
+    if not service:
+        return False
+    systemctl = module.get_bin_path("systemctl", required=True)
+    running = module.run_command([systemctl, "is-active", "--quiet", service])[0] == 0
+    if running and not restart:
+        return False
+    action = "restart" if running else "start"
+    if not module.check_mode:
+        rc, _, err = module.run_command([systemctl, action, service])
+        if rc != 0:
+            module.fail_json(msg="systemctl %s %s failed: %s" % (action, service, err.strip()))
+    return True
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -180,6 +207,7 @@ def main():
             restore=dict(type="dict", default={}),
             remove=dict(type="list", elements="path", default=[]),
             work_dir=dict(type="path", default=""),
+            service=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
@@ -220,13 +248,18 @@ def main():
             with open(failed_file, "w") as note:
                 note.write(FAILED_NOTE)
             os.chmod(failed_file, 0o644)
+    restart = bool(restored or removed or switched)
+    # The start is part of this call, not a task of its own: the product is down until the
+    # start, and each task is one more round trip before it.
+    started = start_service(module, p["service"], restart)
     module.exit_json(
-        changed=bool(restored or removed or switched or marked),
+        changed=bool(restored or removed or switched or marked or started),
         restored=restored,
         removed=removed,
         switched=switched,
         marked=marked,
-        restart=bool(restored or removed or switched),
+        restart=restart,
+        started=started,
         live=release,
     )
 

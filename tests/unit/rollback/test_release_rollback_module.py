@@ -82,3 +82,31 @@ def test_the_pages_kept_for_the_release_gone_back_to_replace_the_left_ones(
     assert not kept.exists()
     m.swap_compiled_pages(str(work), str(tmp_path / "releases" / "0.9-z"))
     assert not work.exists()
+
+
+class _Systemd:
+    """What start_service uses of AnsibleModule, with a unit that runs or not."""
+
+    check_mode = False
+
+    def __init__(self, running: bool) -> None:
+        self.running, self.ran = running, []
+
+    def get_bin_path(self, name: str, required: bool = False) -> str:
+        return f"/usr/bin/{name}"
+
+    def run_command(self, argv: list[str]) -> tuple[int, str, str]:
+        self.ran.append(argv[1:])
+        return (0 if self.running or argv[1] != "is-active" else 3), "", ""
+
+
+def test_tomcat_is_started_or_restarted_only_when_the_rollback_needs_it() -> None:
+    m = module()
+    stopped, running, untouched = _Systemd(False), _Systemd(True), _Systemd(True)
+    assert m.start_service(stopped, "tomcat10", restart=False)
+    assert stopped.ran[-1] == ["start", "tomcat10"]
+    assert m.start_service(running, "tomcat10", restart=True)
+    assert running.ran[-1] == ["restart", "tomcat10"]
+    assert not m.start_service(untouched, "tomcat10", restart=False)
+    assert untouched.ran == [["is-active", "--quiet", "tomcat10"]]
+    assert not m.start_service(_Systemd(False), "", restart=True)  # no service left to start
