@@ -212,8 +212,8 @@ def run_through(
 
 def close_masters(control_dir: Path) -> None:
     """Ask every shared connection in ``control_dir`` to end now, rather than linger for its
-    ControlPersist time after the run that opened it. All at once: one after the other, a
-    fleet's hundred connections took longer to close than the scan that used them."""
+    ControlPersist time after the run that opened it. All at once, so that a fleet's
+    connections do not each wait for the one before to close."""
     sockets = (
         [path for path in control_dir.iterdir() if path.is_socket()] if control_dir.is_dir() else []
     )
