@@ -133,6 +133,9 @@ class TimeSync(FactModel):
     synchronized: bool | None = Field(description="timedatectl's 'System clock synchronized'.")
     ntp_service: bool | None = Field(default=None, description="timedatectl's NTP service flag.")
     services: tuple[str, ...] = Field(default=(), description="Time daemons found running.")
+    container: str | None = Field(
+        default=None, description="The container manager of a host that is a container."
+    )
 
     @property
     def active(self) -> bool:

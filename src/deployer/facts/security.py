@@ -25,10 +25,22 @@ fi
 """
 
 #: A rule counter not installed is not run: its answer would be the same "denied" (unreadable).
+#: Nor is systemctl asked about a unit that has no unit file (it could only say "inactive"):
+#: most hosts have one firewall or none, and systemctl is the dearest program the probe runs.
 FIREWALL_SH = r"""
 if command -v systemctl >/dev/null 2>&1; then
-  printf 'units firewalld ufw nftables iptables\n'
-  out=$($deployer_t systemctl is-active firewalld ufw nftables iptables 2>/dev/null)
+  units=''
+  for u in firewalld ufw nftables iptables; do
+    for d in /etc/systemd/system /run/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
+      if [ -e "$d/$u.service" ]; then units="$units $u"; break; fi
+    done
+  done
+  printf 'units %s\n' "${units# }"
+  out=''
+  if [ -n "$units" ]; then
+    # shellcheck disable=SC2086 # unit names, split on the spaces between them
+    out=$($deployer_t systemctl is-active $units 2>/dev/null)
+  fi
   states=''
   while [ -n "$out" ]; do
     states="$states${out%%$deployer_nl*} "

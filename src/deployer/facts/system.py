@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from deployer.facts.base import Fact, Shared, first, lines, tagged
+from deployer.facts.base import Fact, first, lines, tagged
 from deployer.facts.model import Limit, LocaleFacts, NofileLimit, TimeSync, TimeZone
 from deployer.facts.osinfo import parse_assignments
 
@@ -22,19 +22,9 @@ all=$(locale -a 2>/dev/null)
 deployer_lines 40 'available ' "$all" '*[Uu][Tt][Ff]8*' '*[Uu][Tt][Ff]-8*'
 """
 
-#: ``timedatectl status`` once for both time facts (it may have to start systemd-timedated).
-TIMEDATECTL = Shared(
-    "timedatectl",
-    r"""
-deployer_timedatectl=''
-if command -v timedatectl >/dev/null 2>&1; then
-  deployer_timedatectl=$($deployer_t timedatectl status 2>/dev/null)
-fi
-""",
-)
-
+#: The zone's name is what /etc/localtime links to: ``timedatectl`` reads that same link, so it
+#: is not asked (the parser still reads its lines, from earlier probes).
 TIME_ZONE_SH = r"""
-deployer_lines -1 'status ' "$deployer_timedatectl" '*[Tt][Ii][Mm][Ee] [Zz][Oo][Nn][Ee]*'
 if [ -L /etc/localtime ]; then printf 'localtime %s\n' "$(readlink /etc/localtime)"; fi
 if [ -r /etc/timezone ]; then
   deployer_read 1 /etc/timezone '*'
@@ -47,14 +37,28 @@ fi
 printf 'date %s\n' "$(date '+%Z %z')"
 """
 
+#: A time daemon running is the answer (the check passes on it), and so is a container, whose
+#: clock is its host's (systemd names the container manager in /run/systemd/container).
+#: ``timedatectl`` is asked only otherwise, whether the clock is synchronised all the same: it
+#: may have to start systemd-timedated first (a tenth of a second), and waits out the timeout
+#: when that fails. systemd-timesyncd (239+) marks a synchronised clock with a file of its own.
 TIME_SYNC_SH = r"""
-deployer_lines -1 'status ' "$deployer_timedatectl" '*synchronized*' '*NTP*'
+running=''
+if [ -r /run/systemd/container ] && deployer_read 1 /run/systemd/container '?*'; then
+  printf 'container %s\n' "$deployer_found"
+  running=1
+fi
 for f in /proc/[0-9]*/comm; do
   { IFS= read -r c <"$f"; } 2>/dev/null || continue
   case $c in
-    chronyd | ntpd | ntpd-rs | openntpd | systemd-timesyn*) printf 'proc %s\n' "$c" ;;
+    chronyd | ntpd | ntpd-rs | openntpd | systemd-timesyn*) printf 'proc %s\n' "$c"; running=1 ;;
   esac
 done
+if [ -e /run/systemd/timesync/synchronized ]; then printf 'timesyncd synchronized\n'; fi
+if [ -z "$running" ] && command -v timedatectl >/dev/null 2>&1; then
+  out=$($deployer_t timedatectl status 2>/dev/null)
+  deployer_lines -1 'status ' "$out" '*synchronized*' '*NTP*'
+fi
 """
 
 #: /proc/self/limits is the shell's own, inherited from the login shell (read by the shell
@@ -109,7 +113,7 @@ def parse_time_zone(raw: str) -> TimeZone:
 
 
 def parse_time_sync(raw: str) -> TimeSync:
-    synchronized = ntp = None
+    synchronized = ntp = container = None
     services: list[str] = []
     for line in lines(raw):
         key, _, value = line.partition(" ")
@@ -121,9 +125,15 @@ def parse_time_sync(raw: str) -> TimeSync:
             synchronized = state == "yes"
         elif key == "status" and ("NTP service" in label or "NTP enabled" in label):
             ntp = state in ("active", "yes") if state != "n/a" else None
+        elif key == "timesyncd" and value.strip() == "synchronized":
+            synchronized = True
+        elif key == "container" and value.strip():
+            container = value.strip()
         elif key == "proc" and value.strip() not in services:
             services.append(value.strip())
-    return TimeSync(synchronized=synchronized, ntp_service=ntp, services=tuple(services))
+    return TimeSync(
+        synchronized=synchronized, ntp_service=ntp, services=tuple(services), container=container
+    )
 
 
 def parse_nofile(raw: str) -> NofileLimit:
@@ -144,7 +154,7 @@ def _limit(text: str | None) -> Limit:
 
 FACTS = (
     Fact("locale", "locale", LOCALE_SH, parse_locale),
-    Fact("time.zone", "timezone", TIME_ZONE_SH, parse_time_zone, shared=(TIMEDATECTL,)),
-    Fact("time.sync", "time_sync", TIME_SYNC_SH, parse_time_sync, shared=(TIMEDATECTL,)),
+    Fact("time.zone", "timezone", TIME_ZONE_SH, parse_time_zone),
+    Fact("time.sync", "time_sync", TIME_SYNC_SH, parse_time_sync),
     Fact("limits.nofile", "nofile", NOFILE_SH, parse_nofile),
 )

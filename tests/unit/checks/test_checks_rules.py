@@ -102,6 +102,7 @@ def test_time_zone_without_product_setting_passes(lab_facts: HostFacts) -> None:
         (TimeSync(synchronized=True, ntp_service=None), Status.PASS),
         (TimeSync(synchronized=None, ntp_service=None, services=("chronyd",)), Status.PASS),
         (TimeSync(synchronized=False, ntp_service=False), Status.WARN),
+        (TimeSync(synchronized=None, container="systemd-nspawn"), Status.PASS),
     ],
 )
 def test_time_sync(sync: TimeSync, status: Status, lab_facts: HostFacts) -> None:
