@@ -230,10 +230,7 @@ def _product_vars(loaded: LoadedEnvironment, run_id: str) -> dict[str, Any]:
         "product_app_service": layout.service,
         "product_context_path": unsafe(layout.context_path),
         "product_health_path": unsafe(env.product.health_path),
-        # Two tries a second: the product is down until the page answers, so waiting a whole
-        # second after Tomcat is up would be downtime too.
-        "product_health_retries": env.product.health_timeout * 2,
-        "product_health_delay": 0.5,
+        "product_health_timeout": env.product.health_timeout,
         "product_keep_releases": env.product.keep_releases,
     }
     if env.product.templates:
