@@ -9,8 +9,6 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from deployer.files import NotRegularFileError, read_regular_file
 from deployer.spec.problems import file_problem
 
@@ -88,6 +86,9 @@ def _not_utf8(raw: bytes) -> str:
         # Short Chinese texts fool statistical detectors; GB18030 (a superset of GBK) is
         # what Chinese Windows editors write.
         return _convert_hint("GB18030")
+    # Only a spec that is not UTF-8 needs the detector: every other command skips its import.
+    from charset_normalizer import from_bytes  # noqa: PLC0415
+
     best = from_bytes(raw).best()
     if best is None or best.encoding in ("utf_8", "ascii"):
         return "file is not UTF-8 and its encoding could not be recognised"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pymysql
+from typing import TYPE_CHECKING, Any
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.transport.tunnel import Endpoint
+
+if TYPE_CHECKING:
+    import pymysql
 
 
 class DatabaseUnavailable(DeployerError):
@@ -20,6 +21,9 @@ def open_mysql(
     endpoint: Endpoint, user: str, password: str, database: str | None = None, timeout: float = 10.0
 ) -> pymysql.connections.Connection[Any]:
     """A MySQL/MariaDB connection in autocommit mode speaking utf8mb4."""
+    # PyMySQL brings cryptography and ssl with it: a run that opens no database skips them.
+    import pymysql  # noqa: PLC0415
+
     try:
         return pymysql.connect(
             host=endpoint.host,

@@ -15,8 +15,6 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import pymysql
-
 from deployer.errors import DeployerError, ExitCode
 from deployer.transport.database import DatabaseUnavailable, open_mysql
 from deployer.transport.ssh import SshOptions, SshTarget
@@ -61,6 +59,8 @@ def database_errors(where: str, mask: Mask) -> Iterator[None]:
     server's message. PyMySQL also raises ValueError and AssertionError on what it cannot
     parse; a server's message may quote a statement, hence ``mask`` (which masks each secret
     also as the driver escaped it: the server quotes a statement as it was sent)."""
+    import pymysql  # noqa: PLC0415 - a run that opens no database skips its import
+
     try:
         yield
     except (pymysql.err.MySQLError, OSError, ValueError, AssertionError) as exc:
@@ -97,6 +97,8 @@ class MysqlSessions:
             yield self._live()
 
     def _live(self) -> Any:
+        import pymysql  # noqa: PLC0415 - a run that opens no database skips its import
+
         if self._connection is not None:
             try:
                 self._connection.ping(reconnect=False)
@@ -134,6 +136,8 @@ class MysqlSessions:
         not hide the error that dropped it."""
         connection, self._connection = self._connection, None
         if connection is not None:
+            import pymysql  # noqa: PLC0415 - a run that opens no database skips its import
+
             try:
                 connection.close()
             except (pymysql.err.MySQLError, OSError):
