@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from deployer.transport import mux
 from deployer.transport.become import RootAccess
 from deployer.transport.login import (
     forward_spec,
@@ -212,11 +213,18 @@ def run_through(
 
 def close_masters(control_dir: Path) -> None:
     """Ask every shared connection in ``control_dir`` to end now, rather than linger for its
-    ControlPersist time after the run that opened it. All at once, so that a fleet's
-    connections do not each wait for the one before to close."""
+    ControlPersist time after the run that opened it: through its control socket from this
+    process (transport.mux), then with ``ssh -O exit`` (all at once) for any that did not
+    answer there. Five seconds in all: a master left after that ends at ControlPersist."""
     sockets = (
         [path for path in control_dir.iterdir() if path.is_socket()] if control_dir.is_dir() else []
     )
+    deadline = time.monotonic() + 5
+    unanswered = []
+    for path in sockets:
+        left = deadline - time.monotonic()
+        if left <= 0 or mux.terminate(path, left) is mux.Ended.UNANSWERED:
+            unanswered.append(path)
     closing = [
         subprocess.Popen(  # noqa: S603 - argv list, no shell on this side
             _exit_argv(path),
@@ -224,10 +232,9 @@ def close_masters(control_dir: Path) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for path in sockets
+        for path in unanswered
     ]
-    deadline = time.monotonic() + 5
-    for path, process in zip(sockets, closing, strict=True):
+    for path, process in zip(unanswered, closing, strict=True):
         try:
             process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:

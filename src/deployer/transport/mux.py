@@ -1,0 +1,85 @@
+"""Ending a shared SSH connection through its control socket, without starting an ssh.
+
+``ssh -O exit`` is a whole ssh client started to send two short messages of OpenSSH's
+connection-sharing protocol (PROTOCOL.mux in OpenSSH's sources, protocol version 4): a hello,
+then MUX_C_TERMINATE, which the master obeys by exiting. A run that shared connections with
+a fleet started one such client per host at its end; sending the messages from this process
+costs a socket each instead.
+"""
+
+from __future__ import annotations
+
+import enum
+import socket
+import struct
+from pathlib import Path
+
+MUX_MSG_HELLO = 0x00000001
+MUX_C_TERMINATE = 0x10000005
+MUX_S_OK = 0x80000001
+MUX_VERSION = 4
+_REQUEST_ID = 1
+_MAX_PACKET = 256 * 1024
+
+
+class Ended(enum.Enum):
+    """What asking a master to end came to."""
+
+    ENDED = "ended"  # the master said yes and is going away
+    GONE = "gone"  # no master listens there any more: nothing to end
+    UNANSWERED = "unanswered"  # something else happened: ask again the usual way
+
+
+def packet(*words: int) -> bytes:
+    """A mux packet of uint32 fields, preceded by its length (SSH wire format)."""
+    body = struct.pack(f">{len(words)}I", *words)
+    return struct.pack(">I", len(body)) + body
+
+
+def terminate(control_socket: Path, timeout: float = 5.0) -> Ended:
+    """Ask the master listening on ``control_socket`` to end now. A master answers at once:
+    ``timeout`` only bounds one that is wedged."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(timeout)
+            try:
+                conn.connect(str(control_socket))
+            except (FileNotFoundError, ConnectionRefusedError):
+                return Ended.GONE
+            conn.sendall(packet(MUX_MSG_HELLO, MUX_VERSION) + packet(MUX_C_TERMINATE, _REQUEST_ID))
+            hello = _read_packet(conn)
+            if hello is None or hello[:8] != struct.pack(">II", MUX_MSG_HELLO, MUX_VERSION):
+                return Ended.UNANSWERED
+            answer = _read_packet(conn)
+    except OSError:
+        return Ended.UNANSWERED
+    # OpenSSH's master usually exits before its MUX_S_OK leaves (its own client, too, takes
+    # the socket closing after the request as the master gone); a refusal is an answer.
+    if answer is None or answer[:8] == struct.pack(">II", MUX_S_OK, _REQUEST_ID):
+        return Ended.ENDED
+    return Ended.UNANSWERED
+
+
+def _read_packet(conn: socket.socket) -> bytes | None:
+    """The next packet's body; None when the peer closed the socket before it began."""
+    head = _read_exactly(conn, 4)
+    if not head:
+        return None
+    (length,) = struct.unpack(">I", head)
+    if length > _MAX_PACKET:
+        raise OSError(f"a mux packet of {length} bytes")
+    body = _read_exactly(conn, length)
+    if len(body) < length:
+        raise ConnectionResetError("the master closed the socket within a packet")
+    return body
+
+
+def _read_exactly(conn: socket.socket, size: int) -> bytes:
+    """``size`` bytes, or fewer if the peer closes the socket first."""
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
