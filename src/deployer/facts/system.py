@@ -39,9 +39,10 @@ printf 'date %s\n' "$(date '+%Z %z')"
 
 #: A time daemon running is the answer (the check passes on it), and so is a container, whose
 #: clock is its host's (systemd names the container manager in /run/systemd/container).
-#: ``timedatectl`` is asked only otherwise, whether the clock is synchronised all the same: it
-#: may have to start systemd-timedated first (a tenth of a second), and waits out the timeout
-#: when that fails. systemd-timesyncd (239+) marks a synchronised clock with a file of its own.
+#: ``timedatectl`` is asked only otherwise, and only under systemd (what sd_booted tests),
+#: whether the clock is synchronised all the same: it may have to start systemd-timedated
+#: first (a tenth of a second), and waits out the timeout when that fails.
+#: systemd-timesyncd (239+) marks a synchronised clock with a file of its own.
 TIME_SYNC_SH = r"""
 running=''
 if [ -r /run/systemd/container ] && deployer_read 1 /run/systemd/container '?*'; then
@@ -55,7 +56,7 @@ for f in /proc/[0-9]*/comm; do
   esac
 done
 if [ -e /run/systemd/timesync/synchronized ]; then printf 'timesyncd synchronized\n'; fi
-if [ -z "$running" ] && command -v timedatectl >/dev/null 2>&1; then
+if [ -z "$running" ] && [ -d /run/systemd/system ] && command -v timedatectl >/dev/null 2>&1; then
   out=$($deployer_t timedatectl status 2>/dev/null)
   deployer_lines -1 'status ' "$out" '*synchronized*' '*NTP*'
 fi
