@@ -44,19 +44,19 @@ printf 'date %s\n' "$(date '+%Z %z')"
 #: first (a tenth of a second), and waits out the timeout when that fails.
 #: systemd-timesyncd (239+) marks a synchronised clock with a file of its own.
 TIME_SYNC_SH = r"""
-running=''
+answered=''
 if [ -r /run/systemd/container ] && deployer_read 1 /run/systemd/container '?*'; then
   printf 'container %s\n' "$deployer_found"
-  running=1
+  answered=1
 fi
 for f in /proc/[0-9]*/comm; do
   { IFS= read -r c <"$f"; } 2>/dev/null || continue
   case $c in
-    chronyd | ntpd | ntpd-rs | openntpd | systemd-timesyn*) printf 'proc %s\n' "$c"; running=1 ;;
+    chronyd | ntpd | ntpd-rs | openntpd | systemd-timesyn*) printf 'proc %s\n' "$c"; answered=1 ;;
   esac
 done
 if [ -e /run/systemd/timesync/synchronized ]; then printf 'timesyncd synchronized\n'; fi
-if [ -z "$running" ] && [ -d /run/systemd/system ] && command -v timedatectl >/dev/null 2>&1; then
+if [ -z "$answered" ] && [ -d /run/systemd/system ] && command -v timedatectl >/dev/null 2>&1; then
   out=$($deployer_t timedatectl status 2>/dev/null)
   deployer_lines -1 'status ' "$out" '*synchronized*' '*NTP*'
 fi

@@ -53,17 +53,24 @@ def driver_message(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+def connection_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
+    """What a dropped or refused connection raises: PyMySQL's errors and the socket's, then
+    ``also``. PyMySQL is imported here, once a database is in use: a run that opens none
+    skips its import."""
+    import pymysql  # noqa: PLC0415
+
+    return (pymysql.err.MySQLError, OSError, *also)
+
+
 @contextmanager
 def database_errors(where: str, mask: Mask) -> Iterator[None]:
     """Driver and socket errors of the block as a DatabaseFailed naming ``where`` with the
     server's message. PyMySQL also raises ValueError and AssertionError on what it cannot
     parse; a server's message may quote a statement, hence ``mask`` (which masks each secret
     also as the driver escaped it: the server quotes a statement as it was sent)."""
-    import pymysql  # noqa: PLC0415 - a run that opens no database skips its import
-
     try:
         yield
-    except (pymysql.err.MySQLError, OSError, ValueError, AssertionError) as exc:
+    except connection_errors(ValueError, AssertionError) as exc:
         raise DatabaseFailed(mask(f"{where}: {driver_message(exc)}")) from exc
 
 
@@ -97,13 +104,11 @@ class MysqlSessions:
             yield self._live()
 
     def _live(self) -> Any:
-        import pymysql  # noqa: PLC0415 - a run that opens no database skips its import
-
         if self._connection is not None:
             try:
                 self._connection.ping(reconnect=False)
                 return self._connection
-            except (pymysql.err.MySQLError, OSError):
+            except connection_errors():
                 log.debug("the database connection was dropped; opening it again")
                 self.close()
         self._connection = self._open()
@@ -136,10 +141,8 @@ class MysqlSessions:
         not hide the error that dropped it."""
         connection, self._connection = self._connection, None
         if connection is not None:
-            import pymysql  # noqa: PLC0415 - a run that opens no database skips its import
-
             try:
                 connection.close()
-            except (pymysql.err.MySQLError, OSError):
+            except connection_errors():
                 log.debug("closing the database connection failed", exc_info=True)
         self._held.close()

@@ -223,7 +223,9 @@ def close_masters(control_dir: Path) -> None:
     unanswered = []
     for path in sockets:
         left = deadline - time.monotonic()
-        if left <= 0 or mux.terminate(path, left) is mux.Ended.UNANSWERED:
+        if left <= 0:
+            log.debug("no time left to end %s: it ends at ControlPersist", path.name)
+        elif mux.terminate(path, left) is mux.Ended.UNANSWERED:
             unanswered.append(path)
     closing = [
         subprocess.Popen(  # noqa: S603 - argv list, no shell on this side
