@@ -166,6 +166,9 @@ def test_a_taken_port_fails_its_check(check_lab: Lab) -> None:
     taken = _result(report, "web9", "port.free:8080")
     assert taken["status"] == "FAIL" and taken["blocking"]
     assert "8080" in taken["observed"]
+    # The kernel's tables showed the port taken, so ss was asked whose it is: the login
+    # user's own process, which ss names without root.
+    assert "(python3)" in taken["observed"], taken["observed"]
     assert "port.free:8080@web9" in report["summary"]["blocking"]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from deployer.facts import FACTS, build_probe, parse_probe, split_sections
+from deployer.facts.base import Fact
 from deployer.facts.prelude import PRELUDE
 
 
@@ -47,8 +48,25 @@ def test_probe_runs_under_posix_shells(argv: list[str], tmp_path: Path) -> None:
     assert facts.disks is not None and [d.checked for d in facts.disks] == ["/", str(tmp_path)]
 
 
-#: The prelude's builtin stand-ins for cat, head, grep and readlink -f, on the cases where
-#: shells differ: a last line without a newline, blank lines, several globs, linked folders.
+@pytest.mark.parametrize("argv", _shells())
+def test_a_section_starts_as_a_subshell_would_without_being_one(argv: list[str]) -> None:
+    """Sections share the probe's shell; nothing one leaves behind reaches the next."""
+    first = 'v=left; for f in x; do :; done; read -r r </dev/null; deployer_new key; echo "$#"'
+    second = 'echo "[${v-unset}] [${f-unset}] [${r-unset}] $#"; deployer_new key && echo new'
+    facts = (
+        Fact("a.first", "hostname", first, str, uses_paths=True),
+        Fact("b.second", "kernel", second, str),
+    )
+    done = subprocess.run(
+        argv, input=build_probe(["/", "/opt"], facts), capture_output=True, text=True, check=True
+    )
+    bodies = {name: section.body for name, section in split_sections(done.stdout).items()}
+    assert bodies == {"a.first": "2\n", "b.second": "[unset] [unset] [unset] 0\nnew\n"}
+
+
+#: The prelude's builtin stand-ins for cat, head, grep, readlink -f and command -v, on the
+#: cases where shells differ: a last line without a newline, blank lines, several globs,
+#: linked folders, a file in PATH that is not executable.
 HELPERS = r"""
 deployer_read -1 "$1/release" 'A=*' 'B=*'; printf '[%s]\n' "$deployer_found"
 deployer_read 1 "$1/missing" '*' || printf 'none\n'
@@ -56,6 +74,8 @@ deployer_lines 2 '> ' "$(printf 'x\n\ny\nz\n')" '*'
 deployer_lines -1 '' "$(printf 'C.utf8\nlatin1\nen_US.UTF-8')" '*[Uu][Tt][Ff]8*' '*[Uu][Tt][Ff]-8*'
 deployer_real "$1/linked/bin/tool"; printf '%s\n' "$deployer_r"
 deployer_real "$1/tool-link"; printf '%s\n' "$deployer_r"
+PATH="$1/plain:$1/real/bin:$PATH"; deployer_which tool && printf '%s\n' "$deployer_w"
+deployer_which no-such-program || printf 'absent [%s]\n' "$deployer_w"
 """
 
 
@@ -64,6 +84,9 @@ def test_prelude_helpers_agree_across_shells(argv: list[str], tmp_path: Path) ->
     (tmp_path / "release").write_text("A=1\nC=3\n\nB=2")
     (tmp_path / "real" / "bin").mkdir(parents=True)
     (tmp_path / "real" / "bin" / "tool").write_text("")
+    (tmp_path / "real" / "bin" / "tool").chmod(0o755)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "tool").write_text("")  # not executable: command -v passes it by
     (tmp_path / "linked").symlink_to("real")
     (tmp_path / "tool-link").symlink_to("real/bin/tool")
     script = f"set -- {shlex.quote(str(tmp_path))}\n{PRELUDE}{HELPERS}"
@@ -82,6 +105,8 @@ def test_prelude_helpers_agree_across_shells(argv: list[str], tmp_path: Path) ->
         "en_US.UTF-8",
         str(tool),
         str(tool),
+        f"{tmp_path}/real/bin/tool",
+        "absent []",
     ]
 
 

@@ -9,14 +9,18 @@ Snippets run inside the probe (see ``probe.py``), which provides them with:
   of any program that could hang (``java``, ``timedatectl``, ``sudo -n`` ...);
 * ``deployer_real PATH``, which sets ``$deployer_r`` to PATH with symlinks resolved, and
   ``deployer_new KEY`` (true the first time a key is seen in this section), for
-  de-duplicating installations found by several routes;
+  de-duplicating installations found by several routes, and ``deployer_which NAME``
+  (``$deployer_w``: what ``command -v NAME`` would print for a program, without the fork
+  that capturing it costs);
 * ``deployer_read MAX FILE GLOB...`` (``$deployer_found``: up to MAX lines of FILE matching a
   case glob) and ``deployer_lines MAX PREFIX TEXT GLOB...`` (print such lines of TEXT), to
   use instead of ``cat``, ``head`` and ``grep``: every program the probe starts costs a fork
   and an exec on every host, the shell's ``read`` and ``case`` cost none (see ``prelude.py``);
   ``$deployer_nl`` holds a newline;
 * the ``deployer_*`` variables a fact's ``shared`` steps set;
-* stdin from /dev/null and stderr discarded, inside a subshell per section.
+* stdin from /dev/null and stderr discarded, and a fresh start per section: the variables
+  any snippet assigns unset, ``$@`` empty unless ``uses_paths`` (sections are ``{ }`` groups
+  in the probe's shell, not subshells, so a snippet must not ``exit`` or change a setting).
 
 Snippets must be POSIX sh (dash, bash as sh, busybox ash, posh), tolerate missing tools,
 never prompt and never write anything. Parsers raise ``ValueError`` for output they cannot
@@ -33,7 +37,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Shared:
     """A value several facts need, computed once per probe rather than once per section: in
-    the probe's own shell (sections are its subshells and inherit it), just before the first
+    the probe's own shell (sections run in it and see it), just before the first
     section that needs it. ``command`` sets ``deployer_*`` variables and prints nothing."""
 
     name: str

@@ -13,7 +13,8 @@ from deployer.facts.model import MysqlInstall, OracleFacts, OracleHome
 
 MYSQL_CLIENT_SH = r"""
 for c in mysql mariadb; do
-  p=$(command -v "$c" 2>/dev/null) || continue
+  deployer_which "$c" || continue
+  p=$deployer_w
   deployer_real "$p"
   r=$deployer_r
   deployer_new "$r" || continue
@@ -25,7 +26,10 @@ done
 
 #: A candidate seen before is not resolved again: ``command -v`` finds one of the others.
 MYSQL_SERVER_SH = r"""
-for s in "$(command -v mysqld 2>/dev/null)" "$(command -v mariadbd 2>/dev/null)" \
+deployer_which mysqld
+mysqld=$deployer_w
+deployer_which mariadbd
+for s in "$mysqld" "$deployer_w" \
     /usr/sbin/mysqld /usr/sbin/mariadbd /usr/libexec/mysqld /usr/libexec/mariadbd \
     /usr/local/mysql/bin/mysqld /opt/mysql/bin/mysqld; do
   [ -n "$s" ] && [ -x "$s" ] && deployer_new "=$s" || continue
@@ -56,7 +60,8 @@ if [ -r /etc/oratab ]; then
   done </etc/oratab
 fi
 deployer_sqlplus "${ORACLE_HOME-}"
-if p=$(command -v sqlplus 2>/dev/null); then
+if deployer_which sqlplus; then
+  p=$deployer_w
   p=${p%/*}
   p=${p%/*}
   deployer_sqlplus "${p:-/}"

@@ -33,7 +33,8 @@ deployer_java() {
   out=$($deployer_t "$r" -version 2>&1)
   deployer_lines 5 '' "$out" '*'
 }
-deployer_java "$(command -v java 2>/dev/null)" path
+deployer_which java
+deployer_java "$deployer_w" path
 if [ -n "${JAVA_HOME-}" ]; then deployer_java "$JAVA_HOME/bin/java" java_home; fi
 for d in /usr/lib/jvm/* /usr/java/* /usr/local/java/* /opt/java/* /opt/*jdk* /opt/*jre* \
     /usr/local/*jdk* /usr/local/*jre*; do

@@ -65,7 +65,8 @@ done
 
 #: A candidate seen before is not resolved again (``command -v nginx`` is one of the others).
 NGINX_SH = r"""
-for n in "$(command -v nginx 2>/dev/null)" /usr/sbin/nginx /usr/local/nginx/sbin/nginx \
+deployer_which nginx
+for n in "$deployer_w" /usr/sbin/nginx /usr/local/nginx/sbin/nginx \
     /usr/local/openresty/nginx/sbin/nginx /opt/nginx/sbin/nginx /usr/local/tengine/sbin/nginx; do
   [ -n "$n" ] && [ -x "$n" ] && deployer_new "=$n" || continue
   deployer_real "$n"

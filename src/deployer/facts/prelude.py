@@ -60,6 +60,19 @@ deployer_real() {
   deployer_dir "${deployer_d:-/}"
   deployer_r=${deployer_r%/}/${1##*/}
 }
+deployer_which() {
+  # deployer_w=$(command -v NAME) for a program, without the fork: PATH's first executable.
+  deployer_w='' deployer_ws=$PATH:
+  while [ -n "$deployer_ws" ]; do
+    deployer_wd=${deployer_ws%%:*}
+    deployer_ws=${deployer_ws#*:}
+    if [ -f "${deployer_wd:-.}/$1" ] && [ -x "${deployer_wd:-.}/$1" ]; then
+      deployer_w=${deployer_wd:-.}/$1
+      return 0
+    fi
+  done
+  return 1
+}
 deployer_match() {
   # True when LINE matches one of the case globs that follow it.
   deployer_m=$1

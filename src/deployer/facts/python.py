@@ -2,8 +2,12 @@
 
 Ansible needs a Python on each managed host, and which one decides the engine: EL7 has 2.7
 and 3.6, EL8 hides 3.6 as ``/usr/libexec/platform-python``, Kylin V10, UOS 20 and openEuler
-20.03 ship 3.7, current Debian 3.11+. Each candidate is run once (``-c`` printing its
-version), so a broken or foreign binary is never reported as an interpreter.
+20.03 ship 3.7, current Debian 3.11+. A broken or foreign binary is never reported as an
+interpreter: each candidate is run with ``-V``, which loads the binary and its libraries but
+starts no interpreter (2 ms rather than 13), and its standard library must be where the
+interpreter itself looks for it (``os.py`` under ``PREFIX/lib`` or ``PREFIX/lib64``, PREFIX
+two levels above the resolved binary). A candidate whose library is elsewhere (a zipped or
+relocated install) is started in full, printing its version, as before.
 """
 
 from __future__ import annotations
@@ -21,7 +25,17 @@ deployer_py() {
   deployer_real "$1"
   r=$deployer_r
   deployer_new "$r" || return 0
-  v=$($deployer_t "$1" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))') || return 0
+  v=$("$1" -V 2>&1) || return 0
+  case $v in
+    "Python "[0-9]*.[0-9]*.[0-9]*) v=${v#Python } ;;
+    *) return 0 ;;
+  esac
+  home=${r%/*}
+  home=${home%/*}/lib
+  if [ ! -f "$home/python${v%.*}/os.py" ] && [ ! -f "${home}64/python${v%.*}/os.py" ]; then
+    v=$($deployer_t "$1" -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))') ||
+      return 0
+  fi
   printf '%s %s %s\n' "$1" "$r" "$v"
 }
 for p in /usr/bin/python3 /usr/libexec/platform-python /usr/bin/python3.[0-9]* \
@@ -32,12 +46,13 @@ done
 """
 
 _LINE = re.compile(
-    r"^(?P<path>/\S+) (?P<real>/\S+) (?P<version>(?P<major>\d+)\.(?P<minor>\d+)\.\d+)$"
+    r"^(?P<path>/\S+) (?P<real>/\S+) (?P<version>(?P<major>\d+)\.(?P<minor>\d+)\.\d+)\S*$"
 )
 
 
 def parse_pythons(raw: str) -> tuple[PythonInstall, ...]:
-    """``path resolved-path X.Y.Z`` per interpreter, in the snippet's order of preference."""
+    """``path resolved-path X.Y.Z`` per interpreter, in the snippet's order of preference; a
+    pre-release's suffix (``-V`` prints ``3.13.0rc1``) is dropped."""
     found = []
     for line in lines(raw):
         match = _LINE.match(line.strip())

@@ -8,9 +8,12 @@ import re
 from deployer.facts.base import Fact, first, lines, tagged
 from deployer.facts.model import DiskFree
 
+#: The CPUs this process may run on, as nproc counts them (its affinity mask), read by the
+#: shell from /proc/self/status; nproc only where the kernel does not list them there.
 CPU_COUNT_SH = r"""
-n=$(nproc 2>/dev/null)
-if [ -n "$n" ]; then
+if deployer_read 1 /proc/self/status 'Cpus_allowed_list:*'; then
+  printf 'allowed %s\n' "${deployer_found#Cpus_allowed_list:}"
+elif n=$(nproc 2>/dev/null) && [ -n "$n" ]; then
   printf 'nproc %s\n' "$n"
 else
   printf 'getconf %s\n' "$(getconf _NPROCESSORS_ONLN 2>/dev/null)"
@@ -94,7 +97,9 @@ _KIB_PER_GIB = 1024 * 1024
 
 def parse_cpu_count(raw: str) -> int:
     values = tagged(raw)
-    count = next(
+    allowed = first(values, "allowed")
+    count = _cpu_list_size(allowed) if allowed else None
+    count = count or next(
         (
             int(v)
             for key in ("nproc", "getconf", "cpuinfo")
@@ -104,9 +109,23 @@ def parse_cpu_count(raw: str) -> int:
         None,
     )
     if not count:
-        raise ValueError("nproc, getconf and /proc/cpuinfo gave no CPU count")
+        raise ValueError("the affinity list, nproc, getconf and /proc/cpuinfo gave no CPU count")
     quota = _cpu_quota(values)
     return min(count, quota) if quota else count
+
+
+def _cpu_list_size(cpu_list: str) -> int | None:
+    """How many CPUs a kernel CPU list names (``0-3,6``), or None when it is not one."""
+    count = 0
+    for part in cpu_list.strip().split(","):
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part.strip())
+        if match is None:
+            return None
+        low, high = int(match[1]), int(match[2] or match[1])
+        if high < low:
+            return None
+        count += high - low + 1
+    return count or None
 
 
 def _cpu_quota(values: dict[str, list[str]]) -> int | None:

@@ -76,7 +76,9 @@ fi
 """
 
 #: The uid is the effective one of /proc/self/status (what ``id -u`` prints), read by the
-#: shell; only the name needs ``id``. An empty sudo message is one empty line, as it was.
+#: shell. The name is the one sshd (or login) put in LOGNAME from the same account, so ``id``
+#: runs only without one, or as root: ``su`` to root keeps the caller's LOGNAME. An empty sudo
+#: message is one empty line, as it was.
 SUDO_SH = r"""
 uid=''
 if [ -r /proc/self/status ]; then
@@ -86,7 +88,9 @@ if [ -r /proc/self/status ]; then
 fi
 [ -n "$uid" ] || uid=$(id -u 2>/dev/null)
 printf 'uid %s\n' "$uid"
-printf 'user %s\n' "$(id -un 2>/dev/null)"
+user=${LOGNAME-}
+if [ -z "$user" ] || [ "$uid" = 0 ]; then user=$(id -un 2>/dev/null); fi
+printf 'user %s\n' "$user"
 if [ "$uid" = 0 ]; then
   printf 'sudo root\n'
 elif command -v sudo >/dev/null 2>&1; then

@@ -65,11 +65,14 @@ fi
 #: /proc/self/limits is the shell's own, inherited from the login shell (read by the shell
 #: rather than grep: no fork); ulimit -S/-H is not POSIX.
 NOFILE_SH = r"""
-deployer_read 1 /proc/self/limits 'Max open files*' && printf '%s\n' "$deployer_found"
-# shellcheck disable=SC3045 # the fallback for hosts without /proc/self/limits
-printf 'soft %s\n' "$(ulimit -Sn 2>/dev/null || ulimit -n 2>/dev/null)"
-# shellcheck disable=SC3045
-printf 'hard %s\n' "$(ulimit -Hn 2>/dev/null)"
+if deployer_read 1 /proc/self/limits 'Max open files*'; then
+  printf '%s\n' "$deployer_found"
+else
+  # shellcheck disable=SC3045 # the fallback for hosts without /proc/self/limits
+  printf 'soft %s\n' "$(ulimit -Sn 2>/dev/null || ulimit -n 2>/dev/null)"
+  # shellcheck disable=SC3045
+  printf 'hard %s\n' "$(ulimit -Hn 2>/dev/null)"
+fi
 """
 
 _TIMEDATECTL_ZONE = re.compile(

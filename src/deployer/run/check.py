@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from deployer.checks import Acceptance, CheckReport, evaluate, fixup_script
 from deployer.checks.context import BundleCoverage
+from deployer.checks.ports import service_ports
 from deployer.errors import DeployerError, ExitCode
 from deployer.facts.database import DatabaseFacts
 from deployer.facts.dbquery import (
@@ -63,7 +64,9 @@ def gather_host_facts(
     context: RunContext,
 ) -> tuple[dict[str, HostFacts], dict[str, str], dict[str, float]]:
     """Run the probe on every host at once: (facts, unreachable reasons, seconds per host)."""
-    probe = build_probe(matrix_disk_paths(context.loaded.matrix))
+    env, matrix = context.loaded.env, context.loaded.matrix
+    ports = {need.port for host in env.hosts for need in service_ports(env, matrix, host)}
+    probe = build_probe(matrix_disk_paths(matrix), ports=ports)
     results = context.hosts.run_everywhere(
         None, "sh -s", stdin=probe.encode("utf-8"), shown="sh -s < probe"
     )

@@ -87,7 +87,13 @@ def test_every_fact_gets_a_framed_section_in_order() -> None:
     script = build_probe([])
     positions = [script.index(f"@@deployer:begin {fact.id}@@") for fact in FACTS]
     assert positions == sorted(positions)
-    assert script.count("\n) </dev/null 2>/dev/null\n") == len(FACTS)
+    assert script.count("deployer_seen='|'; set --") == len(FACTS)
+
+
+def test_the_ports_to_name_are_given_to_the_probe_in_the_kernel_tables_hex() -> None:
+    script = build_probe([], ports=[8080, 80, 80, 0, 70000])
+    assert "deployer_ports='0050 1F90'\n" in script
+    assert "deployer_ports=''\n" in build_probe([])
 
 
 def test_shared_steps_run_once_before_the_first_section_needing_them() -> None:
