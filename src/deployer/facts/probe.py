@@ -71,9 +71,12 @@ def build_probe(
     set_paths = " ".join(["set --", *(shlex.quote(p) for p in disk_paths)])
     facts = tuple(facts)
     names = snippet_variables(fact.command for fact in facts)
-    reset = f"unset -v {' '.join(names)}; " if names else ""
-    watched = " ".join(f"{port:04X}" for port in sorted(set(ports)) if 0 < port < 65536)
-    parts = [PRELUDE, f"deployer_ports='{watched}'\n"]
+    unset = f"unset -v {' '.join(names)}; " if names else ""
+    watched = " ".join(str(port) for port in sorted(set(ports)) if 0 < port < 65536)
+    parts = [
+        PRELUDE,
+        f"deployer_ports='{watched}'\ndeployer_fresh() {{ {unset}deployer_seen='|'; }}\n",
+    ]
     computed: set[str] = set()
     for fact in facts:
         for shared in fact.shared:
@@ -84,7 +87,7 @@ def build_probe(
         arguments = set_paths if fact.uses_paths else "set --"
         parts.append(
             f"printf '%s\\n' {shlex.quote(f'@@deployer:begin {fact.id}@@')}\n"
-            f"{reset}deployer_seen='|'; {arguments}\n"
+            f"deployer_fresh; {arguments}\n"
             f"{{\n{fact.command.strip()}\n}} </dev/null 2>/dev/null\n"
             f"printf '\\n@@deployer:end %s rc=%s@@\\n' {quoted} \"$?\"\n"
         )

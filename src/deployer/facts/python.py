@@ -22,8 +22,23 @@ PYTHON_SH = r"""
 deployer_py() {
   case "$1" in *-config) return 0 ;; esac
   [ -x "$1" ] && [ ! -d "$1" ] || return 0
-  deployer_real "$1"
-  r=$deployer_r
+  # python3 is usually a link to python3.X beside it: the file it is (-ef) is found without
+  # starting readlink. posh's test lacks -ef; it falls back to deployer_real.
+  r=''
+  if [ -L "$1" ]; then
+    for c in "${1%/*}"/*python[0-9]*; do
+      # shellcheck disable=SC3013 # where test lacks -ef, readlink answers below
+      if [ ! -L "$c" ] && [ "$1" -ef "$c" ]; then
+        deployer_dir "${1%/*}"
+        r=${deployer_r%/}/${c##*/}
+        break
+      fi
+    done
+  fi
+  if [ -z "$r" ]; then
+    deployer_real "$1"
+    r=$deployer_r
+  fi
   deployer_new "$r" || return 0
   v=$("$1" -V 2>&1) || return 0
   case $v in

@@ -24,17 +24,24 @@ deployer_lines 40 'available ' "$all" '*[Uu][Tt][Ff]8*' '*[Uu][Tt][Ff]-8*'
 
 #: The zone's name is what /etc/localtime links to: ``timedatectl`` reads that same link, so it
 #: is not asked (the parser still reads its lines, from earlier probes).
+#: ``date`` (the zone's abbreviation and offset) runs only when no file names the zone: the
+#: check compares names, and each program started costs every host a millisecond or two.
 TIME_ZONE_SH = r"""
-if [ -L /etc/localtime ]; then printf 'localtime %s\n' "$(readlink /etc/localtime)"; fi
+named=''
+if [ -L /etc/localtime ]; then
+  link=$(readlink /etc/localtime)
+  printf 'localtime %s\n' "$link"
+  case $link in *zoneinfo/?*) named=1 ;; esac
+fi
 if [ -r /etc/timezone ]; then
-  deployer_read 1 /etc/timezone '*'
+  deployer_read 1 /etc/timezone '?*' && named=1
   printf 'etc_timezone %s\n' "$deployer_found"
 fi
 if [ -r /etc/sysconfig/clock ]; then
-  deployer_read 1 /etc/sysconfig/clock 'ZONE=*'
+  deployer_read 1 /etc/sysconfig/clock 'ZONE=?*' && named=1
   printf 'clock %s\n' "$deployer_found"
 fi
-printf 'date %s\n' "$(date '+%Z %z')"
+if [ -z "$named" ]; then printf 'date %s\n' "$(date '+%Z %z')"; fi
 """
 
 #: A time daemon running is the answer (the check passes on it), and so is a container, whose

@@ -7,7 +7,9 @@ debian12-lab, debian12-lab-middleware and debian12-minbase-bare from lab hosts (
 debootstrap'ed Debian 12 minbase with systemd, iproute2 and sudo NOPASSWD), sent over SSH as
 user deploy with the example matrix's disk paths (middleware: after installing Debian's
 nginx, running, and tomcat10 and OpenJDK 17, Tomcat stopped; bare: ss and sudo moved away, so
-/proc/net/tcp is decoded instead). centos7-handmade is written by hand, its Pythons as CentOS
+/proc/net/tcp is decoded instead). debian12-lab-nspawn is a lab host of the same kind sent
+the probe whose sections share its shell (CPUs from the affinity list, no ``date`` where a
+file names the zone, Pythons by ``-V``). centos7-handmade is written by hand, its Pythons as CentOS
 7.9 has them. Each ``.expected.json`` is ``json.dumps(parse_probe(txt).to_dict(), indent=2,
 ensure_ascii=False)`` plus a newline, reviewed by hand.
 """
@@ -87,12 +89,12 @@ def test_every_fact_gets_a_framed_section_in_order() -> None:
     script = build_probe([])
     positions = [script.index(f"@@deployer:begin {fact.id}@@") for fact in FACTS]
     assert positions == sorted(positions)
-    assert script.count("deployer_seen='|'; set --") == len(FACTS)
+    assert script.count("deployer_fresh; set --") == len(FACTS)
 
 
-def test_the_ports_to_name_are_given_to_the_probe_in_the_kernel_tables_hex() -> None:
+def test_the_ports_whose_owner_to_name_are_given_to_the_probe() -> None:
     script = build_probe([], ports=[8080, 80, 80, 0, 70000])
-    assert "deployer_ports='0050 1F90'\n" in script
+    assert "deployer_ports='80 8080'\n" in script
     assert "deployer_ports=''\n" in build_probe([])
 
 
