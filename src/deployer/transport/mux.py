@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 import socket
 import struct
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 MUX_MSG_HELLO = 0x00000001
@@ -36,25 +38,56 @@ def packet(*words: int) -> bytes:
     return struct.pack(">I", len(body)) + body
 
 
+#: The client's hello and its one request.
+_REQUEST = packet(MUX_MSG_HELLO, MUX_VERSION) + packet(MUX_C_TERMINATE, _REQUEST_ID)
+
+
 def terminate(control_socket: Path, timeout: float = 5.0) -> Ended:
     """Ask the master listening on ``control_socket`` to end now. A master answers at once:
     ``timeout`` only bounds one that is wedged."""
+    return terminate_all([control_socket], timeout)[control_socket]
+
+
+def terminate_all(control_sockets: Iterable[Path], timeout: float = 5.0) -> dict[Path, Ended]:
+    """``terminate`` for many masters at once: every request is sent before any answer is
+    read, so the masters wind down side by side. A master's answer is its exit, 2-3 ms
+    each: one after the other, a hundred of them took a quarter of a second."""
+    deadline = time.monotonic() + timeout
+    ended: dict[Path, Ended] = {}
+    asked: list[tuple[Path, socket.socket]] = []
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.settimeout(timeout)
+        for path in control_sockets:
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                conn.connect(str(control_socket))
+                conn.settimeout(max(0.001, deadline - time.monotonic()))
+                conn.connect(str(path))
+                conn.sendall(_REQUEST)
             except (FileNotFoundError, ConnectionRefusedError):
-                return Ended.GONE
-            conn.sendall(packet(MUX_MSG_HELLO, MUX_VERSION) + packet(MUX_C_TERMINATE, _REQUEST_ID))
-            hello = _read_packet(conn)
-            if hello is None or hello[:8] != struct.pack(">II", MUX_MSG_HELLO, MUX_VERSION):
-                return Ended.UNANSWERED
-            answer = _read_packet(conn)
+                conn.close()
+                ended[path] = Ended.GONE
+            except OSError:
+                conn.close()
+                ended[path] = Ended.UNANSWERED
+            else:
+                asked.append((path, conn))
+        for path, conn in asked:
+            conn.settimeout(max(0.001, deadline - time.monotonic()))
+            ended[path] = _answer(conn)
+    finally:
+        for _, conn in asked:
+            conn.close()
+    return ended
+
+
+def _answer(conn: socket.socket) -> Ended:
+    """What the master made of the request: its hello, then OK or its exit."""
+    try:
+        hello = _read_packet(conn)
+        if hello is None or hello[:8] != struct.pack(">II", MUX_MSG_HELLO, MUX_VERSION):
+            return Ended.UNANSWERED
+        answer = _read_packet(conn)
     except OSError:
         return Ended.UNANSWERED
-    # OpenSSH's master usually exits before its MUX_S_OK leaves (its own client, too, takes
-    # the socket closing after the request as the master gone); a refusal is an answer.
     if answer is None or answer[:8] == struct.pack(">II", MUX_S_OK, _REQUEST_ID):
         return Ended.ENDED
     return Ended.UNANSWERED

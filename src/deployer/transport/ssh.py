@@ -214,19 +214,20 @@ def run_through(
 def close_masters(control_dir: Path) -> None:
     """Ask every shared connection in ``control_dir`` to end now, rather than linger for its
     ControlPersist time after the run that opened it: through its control socket from this
-    process (transport.mux), then with ``ssh -O exit`` (all at once) for any that did not
-    answer there. Five seconds in all: a master left after that ends at ControlPersist."""
+    process (transport.mux, all at once), then with ``ssh -O exit`` (all at once) for any
+    that did not answer there. Five seconds in all: a master left after that ends at
+    ControlPersist."""
     sockets = (
         [path for path in control_dir.iterdir() if path.is_socket()] if control_dir.is_dir() else []
     )
     deadline = time.monotonic() + 5
-    unanswered = []
-    for path in sockets:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            log.debug("no time left to end %s: it ends at ControlPersist", path.name)
-        elif mux.terminate(path, left) is mux.Ended.UNANSWERED:
-            unanswered.append(path)
+    ended = mux.terminate_all(sockets, 5)
+    unanswered = [path for path in sockets if ended[path] is mux.Ended.UNANSWERED]
+    if unanswered and time.monotonic() >= deadline:
+        log.debug(
+            "no time left to end %d shared connections: they end at ControlPersist", len(unanswered)
+        )
+        return
     closing = [
         subprocess.Popen(  # noqa: S603 - argv list, no shell on this side
             _exit_argv(path),

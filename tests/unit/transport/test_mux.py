@@ -93,5 +93,38 @@ def test_close_masters_ends_each_master_in_the_folder(folder: Path) -> None:
     assert [len(h) for h in heard] == [2, 2]
 
 
+def test_every_master_is_asked_before_any_answer_is_awaited(folder: Path) -> None:
+    """The first master answers only once the second has heard its request: asked one
+    after the other, the first answer would never come and both would be unanswered."""
+    second_heard = threading.Event()
+    first = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    first.bind(str(folder / "a"))
+    first.listen(1)
+    heard_second = master(folder / "b", HELLO, mux.packet(mux.MUX_S_OK, 1))
+
+    def serve_first() -> None:
+        conn, _ = first.accept()
+        with conn, first:
+            read_packet(conn)
+            read_packet(conn)
+            second_heard.wait(5)
+            conn.sendall(HELLO + mux.packet(mux.MUX_S_OK, 1))
+
+    threading.Thread(target=serve_first, daemon=True).start()
+
+    def watch() -> None:
+        while len(heard_second) < 2:
+            threading.Event().wait(0.005)
+        second_heard.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    ended = mux.terminate_all([folder / "a", folder / "b", folder / "missing"], timeout=3)
+    assert ended == {
+        folder / "a": mux.Ended.ENDED,
+        folder / "b": mux.Ended.ENDED,
+        folder / "missing": mux.Ended.GONE,
+    }
+
+
 def test_close_masters_of_a_folder_that_is_not_there_does_nothing(folder: Path) -> None:
     close_masters(folder / "none")
