@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
 
+from deployer.spec import yamlsource
 from deployer.spec.problems import SpecError
 from deployer.spec.yamlsource import MAX_DEPTH, YamlDocument, parse
 
@@ -238,3 +240,18 @@ def test_all_walker_problems_of_a_file_are_reported_together() -> None:
         "t.yml:3:4: b: tag !!binary is not allowed; only plain YAML values are accepted",
         "t.yml:5:3: c.1: key '1' is read as a number, not text; quote it",
     ]
+
+
+@pytest.mark.parametrize(
+    "name", ["huadong-production.yml", "huadong-production-1.1.yml", "sample-erp-matrix.yml"]
+)
+def test_libyaml_and_the_python_parser_give_the_same_document(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast parser is an optimisation only: data, positions and plain texts agree."""
+    path = Path(__file__).resolve().parents[3] / "examples" / name
+    text = path.read_text(encoding="utf-8")
+    assert yamlsource._FAST_LOADER is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    fast = parse(text, name)
+    monkeypatch.setattr(yamlsource, "_FAST_LOADER", yaml.SafeLoader)
+    assert parse(text, name) == fast
