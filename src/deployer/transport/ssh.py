@@ -221,7 +221,7 @@ def close_masters(control_dir: Path) -> None:
         [path for path in control_dir.iterdir() if path.is_socket()] if control_dir.is_dir() else []
     )
     deadline = time.monotonic() + 5
-    ended = mux.terminate_all(sockets, 5)
+    ended = mux.terminate_all(sockets, deadline - time.monotonic())
     unanswered = [path for path in sockets if ended[path] is mux.Ended.UNANSWERED]
     if unanswered and time.monotonic() >= deadline:
         log.debug(
