@@ -1,4 +1,5 @@
-"""Load an Ansible module that a role ships in its library/ folder, to test its functions."""
+"""Load an Ansible module that a role ships in its library/ folder, or a file of its
+module_utils/ folder, to test its functions."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 ROLES = Path(__file__).resolve().parents[2] / "roles"
 
 
-def role_module(role: str, name: str) -> Any:
-    path = ROLES / role / "library" / f"{name}.py"
+def role_module(role: str, name: str, folder: str = "library") -> Any:
+    path = ROLES / role / folder / f"{name}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

@@ -16,7 +16,7 @@ from tests.support.role_modules import role_module
 
 
 def module() -> Any:
-    return role_module("product", "health_wait")
+    return role_module("product", "deployer_release", "module_utils")
 
 
 class _Page(BaseHTTPRequestHandler):
@@ -81,3 +81,18 @@ def test_a_port_nothing_listens_on_is_no_answer_and_says_why() -> None:
     status, found, error = m.read_page(f"http://127.0.0.1:{port}/health", 5)
     assert (status, found) == (0, {})
     assert m.describe(status, found, error).startswith("no answer (")
+
+
+def test_the_wait_ends_with_the_answer_or_with_the_last_one_it_had(
+    page: tuple[str, type[_Page]],
+) -> None:
+    m = module()
+    url, handler = page
+    handler.answer = (200, json.dumps({"version": "1.0", "database": "reachable"}).encode())
+    asked = {"url": url, "version": "1.0", "require_database": True, "interval": 0.01}
+    shown, answer, failure = m.wait_healthy({**asked, "timeout": 5, "request_timeout": 5})
+    assert (shown, answer["status"], answer["attempts"], failure) == (True, 200, 1, "")
+    handler.answer = (302, b"")  # a redirect is not followed: it is no answer
+    shown, answer, failure = m.wait_healthy({**asked, "timeout": 0, "request_timeout": 5})
+    assert not shown
+    assert failure == f"{url} did not show version 1.0 within 0 s; last: HTTP 302, not JSON: "

@@ -5,7 +5,8 @@ show a version, in one call.
 Tomcat takes about two seconds to start the product on a small host. Polled as a task with
 ``until``, every look is a round trip to the host plus the delay between retries, so the run
 found the page ready up to a second after it was. Here the host polls its own loopback every
-``interval`` seconds, and the run hears back once.
+``interval`` seconds, and the run hears back once. The polling is in the role's module_utils/deployer_release.py,
+which deployer also runs on its own (see there).
 """
 
 DOCUMENTATION = r"""
@@ -60,50 +61,8 @@ attempts:
   returned: always
 """
 
-import json
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.six.moves.urllib.error import HTTPError
-from ansible.module_utils.urls import open_url
-
-ANSWERS = (200, 503)
-
-
-def read_page(url, request_timeout):
-    """(HTTP status, parsed JSON or {}, why there is no answer): status 0 when none came."""
-    try:
-        response = open_url(url, timeout=request_timeout, use_proxy=False, follow_redirects="none")
-        status, body = response.getcode(), response.read()
-    except HTTPError as exc:
-        status, body = exc.code, exc.read()
-    except Exception as exc:  # refused, reset, timed out: Tomcat is still starting
-        return 0, {}, str(exc)
-    try:
-        page = json.loads(body.decode("utf-8", "replace"))
-    except ValueError:
-        return status, {}, "not JSON: %s" % body[:200].decode("utf-8", "replace")
-    return status, page if isinstance(page, dict) else {}, ""
-
-
-def shows(status, page, version, require_database):
-    """Whether an answer is the one waited for."""
-    if status not in ANSWERS or str(page.get("version", "")) != version:
-        return False
-    return not require_database or page.get("database") == "reachable"
-
-
-def describe(status, page, error):
-    """The last answer, for the failure message."""
-    if status == 0:
-        return "no answer (%s)" % error
-    if error:
-        return "HTTP %d, %s" % (status, error)
-    return "HTTP %d, version %r, database %r" % (
-        status,
-        page.get("version", ""),
-        page.get("database", ""),
-    )
+from ansible.module_utils.deployer_release import wait_healthy
 
 
 def main():
@@ -118,23 +77,10 @@ def main():
         ),
         supports_check_mode=False,
     )
-    p = module.params
-    deadline = time.time() + p["timeout"]
-    attempts = 0
-    while True:
-        attempts += 1
-        status, page, error = read_page(p["url"], p["request_timeout"])
-        if shows(status, page, p["version"], p["require_database"]):
-            module.exit_json(changed=False, json=page, status=status, attempts=attempts)
-        if time.time() >= deadline:
-            module.fail_json(
-                msg="%s did not show version %s within %g s; last: %s"
-                % (p["url"], p["version"], p["timeout"], describe(status, page, error)),
-                json=page,
-                status=status,
-                attempts=attempts,
-            )
-        time.sleep(p["interval"])
+    shown, answer, failure = wait_healthy(module.params)
+    if not shown:
+        module.fail_json(msg=failure, **answer)
+    module.exit_json(changed=False, **answer)
 
 
 if __name__ == "__main__":

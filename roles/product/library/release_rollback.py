@@ -5,7 +5,8 @@ call on the host.
 A rollback runs while the product is down, and every module call is a round trip to the host;
 checking both releases, restoring the backups, switching `current` and marking the release
 being left are one step here, in that order, each idempotent, so that a rollback stopped
-half-way and run again ends in the same place.
+half-way and run again ends in the same place. The work itself is in the role's
+module_utils/deployer_release.py, which deployer also runs on its own (see there).
 """
 
 DOCUMENTATION = r"""
@@ -99,100 +100,8 @@ started:
   returned: always
 """
 
-import filecmp
-import os
-import shutil
-import stat
-
 from ansible.module_utils.basic import AnsibleModule
-
-FAILED_NOTE = "Left by a rollback; deployer never goes back to this release.\n"
-
-
-def problems(releases, release, left, marker, failed_marker, restore):
-    """Why the rollback cannot go ahead, as sentences; empty when it can."""
-    found = []
-    for name, path in (("release", release), ("left", left)):
-        if path and os.path.dirname(path.rstrip("/")) != releases.rstrip("/"):
-            found.append("%s %s is not a folder directly in %s" % (name, path, releases))
-    if found:
-        return found
-    if release and not os.path.isfile(os.path.join(release, marker)):
-        found.append("%s is not a complete release (no %s)" % (release, marker))
-    if release and os.path.lexists(os.path.join(release, failed_marker)):
-        found.append(
-            "%s was left by an earlier rollback as failed; roll back a later run instead, "
-            "or deploy that version again" % release
-        )
-    lost = sorted(backup for backup in restore.values() if not os.path.isfile(backup))
-    if lost:
-        found.append("backups missing, cannot restore from them: %s" % ", ".join(lost))
-    return found
-
-
-def differs(path, backup):
-    """Whether ``path`` is not already what ``backup`` holds (content, owner, group, mode)."""
-    if not os.path.isfile(path) or os.path.islink(path):
-        return True
-    have, want = os.stat(path), os.stat(backup)
-    if (have.st_uid, have.st_gid) != (want.st_uid, want.st_gid):
-        return True
-    if stat.S_IMODE(have.st_mode) != stat.S_IMODE(want.st_mode):
-        return True
-    return not filecmp.cmp(path, backup, shallow=False)
-
-
-def restore_file(path, backup):
-    """Copy ``backup`` beside ``path`` with its owner, group and mode, then rename it over."""
-    want = os.stat(backup)
-    staged = "%s.deployer-restore" % path
-    shutil.copyfile(backup, staged)
-    os.chown(staged, want.st_uid, want.st_gid)
-    os.chmod(staged, stat.S_IMODE(want.st_mode))
-    os.rename(staged, path)
-
-
-def live_release(current):
-    """Where ``current`` points ("" when it does not exist), or None when it is not a link."""
-    if os.path.islink(current):
-        return os.readlink(current)
-    if os.path.lexists(current):
-        return None
-    return ""
-
-
-def switch_link(current, release):
-    """Point ``current`` at ``release``: a new link renamed over the old, never missing."""
-    staged = "%s.deployer-switch" % current
-    if os.path.lexists(staged):
-        os.unlink(staged)
-    os.symlink(release, staged)
-    os.rename(staged, current)
-
-
-def swap_compiled_pages(work_dir, release):
-    """Drop the compiled pages of the release being left (never served again) and put back
-    those kept aside when ``release`` was left, so that its pages need no compiling."""
-    shutil.rmtree(work_dir, ignore_errors=True)
-    kept = "%s@%s" % (work_dir, os.path.basename(release.rstrip("/")))
-    if release and os.path.isdir(kept):
-        os.rename(kept, work_dir)
-
-
-def start_service(module, service, restart):
-    """Start ``service``, or restart it when it runs and ``restart``; whether it was."""
-    if not service:
-        return False
-    systemctl = module.get_bin_path("systemctl", required=True)
-    running = module.run_command([systemctl, "is-active", "--quiet", service])[0] == 0
-    if running and not restart:
-        return False
-    action = "restart" if running else "start"
-    if not module.check_mode:
-        rc, _, err = module.run_command([systemctl, action, service])
-        if rc != 0:
-            module.fail_json(msg="systemctl %s %s failed: %s" % (action, service, err.strip()))
-    return True
+from ansible.module_utils.deployer_release import PutBackRefused, put_back, start_service
 
 
 def main():
@@ -211,57 +120,21 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    release, left, restore = p["release"], p["left"], p["restore"] or {}
-    blocking = problems(p["releases"], release, left, p["marker"], p["failed_marker"], restore)
-    if blocking:
-        module.fail_json(msg="; ".join(blocking) + ".")
-    live = live_release(p["current"])
-    if live is None:
-        module.fail_json(msg="%s is not a link; deployer does not replace it." % p["current"])
-
-    restored = sorted(path for path, backup in restore.items() if differs(path, backup))
-    removed = sorted(path for path in p["remove"] if os.path.lexists(path))
-    switched = live != release
-    failed_file = os.path.join(left, p["failed_marker"]) if left else ""
-    marked = bool(
-        left
-        and left != release
-        and os.path.isdir(os.path.join(left, "WEB-INF"))
-        and not os.path.lexists(failed_file)
-    )
-    if not module.check_mode:
-        for path in restored:
-            restore_file(path, restore[path])
-        for path in removed:
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
-        if switched and release:
-            switch_link(p["current"], release)
-        elif switched:
-            os.unlink(p["current"])
-        if switched and p["work_dir"]:
-            swap_compiled_pages(p["work_dir"], release)
-        if marked:
-            with open(failed_file, "w") as note:
-                note.write(FAILED_NOTE)
-            os.chmod(failed_file, 0o644)
-    restart = bool(restored or removed or switched)
+    try:
+        done = put_back(module.params, module.check_mode)
+    except PutBackRefused as exc:
+        module.fail_json(msg=str(exc))
     # The start is part of this call, not a task of its own: the product is down until the
     # start, and each task is one more round trip before it.
-    started = start_service(module, p["service"], restart)
-    module.exit_json(
-        changed=bool(restored or removed or switched or marked or started),
-        restored=restored,
-        removed=removed,
-        switched=switched,
-        marked=marked,
-        restart=restart,
-        started=started,
-        live=release,
+    service = module.params["service"]
+    systemctl = module.get_bin_path("systemctl", required=True) if service else ""
+    started, failure = start_service(
+        module.run_command, systemctl, service, done["restart"], module.check_mode
     )
+    if failure:
+        module.fail_json(msg=failure)
+    changed = done["restored"] or done["removed"] or done["switched"] or done["marked"]
+    module.exit_json(changed=bool(changed or started), started=started, **done)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from deployer.rollback.model import (
     observe,
     package_changes,
     package_rollback_vars,
+    release_only,
     rollback_host_vars,
 )
 from deployer.rollback.render import render_markdown
@@ -22,6 +23,7 @@ __all__ = [
     "observe",
     "package_changes",
     "package_rollback_vars",
+    "release_only",
     "render_markdown",
     "rollback_host_vars",
 ]

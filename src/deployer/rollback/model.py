@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from deployer.journal import records
 from deployer.journal.models import problem
@@ -106,6 +106,9 @@ class HostStep:
     # With a bundle: installed packages it holds only in other versions, as
     # "name version (the bundle holds ...)": no going back to these offline if upgraded.
     offline_downgrades: list[str] = field(default_factory=list)
+    # The product role's resolved paths, service and health page, as the run recorded them
+    # (its ``product_rollback_inputs`` fact): with them the release goes back without a play.
+    product_inputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,8 +133,9 @@ class RollbackPlan:
         for host in data["hosts"]:
             # Written only when there is something to say: a plan of a run without a bundle
             # stays byte for byte what earlier versions wrote.
-            if not host["offline_downgrades"]:
-                del host["offline_downgrades"]
+            for optional in ("offline_downgrades", "product_inputs"):
+                if not host[optional]:
+                    del host[optional]
         return data
 
     @classmethod
@@ -161,6 +165,7 @@ def observe(plan: RollbackPlan, events: Iterable[Mapping[str, Any]]) -> Rollback
     result = copy.deepcopy(plan)
     for step in result.hosts:
         step.changes, step.backups, step.release_dir, step.jdk_installed = {}, {}, "", []
+        step.product_inputs = {}
     for event in events:
         if event.get("event") != "task":
             continue
@@ -189,6 +194,9 @@ def _fold_facts(step: HostStep, facts: Mapping[str, Any]) -> None:
     previous = facts.get("product_previous_release")
     if isinstance(previous, str) and step.previous_release is None:
         step.previous_release = previous.strip()
+    inputs = facts.get("product_rollback_inputs")
+    if isinstance(inputs, Mapping):
+        step.product_inputs = dict(inputs)
 
 
 def role_changes(step: HostStep, role: str) -> dict[str, Any]:
@@ -220,6 +228,51 @@ def rollback_host_vars(plan: RollbackPlan) -> dict[str, dict[str, Any]]:
                 values["product_health_port"] = step.previous_port
         found[step.host] = values
     return found
+
+
+class ProductInputs(BaseModel):
+    """A run's ``product_rollback_inputs`` fact, read leniently: Ansible versions differ in
+    whether a templated number or flag inside a fact arrives as itself or as its text."""
+
+    model_config = ConfigDict(extra="ignore")
+    current: str
+    releases: str
+    marker: str
+    failed_marker: str
+    work_dir: str = ""
+    service: str = ""
+    health_path: str
+    health_port: int
+    health_require_database: bool
+    health_timeout: float
+
+
+def product_inputs(step: HostStep) -> ProductInputs | None:
+    """The inputs ``step`` recorded, or None when it recorded none or not all of them."""
+    try:
+        return ProductInputs.model_validate(step.product_inputs) if step.product_inputs else None
+    except ValidationError:
+        return None
+
+
+#: The roles whose changes only their rollback plays undo.
+OTHER_ROLES = ("mysql", "nginx", "tomcat", "jdk")
+
+
+def release_only(plan: RollbackPlan) -> bool:
+    """Whether the rollback has nothing to do but put the product's release and config files
+    back on the app hosts, each of which recorded the inputs for that (``product_inputs``)."""
+    for step in plan.hosts:
+        if step.jdk_installed or any(_has_changes(role_changes(step, r)) for r in OTHER_ROLES):
+            return False
+        if step.app and (step.previous_release is None or product_inputs(step) is None):
+            return False
+    return any(step.app for step in plan.hosts)
+
+
+def _has_changes(changes: Mapping[str, Any]) -> bool:
+    """As the rollback playbook decides whom a role's play runs on: any part not empty."""
+    return any(bool(part) for part in changes.values())
 
 
 def package_changes(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, list[str]]:

@@ -3,8 +3,9 @@
 A rollback is: stop the product (one command per app host), restore the database (undo
 scripts, or the dump taken before migrating), then the executor's rollback play with what the
 run recorded, product last (it restarts Tomcat and checks the old version's health page), then
-the packages. The plan it follows was written by the rollback recorder ahead of each stage of
-the apply.
+the packages. When the release and its config files are all there is to put back, one program
+per app host does it instead of the play (``release_rollback``). The plan it follows was
+written by the rollback recorder ahead of each stage of the apply.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from dataclasses import dataclass
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.base import ExecutionOptions, Executor, Play
 from deployer.journal import Run, records
-from deployer.rollback import RollbackPlan, package_rollback_vars, rollback_host_vars
+from deployer.rollback import (
+    RollbackPlan,
+    package_rollback_vars,
+    release_only,
+    rollback_host_vars,
+)
 from deployer.rollback.recorder import load_plan, write_plan
 from deployer.rollback.restore import SchemaRestorer, stop_product
 from deployer.rollback.survey import with_package_changes
@@ -26,6 +32,7 @@ from deployer.run.managed import record_after_rollback
 from deployer.run.managers import engines_record, rollback_managed_hosts
 from deployer.run.packages import packages_from_bundle
 from deployer.run.plays import Recap, record_recap, run_play
+from deployer.run.release_rollback import put_releases_back
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,7 @@ def rollback_stages(
         (
             "rollback",
             "put configuration and release back",
-            lambda: run_play(context, run, executor, Play.ROLLBACK, recap),
+            lambda: put_back(context, run, executor, plan, recap),
         ),
         (
             "packages",
@@ -106,6 +113,19 @@ def rollback_stages(
             lambda: record_after_rollback(context.hosts, run),
         ),
     ]
+
+
+def put_back(
+    context: RunContext, run: Run, executor: Executor, plan: RollbackPlan, recap: Recap
+) -> None:
+    """The release alone, by one program per app host, when nothing else is to be undone and
+    every app host recorded where its release lives (see release_rollback); else the
+    executor's rollback play."""
+    apps = [step.host for step in plan.hosts if step.app]
+    if release_only(plan) and set(apps) <= set(context.hosts.names):
+        put_releases_back(context, run, plan, recap)
+    else:
+        run_play(context, run, executor, Play.ROLLBACK, recap)
 
 
 def seed_facts(executor: Executor, undone: Run) -> None:

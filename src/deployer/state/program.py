@@ -19,13 +19,19 @@ from deployer.state.model import RECORD_PATH, HostRecord, ManagedItems, RoleStat
 
 MARKER = "@@deployer:state@@"
 
-#: Finds a Python and runs the program from stdin; exits 127 when there is none. ``-S``: no
-#: site packages to import, a few milliseconds less per host (the program needs none).
-COMMAND = "sh -c " + shlex.quote(
-    "for p in python3 /usr/libexec/platform-python python2 python; do "
-    'if command -v "$p" >/dev/null 2>&1; then exec "$p" -S -; fi; done; '
-    'echo "no Python to read the managed state with" >&2; exit 127'
-)
+
+def python_command(purpose: str) -> str:
+    """Finds a Python and runs the program from stdin; exits 127, saying there is no Python
+    ``purpose`` ("to ..."), when there is none. ``-S``: no site packages to import, a few
+    milliseconds less per host (deployer's programs need none)."""
+    return "sh -c " + shlex.quote(
+        "for p in python3 /usr/libexec/platform-python python2 python; do "
+        'if command -v "$p" >/dev/null 2>&1; then exec "$p" -S -; fi; done; '
+        f'echo "no Python {purpose}" >&2; exit 127'
+    )
+
+
+COMMAND = python_command("to read the managed state with")
 
 _PROGRAM = r"""
 # Only cheap modules at the top: a fleet pays every import once per host.

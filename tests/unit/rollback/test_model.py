@@ -12,7 +12,7 @@ import pytest
 from deployer.errors import ExitCode
 from deployer.journal.runs import JournalDamaged
 from deployer.rollback import RollbackPlan, observe, render_markdown, rollback_host_vars
-from deployer.rollback.model import irreversible
+from deployer.rollback.model import HostStep, irreversible, release_only
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rollback"
 RELEASES = "/opt/sample-erp/releases"
@@ -77,6 +77,44 @@ def test_the_previous_release_comes_from_the_fact_when_it_was_not_read() -> None
     plan.hosts[0].previous_release = None
     values = rollback_host_vars(observe(plan, events))["app1"]
     assert values["product_rollback_release"] == f"{RELEASES}/1.0-20261122-030000-cd34"
+
+
+INPUTS = {
+    "current": "/opt/sample-erp/current",
+    "releases": RELEASES,
+    "marker": "WEB-INF/deployer-release.json",
+    "failed_marker": "WEB-INF/deployer-failed",
+    "health_path": "/erp/health.jsp",
+    "health_port": 8080,
+    "health_require_database": True,
+    "health_timeout": 120,
+}
+
+
+def release_plan(**app: Any) -> RollbackPlan:
+    step = HostStep("app1", app=True, previous_release=f"{RELEASES}/1.0-a", **app)
+    return RollbackPlan("r", "sample-erp", "1.1", [step, HostStep("db1")])
+
+
+def test_a_release_goes_back_without_a_play_only_when_nothing_else_is_to_be_undone() -> None:
+    assert release_only(release_plan(product_inputs=INPUTS))
+    product = {"restore": {"/opt/sample-erp/shared/config/erp.properties": "x~"}}
+    assert release_only(release_plan(product_inputs=INPUTS, changes={"product": product}))
+    tomcat = {"tomcat": {"restore": {"/etc/tomcat10/server.xml": "x~"}, "remove": []}}
+    assert not release_only(release_plan(product_inputs=INPUTS, changes=tomcat))
+    assert not release_only(release_plan(product_inputs=INPUTS, jdk_installed=["openjdk"]))
+    assert not release_only(release_plan())  # recorded by a deployer before the inputs were
+    assert not release_only(release_plan(product_inputs={**INPUTS, "health_port": "http"}))
+    unknown = release_plan(product_inputs=INPUTS)
+    unknown.hosts[0].previous_release = None
+    assert not release_only(unknown)
+    assert not release_only(RollbackPlan("r", "sample-erp", "1.1", [HostStep("db1")]))
+
+
+def test_the_recorded_inputs_survive_the_plan_and_are_left_out_when_there_are_none() -> None:
+    plan = release_plan(product_inputs=INPUTS)
+    assert RollbackPlan.from_json(json.loads(json.dumps(plan.to_json()))) == plan
+    assert "product_inputs" not in release_plan().to_json()["hosts"][0]
 
 
 def test_a_migration_without_undo_or_dump_is_flagged_as_irreversible() -> None:

@@ -1,4 +1,5 @@
-"""The product role's release_rollback module, on real files in a scratch folder."""
+"""What the product role's release_rollback module does (module_utils/deployer_release.py), on
+real files in a scratch folder."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ MARKER, FAILED = "WEB-INF/deployer-release.json", "WEB-INF/deployer-failed"
 
 
 def module() -> Any:
-    return role_module("product", "release_rollback")
+    return role_module("product", "deployer_release", "module_utils")
 
 
 def release(root: Path, name: str, *, failed: bool = False) -> str:
@@ -85,28 +86,31 @@ def test_the_pages_kept_for_the_release_gone_back_to_replace_the_left_ones(
 
 
 class _Systemd:
-    """What start_service uses of AnsibleModule, with a unit that runs or not."""
-
-    check_mode = False
+    """``run`` for start_service, with a unit that runs or not."""
 
     def __init__(self, running: bool) -> None:
         self.running, self.ran = running, []
 
-    def get_bin_path(self, name: str, required: bool = False) -> str:
-        return f"/usr/bin/{name}"
-
-    def run_command(self, argv: list[str]) -> tuple[int, str, str]:
+    def __call__(self, argv: list[str]) -> tuple[int, str, str]:
         self.ran.append(argv[1:])
         return (0 if self.running or argv[1] != "is-active" else 3), "", ""
 
 
 def test_tomcat_is_started_or_restarted_only_when_the_rollback_needs_it() -> None:
-    m = module()
+    m, systemctl = module(), "/usr/bin/systemctl"
     stopped, running, untouched = _Systemd(False), _Systemd(True), _Systemd(True)
-    assert m.start_service(stopped, "tomcat10", restart=False)
+    assert m.start_service(stopped, systemctl, "tomcat10", False, False) == (True, "")
     assert stopped.ran[-1] == ["start", "tomcat10"]
-    assert m.start_service(running, "tomcat10", restart=True)
+    assert m.start_service(running, systemctl, "tomcat10", True, False) == (True, "")
     assert running.ran[-1] == ["restart", "tomcat10"]
-    assert not m.start_service(untouched, "tomcat10", restart=False)
+    assert m.start_service(untouched, systemctl, "tomcat10", False, False) == (False, "")
     assert untouched.ran == [["is-active", "--quiet", "tomcat10"]]
-    assert not m.start_service(_Systemd(False), "", restart=True)  # no service left to start
+    assert m.start_service(_Systemd(False), systemctl, "", True, False) == (False, "")
+
+
+def test_a_start_that_fails_says_which_and_why() -> None:
+    def refused(argv: list[str]) -> tuple[int, str, str]:
+        return (3, "", "") if argv[1] == "is-active" else (1, "", "Unit tomcat10 is masked.\n")
+
+    started = module().start_service(refused, "/bin/systemctl", "tomcat10", False, False)
+    assert started == (False, "systemctl start tomcat10 failed: Unit tomcat10 is masked.")

@@ -10,17 +10,19 @@ which the rollback touched them."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from deployer.errors import ExitCode
-from deployer.executors.base import Play
+from deployer.executors.base import Play, TaskEvent
 from deployer.journal import Run
 from deployer.migrations import discover
 from deployer.rollback.recorder import NoRollbackPlan
 from deployer.run.apply import ApplyOptions, run_apply
+from deployer.run.release_rollback import MARKER
 from deployer.run.rollback import RollbackOutcome, run_rollback
 from deployer.run.secrets import RunSecrets
 from deployer.spec import LoadedEnvironment, load_environment
@@ -42,6 +44,33 @@ SCRIPTS = {
     "U3__notes.sql": "ALTER TABLE orders DROP COLUMN notes;\n",
 }
 HISTORY = r"SELECT version, description"
+
+
+#: What the survey reads on app1 before an upgrade: 1.0 is live.
+LIVE_1_0 = '/opt/sample-erp/releases/1.0-a\n{"product": "sample-erp", "version": "1.0"}\n'
+#: The facts the product role records as it unpacks 1.1 next to the live 1.0.
+RELEASED = TaskEvent(
+    "app1",
+    "Decide the release folder and remember the live release for the rollback.",
+    "ok",
+    role="product",
+    facts={
+        "product_previous_release": "/opt/sample-erp/releases/1.0-a",
+        "product_release_dir": "/opt/sample-erp/releases/1.1-b",
+        "product_rollback_inputs": {
+            "current": "/opt/sample-erp/current",
+            "releases": "/opt/sample-erp/releases",
+            "marker": "WEB-INF/deployer-release.json",
+            "failed_marker": "WEB-INF/deployer-failed",
+            "work_dir": "/var/cache/tomcat10/Catalina/localhost/erp",
+            "service": "tomcat10",
+            "health_path": "/erp/health.jsp",
+            "health_port": "8080",  # as some Ansible versions template it
+            "health_require_database": "True",
+            "health_timeout": 120.0,
+        },
+    },
+)
 
 
 def upgrade(tmp_path: Path, without: str = "") -> LoadedEnvironment:
@@ -74,21 +103,28 @@ def server(tmp_path: Path, applied: dict[int, bool]) -> list[tuple[str, Any]]:
 
 
 def faked_apply(
-    tmp_path: Path, *, failing_v3: bool = False, without: str = ""
+    tmp_path: Path,
+    *,
+    failing_v3: bool = False,
+    without: str = "",
+    release_tasks: tuple[TaskEvent, ...] = (),
 ) -> tuple[LoadedEnvironment, Run]:
-    """An apply of the upgrade over the fakes (V3 failing half-way when asked), dumped first."""
+    """An apply of the upgrade over the fakes (V3 failing half-way when asked), dumped first;
+    its release play reports ``release_tasks``, with 1.0 live before when there are any."""
     loaded = upgrade(tmp_path, without)
     rules = server(tmp_path, {1: True})
     if failing_v3:
         rules.insert(0, ("ADD COLUMN notes", RuntimeError(1054, "Unknown column")))
     hosts = FakeHosts(("app1", "db1"), files={"db1": DUMP})
     hosts.answer("dpkg-query", (0, PACKAGES))
+    if release_tasks:
+        hosts.answer("readlink -f", (0, LIVE_1_0))
     context = fake_context(
         loaded,
         tmp_path / "runs",
         hosts=hosts,
         database=FakeDatabase(rules=rules),
-        executor=FakeExecutor(),
+        executor=FakeExecutor(tasks={Play.RELEASE: list(release_tasks)}),
         secrets=SECRETS,
     )
     outcome = run_apply(context, ApplyOptions())
@@ -316,3 +352,56 @@ def test_an_apply_without_a_rollback_plan_is_refused_before_anything_stops(
     with pytest.raises(NoRollbackPlan, match=f"run {undone.id} has no rollback plan"):
         world.rollback(loaded, tmp_path, undone)
     assert world.timeline == []
+
+
+def test_a_rollback_of_the_release_alone_runs_no_play(tmp_path: Path) -> None:
+    loaded, undone = faked_apply(tmp_path, release_tasks=(RELEASED,))
+    world = World(server(tmp_path, {1: True, 2: True, 3: True}))
+    answer = {"done": {"switched": True, "started": True}, "health": {"status": 200}}
+    world.hosts.answer("to put the release back", (0, f"{MARKER}\n{json.dumps(answer)}\n"))
+    outcome = world.rollback(loaded, tmp_path, undone)
+    assert outcome.exit_code == ExitCode.OK, outcome.failure
+    assert world.plays() == []
+    (program,) = world.hosts.sent
+    asked = json.loads(re.search(rb"ASKED = json.loads\((.*)\)", program)[1].decode()[1:-1])
+    assert asked["put_back"]["release"] == "/opt/sample-erp/releases/1.0-a"
+    assert asked["put_back"]["left"] == "/opt/sample-erp/releases/1.1-b"
+    assert asked["health"]["url"] == "http://127.0.0.1:8080/erp/health.jsp"
+    assert asked["health"]["version"] == "1.0"
+    assert asked["health"]["require_database"] is True
+    put_back = world.index(lambda e: isinstance(e, tuple) and "put the release back" in e[1])
+    assert world.index(sql("DROP COLUMN status")) < put_back
+    events = (undone.path.parent / outcome.run_id / "events.jsonl").read_text().splitlines()
+    tasks = [e for e in map(json.loads, events) if e["event"] == "task"]
+    assert [(e["task"], e["outcome"]) for e in tasks[-2:]] == [
+        ("Put the release and its config files back, and start Tomcat.", "changed"),
+        ("Wait until the health page shows the expected version.", "ok"),
+    ]
+
+
+def test_a_health_page_that_never_shows_the_old_version_fails_the_rollback(
+    tmp_path: Path,
+) -> None:
+    loaded, undone = faked_apply(tmp_path, release_tasks=(RELEASED,))
+    world = World(server(tmp_path, {1: True, 2: True, 3: True}))
+    answer = {"done": {"switched": True}, "health": {}, "failed": "health", "message": "no 1.0"}
+    world.hosts.answer("to put the release back", (0, f"{MARKER}\n{json.dumps(answer)}\n"))
+    outcome = world.rollback(loaded, tmp_path, undone)
+    assert outcome.exit_code == ExitCode.ROLLBACK_FAILED
+    assert outcome.failure is not None and "app1: no 1.0" in outcome.failure
+
+
+def test_a_rollback_with_middleware_changes_to_undo_runs_the_play(tmp_path: Path) -> None:
+    nginx = TaskEvent(
+        "app1",
+        "Record which config files this run changed, for the rollback.",
+        "ok",
+        role="nginx",
+        facts={"nginx_run_changes": {"restore": {"/etc/nginx/nginx.conf": "/etc/nginx/x~"}}},
+    )
+    loaded, undone = faked_apply(tmp_path, release_tasks=(RELEASED, nginx))
+    world = World(server(tmp_path, {1: True, 2: True, 3: True}))
+    outcome = world.rollback(loaded, tmp_path, undone)
+    assert outcome.exit_code == ExitCode.OK, outcome.failure
+    assert world.plays() == [Play.ROLLBACK]
+    assert world.hosts.sent == []

@@ -199,7 +199,7 @@ def _task_event(event: Mapping[str, Any]) -> TaskEvent | None:
 
 
 #: Facts the product role records for the rollback besides the ``<role>_run_changes``.
-ROLLBACK_FACTS = ("product_previous_release", "product_release_dir")
+ROLLBACK_FACTS = ("product_previous_release", "product_release_dir", "product_rollback_inputs")
 #: ``<role>_managed``: what a role manages on the host, for its managed-state record.
 MANAGED_SUFFIX = "_managed"
 
