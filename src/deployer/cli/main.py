@@ -24,6 +24,7 @@ from deployer.cli import (
     drift,
     keys,
     lab,
+    manifests,
     plan,
     rollback,
     runs,
@@ -35,7 +36,20 @@ from deployer.cli.io import Streams
 from deployer.errors import DeployerError, ExitCode
 from deployer.spec.problems import SpecError
 
-COMMANDS = (validate, schema, check, drift, plan, apply, rollback, runs, keys, bundle, lab)
+COMMANDS = (
+    validate,
+    schema,
+    check,
+    drift,
+    plan,
+    apply,
+    rollback,
+    manifests,
+    runs,
+    keys,
+    bundle,
+    lab,
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -138,7 +138,8 @@ def require_ansible_target(loaded: LoadedEnvironment) -> None:
         return
     problem = loaded.doc.problem(
         ("target", "type"),
-        f"{kind}: this deployer deploys only with Ansible over SSH (target.type: ansible); "
-        "nothing was run",
+        f"{kind}: this deployer plans, applies and rolls back only with Ansible over SSH "
+        "(target.type: ansible); `deployer manifests` renders the cluster's objects; nothing "
+        "was run",
     )
     raise UnsupportedTarget(str(problem))

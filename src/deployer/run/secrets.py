@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from deployer.executors.ansible.variables import SECRET_ENV, config_secrets, secret_reference
+from deployer.executors.ansible.variables import SECRET_ENV, config_secrets
 from deployer.journal.redact import Redactor
 from deployer.spec import LoadedEnvironment
+from deployer.spec.secrets import secret_reference
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ def _all_findings(data: dict[str, Any], base_dir: Path) -> Iterator[Finding]:
     if isinstance(data.get("hosts"), list):
         yield from _database_host(hosts, data.get("database"))
     yield from _roles_have_middleware(hosts, _mapping(data.get("middleware")))
+    yield from _kubernetes_findings(data, hosts)
     yield from _referenced_files(data, hosts, base_dir)
     yield from _secret_files(data, base_dir)
     yield from _charsets(_mapping(data.get("database")))
@@ -110,6 +111,34 @@ def _roles_have_middleware(
             yield (
                 ("middleware",),
                 f"a host has the {role} role, so middleware.{section} is required",
+            )
+
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _kubernetes_findings(data: dict[str, Any], hosts: list[dict[str, Any]]) -> Iterator[Finding]:
+    """Under target kubernetes the product runs in the cluster: it needs an image and a name
+    Kubernetes accepts, and no host runs nginx or Tomcat for it."""
+    if _mapping(data.get("target")).get("type") != "kubernetes":
+        return
+    product = _mapping(data.get("product"))
+    if product.get("image") is None:
+        yield (("product",), "target kubernetes needs product.image, the image the pods run")
+    name = product.get("name")
+    if isinstance(name, str) and not _DNS_LABEL.match(name):
+        yield (
+            ("product", "name"),
+            "under target kubernetes the product's name names its objects: use lower-case "
+            "letters, digits and '-'",
+        )
+    for index, host in enumerate(hosts):
+        roles = [role for role in _list(host.get("roles")) if role in ("web", "app")]
+        if roles:
+            yield (
+                ("hosts", index, "roles"),
+                f"{' and '.join(roles)} run in the cluster under target kubernetes; "
+                "hosts here are only those reached over SSH (the database host)",
             )
 
 

@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from deployer.spec.access import AgentAuth, Auth, Bastion, Become, HostKey, UnixUser
 from deployer.spec.jumps import chain
+from deployer.spec.kube import ImageRef, KubernetesTarget
 from deployer.spec.secrets import SecretRef
 from deployer.spec.sources import Source, tarball_of
 from deployer.spec.types import (
@@ -44,13 +45,6 @@ DbUser = Annotated[
     str,
     matching(r"^[A-Za-z0-9_$#.-]{1,64}$", "not a database user name (letters, digits, _$#.-)"),
 ]
-DnsLabel = Annotated[
-    str,
-    matching(
-        r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
-        "not a DNS label (lower-case letters, digits and '-', at most 63), as Kubernetes requires",
-    ),
-]
 SchemaName = Annotated[
     str,
     matching(
@@ -75,6 +69,16 @@ class Product(StrictModel):
     context_parameters: dict[SettingName, Text] = Field(
         default_factory=dict,
         description="Tomcat context parameters, e.g. where the product finds its config file.",
+    )
+    image: ImageRef | None = Field(
+        default=None,
+        description="The product's image (target kubernetes), e.g. "
+        "'registry.example.cn/erp/sample-erp:1.0'.",
+    )
+    base_image: Text | None = Field(
+        default=None,
+        description="Image the product's image is built on: a registry reference or an image "
+        "archive relative to the spec.",
     )
     health_path: HealthPath = Field(
         default="/health", description="URL path of the health page, context path included."
@@ -280,14 +284,6 @@ class AnsibleTarget(StrictModel):
     """Deploy to the hosts over SSH with Ansible."""
 
     type: Literal["ansible"] = Field(default="ansible", description="Deploy with Ansible.")
-
-
-class KubernetesTarget(StrictModel):
-    """Deploy to a Kubernetes cluster."""
-
-    type: Literal["kubernetes"] = Field(default="kubernetes", description="Deploy to Kubernetes.")
-    context: Text = Field(description="kubeconfig context to use.")
-    namespace: DnsLabel = Field(description="Namespace to deploy into.")
 
 
 Target = Annotated[

@@ -7,8 +7,11 @@ even then ``str()``/``repr()`` never show it, and error messages never echo it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -42,6 +45,60 @@ def under_secret_key(key: object, value: object) -> bool:
         and isinstance(value, str | int | float)
         and not isinstance(value, bool)
     )
+
+
+def is_secret_setting(key: object, value: object) -> bool:
+    """A free-form setting that holds a secret: a reference, or a value under a secret key."""
+    if isinstance(value, str) and secret_reference(value) is not None:
+        return True
+    return under_secret_key(key, value)
+
+
+def secret_reference(text: str) -> SecretRef | None:
+    """The ``${env:}``/``${file:}`` reference ``text`` is, or None for any other text."""
+    try:
+        return SecretRef.parse(text, allow_inline=False)
+    except ValueError:
+        return None
+
+
+def secret_env_name(scope: str, path: tuple[object, ...]) -> str:
+    """The environment variable that carries the secret at ``path`` of a free-form setting
+    (``scope``: config, context, host:NAME): named after where the setting is, so that every
+    part of a run that renders it agrees."""
+    digest = hashlib.sha256(json.dumps([scope, *path], default=str).encode()).hexdigest()
+    return f"DEPLOYER_SECRET_{digest[:20].upper()}"
+
+
+def with_secret_references(
+    value: Any,
+    scope: str,
+    reference: Callable[[str], str],
+    leaf: Callable[[Any], Any] = lambda value: value,
+    path: tuple[object, ...] = (),
+) -> tuple[Any, dict[str, str]]:
+    """``value`` (a free-form setting) with each secret in it replaced by ``reference(NAME)``
+    and every other leaf by ``leaf(value)``; and the spec's text of each secret by ``NAME``
+    (secret_env_name). An item of a list is a setting too: a reference there counts as one
+    under a key."""
+    if isinstance(value, Mapping):
+        pairs: list[tuple[object, object, Any]] = [
+            (str(key), key, item) for key, item in value.items()
+        ]
+    elif isinstance(value, list | tuple):
+        pairs = [(index, index, item) for index, item in enumerate(value)]
+    else:
+        return leaf(value), {}
+    values: dict[Any, Any] = {}
+    found: dict[str, str] = {}
+    for slot, key, item in pairs:
+        if is_secret_setting(key, item):
+            name = secret_env_name(scope, (*path, key))
+            values[slot], more = reference(name), {name: str(item)}
+        else:
+            values[slot], more = with_secret_references(item, scope, reference, leaf, (*path, key))
+        found.update(more)
+    return (values if isinstance(value, Mapping) else list(values.values())), found
 
 
 class SecretUnavailable(DeployerError):

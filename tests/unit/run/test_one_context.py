@@ -29,15 +29,19 @@ KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPw8YdGmJ3Yk6hRcdLYiXnKjOv3D3pZf3cA0l
 Cli = Callable[[list[str]], Any]
 
 
-def pinned_spec(folder: Path, *, target: str = "") -> Path:
-    """The example, in ``folder``, with both hosts' keys pinned (and another target)."""
+def pinned_spec(folder: Path) -> Path:
+    """The example, in ``folder``, with both hosts' keys pinned."""
     edits = [
         f"    roles: [web, app]\n=>    roles: [web, app]\n    host_key: {KEY}\n",
         f"    roles: [db]\n=>    roles: [db]\n    host_key: {KEY}\n",
     ]
-    if target:
-        edits.append(f"target:\n  type: ansible\n=>{target}")
     return example_spec(folder, "huadong-production.yml", *edits)
+
+
+def kubernetes_spec(folder: Path) -> Path:
+    """The cluster example, in ``folder``, with its database host's key pinned."""
+    pinned = f"    roles: [db]\n=>    roles: [db]\n    host_key: {KEY}\n"
+    return example_spec(folder, "huadong-kubernetes.yml", pinned)
 
 
 def count_calls(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
@@ -134,8 +138,7 @@ def test_a_plan_or_scan_that_cannot_reach_a_host_ends_failed(
 def test_a_kubernetes_target_is_refused_not_run_with_ansible(
     tmp_path: Path, cli: Cli, fake_world: FakeExecutor, command: str
 ) -> None:
-    target = "target:\n  type: kubernetes\n  context: prod\n  namespace: erp\n"
-    spec = pinned_spec(tmp_path, target=target)
+    spec = kubernetes_spec(tmp_path)
     extra = ["-y"] if command == "apply" else ["--last"] if command == "rollback" else []
     journal = tmp_path / "runs"
     if command == "rollback":  # an apply to undo, as an older deployer may have recorded one
@@ -188,8 +191,7 @@ def test_plan_json_carries_the_plan_and_a_refusal_still_ends_with_a_status(
     assert [s["stage"] for s in plan["steps"]][:2] == ["database server", "schemas and migrations"]
     assert events[-1]["type"] == "status" and events[-1]["exit_code"] == 0
     (tmp_path / "k8s").mkdir()
-    target = "target:\n  type: kubernetes\n  context: prod\n  namespace: erp\n"
-    kube = pinned_spec(tmp_path / "k8s", target=target)
+    kube = kubernetes_spec(tmp_path / "k8s")
     done = cli(["apply", str(kube), "-y", "--json", "--journal", str(tmp_path / "runs2")])
     (status,) = json_lines(done.out)
     assert (status["type"], status["exit_code"]) == ("status", int(ExitCode.INVALID_SPEC))

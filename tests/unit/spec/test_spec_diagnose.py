@@ -53,7 +53,7 @@ def test_data_path_of_an_absent_index_keeps_nothing_beyond_it() -> None:
 def test_field_names_follow_lists_unions_and_aliases() -> None:
     assert {"apiVersion", "hosts", "middleware"} <= field_names(Environment, ())
     assert {"address", "host_key", "roles"} <= field_names(Environment, ("hosts", 0))
-    assert field_names(Environment, ("target",)) == {"type", "context", "namespace"}
+    assert {"type", "context", "namespace", "replicas"} <= field_names(Environment, ("target",))
     assert field_names(Environment, ("hosts", 0, "auth")) == {"type", "key_file", "password"}
     assert field_names(Environment, ("hosts", 0, "become")) == {"method", "password"}
     assert "via" in field_names(Environment, ("bastions", 0))

@@ -11,9 +11,7 @@ own (``config_secrets``).
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -21,7 +19,10 @@ import yaml
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Environment, Host
 from deployer.spec.layout import product_layout
-from deployer.spec.secrets import SecretRef, resolve_file, under_secret_key
+from deployer.spec.secrets import (
+    resolve_file,
+    with_secret_references,
+)
 from deployer.spec.sources import checksummed
 
 SECRET_ENV = {
@@ -62,53 +63,10 @@ def env_lookup(name: str) -> str:
     return f"{{{{ lookup('ansible.builtin.env', '{name}') }}}}"
 
 
-def is_secret_setting(key: object, value: object) -> bool:
-    """A free-form setting that holds a secret: a reference, or a value under a secret key."""
-    if isinstance(value, str) and secret_reference(value) is not None:
-        return True
-    return under_secret_key(key, value)
-
-
-def secret_reference(text: str) -> SecretRef | None:
-    """The ``${env:}``/``${file:}`` reference ``text`` is, or None for any other text."""
-    try:
-        return SecretRef.parse(text, allow_inline=False)
-    except ValueError:
-        return None
-
-
-def _secret_env_name(scope: str, path: tuple[object, ...]) -> str:
-    # Named after where the setting is, so that the variables and the environment agree.
-    digest = hashlib.sha256(json.dumps([scope, *path], default=str).encode()).hexdigest()
-    return f"DEPLOYER_SECRET_{digest[:20].upper()}"
-
-
-def _settings_with_secrets(
-    value: Any, scope: str, path: tuple[object, ...] = ()
-) -> tuple[Any, dict[str, str]]:
+def _settings_with_secrets(value: Any, scope: str) -> tuple[Any, dict[str, str]]:
     """``value`` for the variables (strings unsafe, secrets as environment lookups), and the
     spec's text of each secret by the environment variable that carries it."""
-    if isinstance(value, Mapping):
-        pairs = {str(key): _setting(key, item, scope, path) for key, item in value.items()}
-        return {k: v for k, (v, _) in pairs.items()}, _merged(found for _, found in pairs.values())
-    if isinstance(value, list | tuple):
-        # An item is a setting too: a reference in a list is resolved like one under a key.
-        items = [_setting(index, item, scope, path) for index, item in enumerate(value)]
-        return [v for v, _ in items], _merged(found for _, found in items)
-    return unsafe(value), {}
-
-
-def _setting(
-    key: object, item: Any, scope: str, path: tuple[object, ...]
-) -> tuple[Any, dict[str, str]]:
-    if is_secret_setting(key, item):
-        name = _secret_env_name(scope, (*path, key))
-        return env_lookup(name), {name: str(item)}
-    return _settings_with_secrets(item, scope, (*path, key))
-
-
-def _merged(parts: Iterable[Mapping[str, str]]) -> dict[str, str]:
-    return {name: text for part in parts for name, text in part.items()}
+    return with_secret_references(value, scope, env_lookup, unsafe)
 
 
 def config_secrets(env: Environment) -> dict[str, str]:
