@@ -88,6 +88,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     target = load_target(args, restrict=False)
+    if target.loaded.env.target.type == "kubernetes":
+        from deployer.cli.cluster import apply_cluster
+
+        env = target.loaded.env
+        _confirm(
+            args,
+            streams,
+            f"Apply {env.product.name} {env.product.version} to the cluster "
+            f"({env.customer} / {env.environment})?",
+        )
+        return apply_cluster(args, streams, target)
     # Before the question: a wrong --plan is refused without asking anything.
     saved = read_plan(args.plan) if args.plan else None
     with opened_bundle(args, target.loaded) as packages:

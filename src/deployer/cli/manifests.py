@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.output.exists() and not args.output.is_dir():
         raise UsageError(f"--output {args.output}: not a folder")
     version = args.kube_version or target.version or newest_version()
-    manifests, _ = render_manifests(loaded)
+    manifests = render_manifests(loaded)
     validate(manifests.objects, version)
     files = manifest_files(manifests)
     try:

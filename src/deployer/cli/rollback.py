@@ -54,6 +54,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("name the run to undo, or pass --last (one of the two)")
     target = load_target(args, restrict=False)
     journal = Journal(target.journal_root, Redactor())
+    if target.loaded.env.target.type == "kubernetes":
+        from deployer.cli.cluster import rollback_cluster
+
+        return rollback_cluster(args, streams, target, journal)
     if args.last:
         undone = journal.last("apply")
         if undone is None:

@@ -11,6 +11,7 @@ import os
 import secrets
 import socket
 import threading
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -149,6 +150,24 @@ def new_run_id() -> str:
     return f"{stamp}-{secrets.token_hex(2)}"
 
 
+def _in_time_order(folders: list[Path]) -> list[Path]:
+    """Run folders oldest first. An id tells the second a run started; runs that started in
+    the same second are ordered by their records' start time (milliseconds)."""
+    seconds = Counter(folder.name[:_STAMP] for folder in folders)
+
+    def started(folder: Path) -> str:
+        if seconds[folder.name[:_STAMP]] == 1:
+            return ""
+        try:
+            return str(read_meta(folder).get("started", ""))
+        except JournalDamaged:
+            return ""
+
+    return sorted(folders, key=lambda folder: (folder.name[:_STAMP], started(folder), folder.name))
+
+
+_STAMP = len("20261122-021648")
+
 #: Stages of one run may run side by side (threads): an event is appended whole, and read
 #: back only between appends.
 _EVENTS_LOCK = threading.Lock()
@@ -273,7 +292,7 @@ class Journal:
         if not self.root.is_dir():
             return []
         found = [p for p in self.root.iterdir() if (p / records.META).is_file()]
-        return [Run(p, self.redact) for p in sorted(found, key=lambda p: p.name)]
+        return [Run(p, self.redact) for p in _in_time_order(found)]
 
     def get(self, run_id: str) -> Run:
         self._check_folder()

@@ -121,6 +121,9 @@ def _kubernetes_findings(data: dict[str, Any], hosts: list[dict[str, Any]]) -> I
     """Under target kubernetes the product runs in the cluster: it needs an image and a name
     Kubernetes accepts, and no host runs nginx or Tomcat for it."""
     if _mapping(data.get("target")).get("type") != "kubernetes":
+        # Under kubernetes `hosts: []` says there is no host to reach over SSH.
+        if data.get("hosts") == []:
+            yield (("hosts",), "must not be empty")
         return
     product = _mapping(data.get("product"))
     if product.get("image") is None:

@@ -307,7 +307,10 @@ class Environment(StrictModel):
     )
     product: Product = Field(description="What to install.")
     matrix: Text = Field(description="Support matrix file, relative to the spec.")
-    hosts: Annotated[list[Host], Field(min_length=1)] = Field(description="Where to install.")
+    hosts: list[Host] = Field(
+        description="Where to install; under target kubernetes, only the hosts reached over SSH "
+        "(the database host), if any.",
+    )
     bastions: list[Bastion] = Field(
         default_factory=list,
         description="Jump hosts the hosts are reached through (`via`); nothing is installed there.",

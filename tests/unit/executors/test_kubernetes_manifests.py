@@ -42,7 +42,7 @@ def loaded() -> LoadedEnvironment:
 def test_the_example_is_valid_for_old_and_new_clusters(
     loaded: LoadedEnvironment, version: str
 ) -> None:
-    manifests, _ = render_manifests(loaded)
+    manifests = render_manifests(loaded)
     validate(manifests.objects, version)
     kinds = [m["kind"] for m in manifests.objects.values()]
     assert kinds == ["ConfigMap", "Deployment", "Service", "Ingress", "PodDisruptionBudget"]
@@ -56,7 +56,7 @@ def test_the_versions_sites_run_are_known() -> None:
 def test_the_rollout_never_takes_a_pod_before_its_replacement_is_ready(
     loaded: LoadedEnvironment,
 ) -> None:
-    deployment = render_manifests(loaded)[0].objects["deployment"]
+    deployment = render_manifests(loaded).objects["deployment"]
     assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
     pod = deployment["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
@@ -78,11 +78,11 @@ def test_the_rollout_never_takes_a_pod_before_its_replacement_is_ready(
 
 
 def test_the_config_map_is_named_by_its_content(tmp_path: Path, loaded: LoadedEnvironment) -> None:
-    first = render_manifests(loaded)[0].objects
-    again = render_manifests(load_environment(EXAMPLE))[0].objects
+    first = render_manifests(loaded).objects
+    again = render_manifests(load_environment(EXAMPLE)).objects
     assert first == again
     changed = spec_with(tmp_path, lambda d: d["product"]["config"].update(jdbc_pool_size=40))
-    other = render_manifests(load_environment(changed))[0].objects
+    other = render_manifests(load_environment(changed)).objects
     old_name = first["configmap"]["metadata"]["name"]
     new_name = other["configmap"]["metadata"]["name"]
     assert old_name != new_name and new_name.startswith("sample-erp-config-")
@@ -130,7 +130,7 @@ def test_secrets_are_named_in_the_files_never_written(
 def test_a_field_the_schema_does_not_know_is_named_with_its_file(
     loaded: LoadedEnvironment,
 ) -> None:
-    objects = render_manifests(loaded)[0].objects
+    objects = render_manifests(loaded).objects
     objects["service"]["spec"]["clusterIp"] = "None"
     with pytest.raises(ManifestInvalid, match=r"^service\.yaml: spec: .*clusterIp"):
         validate(objects, "1.24")

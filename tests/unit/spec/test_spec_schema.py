@@ -57,6 +57,6 @@ def test_the_schema_rejects_unknown_keys_and_bad_values() -> None:
     check = validator("environment")
     data = yaml.safe_load(EXAMPLES["environment"].read_text(encoding="utf-8"))
     assert not check.is_valid({**data, "custmer": "x"})
-    assert not check.is_valid({**data, "hosts": []})
+    assert not check.is_valid({key: value for key, value in data.items() if key != "hosts"})
     host = {**data["hosts"][0], "port": 70000}
     assert not check.is_valid({**data, "hosts": [host]})

@@ -21,7 +21,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from deployer.errors import DeployerError, ExitCode
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Environment
-from deployer.spec.secrets import resolve_file, with_secret_references
+from deployer.spec.secrets import (
+    SecretRef,
+    resolve_file,
+    secret_reference,
+    with_secret_references,
+)
 
 #: What a secret is in a rendered file: the variable the pod's environment carries it in.
 ENV_REFERENCE = "${{env:{name}}}"
@@ -36,24 +41,29 @@ class TemplateError(DeployerError):
 
 @dataclass(frozen=True)
 class RenderedConfig:
-    """File name -> content, and the secrets those files refer to: environment variable ->
-    the spec's text of the secret (a reference, or a plaintext value the spec allows)."""
+    """File name -> content, and the secrets those files refer to, by environment variable."""
 
     files: dict[str, str] = field(default_factory=dict)
-    secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    secrets: dict[str, SecretRef] = field(default_factory=dict, repr=False)
 
 
 def env_reference(name: str) -> str:
     return ENV_REFERENCE.format(name=name)
 
 
-def with_env_references(value: Any, scope: str) -> tuple[Any, dict[str, str]]:
-    """``value`` with every secret setting replaced by its ``${env:NAME}`` text, and the spec's
-    text of each secret by ``NAME`` (named as on hosts)."""
-    return with_secret_references(value, scope, env_reference)
+def with_env_references(value: Any, scope: str) -> tuple[Any, dict[str, SecretRef]]:
+    """``value`` with every secret setting replaced by its ``${env:NAME}`` text, and each
+    secret by ``NAME`` (named as on hosts)."""
+    replaced, texts = with_secret_references(value, scope, env_reference)
+    return replaced, {name: as_secret(text) for name, text in texts.items()}
 
 
-def template_variables(env: Environment) -> tuple[dict[str, Any], dict[str, str]]:
+def as_secret(text: str) -> SecretRef:
+    """A free-form setting's secret: its reference, or the plaintext the spec allows."""
+    return secret_reference(text) or SecretRef("inline", inline=text)
+
+
+def template_variables(env: Environment) -> tuple[dict[str, Any], dict[str, SecretRef]]:
     """What the templates see, and the secrets in it (as RenderedConfig.secrets)."""
     variables, secrets = with_env_references(env.product.config, "config")
     variables.update(product_name=env.product.name, product_version=env.product.version)
@@ -70,7 +80,7 @@ def template_variables(env: Environment) -> tuple[dict[str, Any], dict[str, str]
             schema_history_table="deployer_schema_history",
         )
         if schema.owner is not None:
-            secrets[DB_PASSWORD_ENV] = str(schema.owner.password)
+            secrets[DB_PASSWORD_ENV] = schema.owner.password
     return variables, secrets
 
 

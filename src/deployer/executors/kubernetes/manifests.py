@@ -12,15 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from deployer.executors.kubernetes.config import RenderedConfig, render_config, with_env_references
+from deployer.executors.kubernetes.config import render_config, with_env_references
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Environment
 from deployer.spec.kube import KubernetesTarget
 from deployer.spec.layout import product_layout
+from deployer.spec.secrets import SecretRef
 
 Manifest = dict[str, Any]
 CATALINA_BASE = "/usr/local/tomcat"
@@ -32,13 +33,17 @@ RUN_AS = 10001
 
 @dataclass(frozen=True)
 class Manifests:
-    """File name -> object, in the order they are applied; the Secret the pods read (name and
-    keys: its values go to the cluster only), and the kustomization."""
+    """File name -> object, in the order they are applied; the Secret the pods read (its name,
+    and each key's secret: the values go to the cluster only), and the kustomization."""
 
     objects: dict[str, Manifest]
     secret_name: str
-    secret_keys: tuple[str, ...]
+    secrets: dict[str, SecretRef] = field(repr=False)
     kustomization: Manifest
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        return tuple(sorted(self.secrets))
 
 
 def kubernetes_target(env: Environment) -> KubernetesTarget:
@@ -47,7 +52,7 @@ def kubernetes_target(env: Environment) -> KubernetesTarget:
     return env.target
 
 
-def render_manifests(loaded: LoadedEnvironment) -> tuple[Manifests, RenderedConfig]:
+def render_manifests(loaded: LoadedEnvironment) -> Manifests:
     env = loaded.env
     target = kubernetes_target(env)
     config = render_config(loaded)
@@ -71,8 +76,7 @@ def render_manifests(loaded: LoadedEnvironment) -> tuple[Manifests, RenderedConf
         "namespace": target.namespace,
         "resources": [f"{name}.yaml" for name in objects],
     }
-    manifests = Manifests(objects, names.secrets, tuple(sorted(secrets)), kustomization)
-    return manifests, RenderedConfig(config.files, secrets)
+    return Manifests(objects, names.secrets, secrets, kustomization)
 
 
 @dataclass(frozen=True)

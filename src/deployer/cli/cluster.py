@@ -1,0 +1,80 @@
+"""``apply`` and ``rollback`` when the spec's target is kubernetes: the product's objects in
+the cluster, through its API (the SSH hosts' stages are not run)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from deployer.cli.common import Target
+from deployer.cli.io import Streams
+from deployer.errors import DeployerError, ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from deployer.executors.kubernetes.cluster import Cluster
+    from deployer.journal import Journal
+    from deployer.run.cluster import ClusterOutcome
+    from deployer.spec import LoadedEnvironment
+
+
+class DatabaseNotWired(DeployerError):
+    exit_code = ExitCode.INVALID_SPEC
+
+
+def connect(loaded: LoadedEnvironment) -> Cluster:
+    from deployer.executors.kubernetes.cluster import Cluster
+    from deployer.spec.kube import KubernetesTarget
+    from deployer.spec.secrets import resolve_file
+
+    target = loaded.env.target
+    assert isinstance(target, KubernetesTarget)
+    kubeconfig = resolve_file(target.kubeconfig, loaded.base_dir) if target.kubeconfig else None
+    return Cluster.connect(kubeconfig, target.context)
+
+
+def _refuse_database(loaded: LoadedEnvironment) -> None:
+    if loaded.env.database is not None:
+        problem = loaded.doc.problem(
+            ("database",),
+            "under target kubernetes the database's stages are not run yet; apply the schemas "
+            "with target ansible, or leave the database out of this spec; nothing was run",
+        )
+        raise DatabaseNotWired(str(problem))
+
+
+def apply_cluster(args: argparse.Namespace, streams: Streams, target: Target) -> int:
+    from deployer.journal import Journal, Redactor
+    from deployer.run.cluster import ClusterOptions, apply_to_cluster
+
+    loaded = target.loaded
+    _refuse_database(loaded)
+    journal = Journal(target.journal_root, Redactor())
+    options = ClusterOptions(atomic=args.atomic)
+    outcome = apply_to_cluster(loaded, journal, journal.redact, connect(loaded), options)
+    return _report(streams, args, "apply", outcome)
+
+
+def rollback_cluster(
+    args: argparse.Namespace, streams: Streams, target: Target, journal: Journal
+) -> int:
+    from deployer.run.cluster import ClusterOptions, last_went_live
+    from deployer.run.cluster import rollback_cluster as roll_back
+
+    loaded = target.loaded
+    _refuse_database(loaded)
+    undone = last_went_live(journal) if args.last else journal.get(args.run_id)
+    if undone is None or undone.meta().get("kind") != "apply":
+        raise UsageError(f"no apply in {journal.root} left a revision live to roll back")
+    outcome = roll_back(
+        loaded, journal, journal.redact, connect(loaded), undo=undone, options=ClusterOptions()
+    )
+    return _report(streams, args, "rollback", outcome)
+
+
+def _report(streams: Streams, args: argparse.Namespace, verb: str, outcome: ClusterOutcome) -> int:
+    if outcome.failure:
+        streams.error(f"{verb} failed: {outcome.failure}")
+    else:
+        streams.say(f"{verb} done: the rollout is complete", style="green")
+    streams.say(f"run {outcome.run_id}: deployer show {args.spec} {outcome.run_id}")
+    return int(outcome.exit_code)

@@ -1,0 +1,179 @@
+"""apply, --atomic and rollback on a Kubernetes target, through the kubernetes client, against
+kmock's emulator of the API on 127.0.0.1. The test plays the Deployment controller (its pods
+become ready, or never do) and the API server's generation count (kubeemulator.py). No
+Kubernetes API server runs here: this proves deployer's requests, waiting and bookkeeping, not
+a cluster's behaviour."""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import kmock
+import pytest
+import yaml
+
+from deployer.cli.io import Streams
+from deployer.cli.main import run
+from deployer.errors import ExitCode
+from deployer.lab.overlay import absolutise
+from tests.integration.kubeemulator import DEPLOYMENTS, Controller, Emulator, emulated_cluster
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "huadong-kubernetes.yml"
+CONFIGMAPS = kmock.resource("v1/configmaps")
+SECRETS = kmock.resource("v1/secrets")
+NAMESPACE = "erp"
+PASSWORD = secrets.token_urlsafe(18)
+
+
+@pytest.fixture
+def cluster() -> Iterator[tuple[Emulator, Controller]]:
+    with emulated_cluster(NAMESPACE) as found:
+        yield found
+
+
+def write_spec(folder: Path, url: str, change: Callable[[dict[str, Any]], None]) -> Path:
+    """The cluster example without its database (its stages are not run under kubernetes
+    yet) and with a template of its own, reached through a kubeconfig that names the
+    emulator, with ``change`` made."""
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "emulator", "cluster": {"server": url}}],
+        "users": [{"name": "tester", "user": {"token": "t"}}],
+        "contexts": [
+            {"name": "huadong-prod", "context": {"cluster": "emulator", "user": "tester"}}
+        ],
+        "current-context": "huadong-prod",
+    }
+    (folder / "kubeconfig").write_text(yaml.safe_dump(kubeconfig), encoding="utf-8")
+    (folder / "templates").mkdir(exist_ok=True)
+    (folder / "templates" / "erp.properties.j2").write_text(
+        "erp.company_name={{ company_name }}\nerp.db.pool_size={{ jdbc_pool_size }}\n"
+        "erp.api_token={{ api_token }}\n",
+        encoding="utf-8",
+    )
+    data = absolutise(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")), EXAMPLE.parent)
+    del data["database"]
+    data["hosts"] = []
+    data["target"]["kubeconfig"] = "kubeconfig"
+    data["product"]["templates"] = "templates"
+    data["product"]["config"]["api_token"] = "${env:K8S_TEST_TOKEN}"
+    change(data)
+    spec = folder / "env.yml"
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return spec
+
+
+def deployer(*argv: str) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), Streams(out=out, err=err))
+    return code, out.getvalue() + err.getvalue()
+
+
+def journal_text(folder: Path) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("K8S_TEST_TOKEN", PASSWORD)
+
+
+def image_of(emulator: Emulator) -> str:
+    stored = emulator.stored(DEPLOYMENTS, NAMESPACE, "sample-erp")
+    assert stored is not None
+    return str(stored["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+def config_name(emulator: Emulator) -> str:
+    stored = emulator.stored(DEPLOYMENTS, NAMESPACE, "sample-erp")
+    assert stored is not None
+    return str(stored["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"])
+
+
+def test_apply_upgrade_atomic_failure_and_rollback(
+    tmp_path: Path, cluster: tuple[Emulator, Controller]
+) -> None:
+    emulator, controller = cluster
+    first = write_spec(tmp_path, emulator.url, lambda d: None)
+    journal = tmp_path / "runs"
+
+    code, said = deployer("apply", str(first), "-y", "--journal", str(journal))
+    assert code == ExitCode.OK, said
+    assert image_of(emulator) == "registry.huadong-precision.cn/erp/sample-erp:1.0"
+    first_config = config_name(emulator)
+    stored_secret = emulator.stored(SECRETS, NAMESPACE, "sample-erp-secrets")
+    assert stored_secret is not None and len(stored_secret["data"]) == 1
+
+    # An upgrade with a config change: a new ConfigMap, the pods pointed at it; the old stays.
+    def upgrade(data: dict[str, Any]) -> None:
+        data["product"]["version"] = "1.1"
+        data["product"]["image"] = "registry.huadong-precision.cn/erp/sample-erp:1.1"
+        data["product"]["config"]["jdbc_pool_size"] = 40
+
+    second = write_spec(tmp_path, emulator.url, upgrade)
+    code, said = deployer("apply", str(second), "-y", "--journal", str(journal))
+    assert code == ExitCode.OK, said
+    assert config_name(emulator) != first_config
+    assert {first_config, config_name(emulator)} <= emulator.names(CONFIGMAPS, NAMESPACE)
+
+    # An upgrade whose pods never become available: --atomic puts 1.1 and its ConfigMap back.
+    def broken(data: dict[str, Any]) -> None:
+        upgrade(data)
+        data["product"]["version"] = "1.2"
+        data["product"]["image"] = "registry.huadong-precision.cn/erp/sample-erp:1.2"
+        data["product"]["config"]["jdbc_pool_size"] = 50
+        data["product"]["health_timeout"] = 5
+
+    controller.stuck.add("registry.huadong-precision.cn/erp/sample-erp:1.2")
+    good_config = config_name(emulator)
+    third = write_spec(tmp_path, emulator.url, broken)
+    code, said = deployer("apply", str(third), "-y", "--atomic", "--journal", str(journal))
+    assert code == ExitCode.APPLY_FAILED_ROLLED_BACK, said
+    assert "not available within" in said and "Failed to pull image" in said
+    assert image_of(emulator).endswith(":1.1")
+    assert config_name(emulator) == good_config
+
+    # rollback --last undoes the last apply that went live (1.1): 1.0 and its ConfigMap.
+    code, said = deployer("rollback", str(second), "--last", "--journal", str(journal))
+    assert code == ExitCode.OK, said
+    assert image_of(emulator).endswith(":1.0")
+    assert config_name(emulator) == first_config
+
+    assert PASSWORD not in journal_text(journal) and PASSWORD not in said
+
+
+def test_a_second_apply_changes_nothing(
+    tmp_path: Path, cluster: tuple[Emulator, Controller]
+) -> None:
+    emulator, _ = cluster
+    spec = write_spec(tmp_path, emulator.url, lambda d: None)
+    journal = tmp_path / "runs"
+    assert deployer("apply", str(spec), "-y", "--journal", str(journal))[0] == ExitCode.OK
+    before = emulator.stored(DEPLOYMENTS, NAMESPACE, "sample-erp")
+    assert deployer("apply", str(spec), "-y", "--journal", str(journal))[0] == ExitCode.OK
+    after = emulator.stored(DEPLOYMENTS, NAMESPACE, "sample-erp")
+    assert before is not None and after is not None
+    assert after["spec"] == before["spec"]
+    assert after["metadata"]["generation"] == before["metadata"]["generation"]
+    runs = sorted(p for p in journal.iterdir() if p.is_dir())
+    records = [json.loads((r / "manifests.json").read_text(encoding="utf-8")) for r in runs]
+    assert records[0] == records[1]
+
+
+def test_an_unreachable_cluster_is_said_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port of our own that nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    spec = write_spec(tmp_path, f"http://127.0.0.1:{port}", lambda d: None)
+    code, said = deployer("apply", str(spec), "-y", "--journal", str(tmp_path / "runs"))
+    assert code == ExitCode.HOST_UNREACHABLE, said
+    assert f"cannot reach the cluster's API at http://127.0.0.1:{port}: [Errno 111]" in said
+    assert "Traceback" not in said
