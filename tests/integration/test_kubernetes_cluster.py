@@ -177,3 +177,25 @@ def test_an_unreachable_cluster_is_said_in_one_line(tmp_path: Path) -> None:
     assert code == ExitCode.HOST_UNREACHABLE, said
     assert f"cannot reach the cluster's API at http://127.0.0.1:{port}: [Errno 111]" in said
     assert "Traceback" not in said
+
+
+def test_json_events_are_one_status_line(
+    tmp_path: Path, cluster: tuple[Emulator, Controller]
+) -> None:
+    emulator, _ = cluster
+    spec = write_spec(tmp_path, emulator.url, lambda d: None)
+    out, err = io.StringIO(), io.StringIO()
+    code = run(
+        ["apply", str(spec), "-y", "--json", "--journal", str(tmp_path / "runs")],
+        Streams(out=out, err=err),
+    )
+    assert code == ExitCode.OK, err.getvalue()
+    (status,) = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert (status["type"], status["exit_code"]) == ("status", 0)
+
+
+def test_options_for_hosts_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, "http://127.0.0.1:1", lambda d: None)
+    code, said = deployer("apply", str(spec), "-y", "--plan", str(tmp_path / "saved.json"))
+    assert code == ExitCode.USAGE
+    assert "--plan is not taken under target kubernetes yet; nothing was run" in said

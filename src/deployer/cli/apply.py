@@ -89,8 +89,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace, streams: Streams) -> int:
     target = load_target(args, restrict=False)
     if target.loaded.env.target.type == "kubernetes":
-        from deployer.cli.cluster import apply_cluster
+        from deployer.cli.cluster import apply_cluster, refuse_host_options
 
+        refuse_host_options(args)
         env = target.loaded.env
         _confirm(
             args,

@@ -42,6 +42,16 @@ def _refuse_database(loaded: LoadedEnvironment) -> None:
         raise DatabaseNotWired(str(problem))
 
 
+#: apply's options that act on SSH hosts, which a cluster apply has none of.
+HOST_OPTIONS = (("plan", "--plan"), ("bundle", "--bundle"), ("limit", "--limit"))
+
+
+def refuse_host_options(args: argparse.Namespace) -> None:
+    for dest, option in HOST_OPTIONS:
+        if getattr(args, dest, None):
+            raise UsageError(f"{option} is not taken under target kubernetes yet; nothing was run")
+
+
 def apply_cluster(args: argparse.Namespace, streams: Streams, target: Target) -> int:
     from deployer.journal import Journal, Redactor
     from deployer.run.cluster import ClusterOptions, apply_to_cluster
@@ -51,7 +61,7 @@ def apply_cluster(args: argparse.Namespace, streams: Streams, target: Target) ->
     journal = Journal(target.journal_root, Redactor())
     options = ClusterOptions(atomic=args.atomic)
     outcome = apply_to_cluster(loaded, journal, journal.redact, connect(loaded), options)
-    return _report(streams, args, "apply", outcome)
+    return _report(streams, args, "apply", outcome, journal)
 
 
 def rollback_cluster(
@@ -68,10 +78,23 @@ def rollback_cluster(
     outcome = roll_back(
         loaded, journal, journal.redact, connect(loaded), undo=undone, options=ClusterOptions()
     )
-    return _report(streams, args, "rollback", outcome)
+    return _report(streams, args, "rollback", outcome, journal)
 
 
-def _report(streams: Streams, args: argparse.Namespace, verb: str, outcome: ClusterOutcome) -> int:
+def _report(
+    streams: Streams,
+    args: argparse.Namespace,
+    verb: str,
+    outcome: ClusterOutcome,
+    journal: Journal,
+) -> int:
+    if getattr(args, "json_events", False):  # --json: one status line, nothing else
+        from deployer.cli.events import JsonEvents
+
+        JsonEvents(streams, verb, journal.redact).status(
+            outcome.run_id, int(outcome.exit_code), outcome.failure
+        )
+        return int(outcome.exit_code)
     if outcome.failure:
         streams.error(f"{verb} failed: {outcome.failure}")
     else:
