@@ -163,6 +163,9 @@ def test_a_second_apply_changes_nothing(
     assert before is not None and after is not None
     assert after["spec"] == before["spec"]
     assert after["metadata"]["generation"] == before["metadata"]["generation"]
+    # Every write after the first was a server-side apply by deployer, taking fields back.
+    applies = emulator.call(lambda: [dict(r.params) for r in emulator.kmock["patch"]])
+    assert applies and all(p == {"fieldManager": "deployer", "force": "true"} for p in applies)
     runs = sorted(p for p in journal.iterdir() if p.is_dir())
     records = [json.loads((r / "manifests.json").read_text(encoding="utf-8")) for r in runs]
     assert records[0] == records[1]

@@ -32,6 +32,7 @@ PLURALS = {
     "Pod": "pods",
 }
 TIMEOUT = 30.0
+APPLY_PATCH = "application/apply-patch+yaml"
 
 
 def _reason(exc: Exception) -> str:
@@ -100,20 +101,21 @@ class Cluster:
         return self._call("GET", ref.path(), missing_ok=True)
 
     def apply(self, manifest: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
-        """Create the object, or apply it server-side over what is there (deployer owns every
-        field it sets, force: a field someone changed by hand is taken back)."""
+        """Apply the object server-side: created if missing, else deployer takes every field
+        it sets (force: a field someone changed by hand is taken back, and one deployer no
+        longer sets is dropped). A server that does not create on apply (an API emulator)
+        answers 404; the object is then created."""
         ref = ObjectRef.of(manifest)
-        query: dict[str, str] = {"fieldManager": FIELD_MANAGER}
+        query: dict[str, str] = {"fieldManager": FIELD_MANAGER, "force": "true"}
         if dry_run:
             query["dryRun"] = "All"
-        if self.get(ref) is None:
-            created = self._call("POST", ref.collection(), query, manifest, what=ref)
-            return created or {}
-        query["force"] = "true"
         body = json.dumps(manifest)
         applied = self._call(
-            "PATCH", ref.path(), query, body, "application/apply-patch+yaml", what=ref
+            "PATCH", ref.path(), query, body, APPLY_PATCH, missing_ok=True, what=ref
         )
+        if applied is None:
+            del query["force"]
+            applied = self._call("POST", ref.collection(), query, manifest, what=ref)
         return applied or {}
 
     def delete(self, ref: ObjectRef) -> None:
