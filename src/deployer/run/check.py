@@ -168,7 +168,7 @@ def _oracle_facts(context: RunContext, hosts: SshHosts, password: str) -> Databa
     database = context.loaded.env.database
     assert database is not None
     host = context.loaded.env.host(database.host)
-    direct = Endpoint(host.address if host else database.host, database.effective_port)
+    direct = Endpoint(context.loaded.env.address_of(database.host), database.effective_port)
     if reachable(direct) or host is None or host.name not in hosts.targets:
         facts = query_oracle(database, direct, password)
         return facts.model_copy(update={"via_tunnel": False})

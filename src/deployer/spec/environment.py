@@ -332,6 +332,12 @@ class Environment(StrictModel):
     def host(self, name: str) -> Host | None:
         return next((host for host in self.hosts if host.name == name), None)
 
+    def address_of(self, name: str) -> str:
+        """Where ``name`` is reached: the address of the spec's host of that name, else
+        ``name`` itself (an external address, as ``database.host`` may be)."""
+        host = self.host(name)
+        return host.address if host else name
+
     def tomcat_ports(self) -> dict[str, int]:
         """Per app host, the port its Tomcat serves the product on (host overrides applied)."""
         tomcat = self.middleware.tomcat

@@ -197,11 +197,10 @@ def _product_vars(loaded: LoadedEnvironment, run_id: str) -> dict[str, Any]:
         )
     database = env.database
     if database is not None:
-        db_host = env.host(database.host)
         schema = database.schemas[0]
         variables.update(
             {
-                "product_db_host": unsafe(db_host.address if db_host else database.host),
+                "product_db_host": unsafe(env.address_of(database.host)),
                 "product_db_port": database.effective_port,
                 "product_db_name": unsafe(schema.name),
                 "product_db_user": unsafe(schema.owner.user if schema.owner else ""),

@@ -19,6 +19,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from deployer.errors import DeployerError, ExitCode
+from deployer.migrations.dialects import HISTORY_TABLE
 from deployer.spec import LoadedEnvironment
 from deployer.spec.environment import Environment
 from deployer.spec.secrets import (
@@ -69,15 +70,14 @@ def template_variables(env: Environment) -> tuple[dict[str, Any], dict[str, Secr
     variables.update(product_name=env.product.name, product_version=env.product.version)
     database = env.database
     if database is not None:
-        db_host = env.host(database.host)
         schema = database.schemas[0]
         variables.update(
-            db_host=db_host.address if db_host else database.host,
+            db_host=env.address_of(database.host),
             db_port=database.effective_port,
             db_name=schema.name,
             db_user=schema.owner.user if schema.owner else "",
             db_password=env_reference(DB_PASSWORD_ENV),
-            schema_history_table="deployer_schema_history",
+            schema_history_table=HISTORY_TABLE,
         )
         if schema.owner is not None:
             secrets[DB_PASSWORD_ENV] = schema.owner.password
