@@ -17,6 +17,7 @@ from deployer.files import not_regular
 from deployer.spec.environment import ROLES
 from deployer.spec.freeform import config_findings, file_references, secret_findings
 from deployer.spec.jumps import jump_findings
+from deployer.spec.kube import DNS_LABEL
 from deployer.spec.problems import Problem
 from deployer.spec.secrets import SecretRef, SecretUnavailable, read_secret_file, resolve_file
 from deployer.spec.sources import compression_problem
@@ -42,6 +43,7 @@ def _all_findings(data: dict[str, Any], base_dir: Path) -> Iterator[Finding]:
     if isinstance(data.get("hosts"), list):
         yield from _database_host(hosts, data.get("database"))
     yield from _roles_have_middleware(hosts, _mapping(data.get("middleware")))
+    yield from _hosts_for_ansible(data)
     yield from _kubernetes_findings(data, hosts)
     yield from _referenced_files(data, hosts, base_dir)
     yield from _secret_files(data, base_dir)
@@ -114,16 +116,24 @@ def _roles_have_middleware(
             )
 
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_DNS_LABEL = re.compile(DNS_LABEL)
+
+
+def _is_kubernetes(data: dict[str, Any]) -> bool:
+    return _mapping(data.get("target")).get("type") == "kubernetes"
+
+
+def _hosts_for_ansible(data: dict[str, Any]) -> Iterator[Finding]:
+    """The product is installed on the hosts, so there must be one; under target kubernetes
+    `hosts: []` says there is no host to reach over SSH."""
+    if data.get("hosts") == [] and not _is_kubernetes(data):
+        yield (("hosts",), "must not be empty")
 
 
 def _kubernetes_findings(data: dict[str, Any], hosts: list[dict[str, Any]]) -> Iterator[Finding]:
     """Under target kubernetes the product runs in the cluster: it needs an image and a name
     Kubernetes accepts, and no host runs nginx or Tomcat for it."""
-    if _mapping(data.get("target")).get("type") != "kubernetes":
-        # Under kubernetes `hosts: []` says there is no host to reach over SSH.
-        if data.get("hosts") == []:
-            yield (("hosts",), "must not be empty")
+    if not _is_kubernetes(data):
         return
     product = _mapping(data.get("product"))
     if product.get("image") is None:

@@ -9,10 +9,12 @@ from pydantic import Field, StringConstraints
 
 from deployer.spec.types import QuotedMatching, StrictModel, Text, matching
 
+#: A DNS label as Kubernetes names objects and namespaces.
+DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 DnsLabel = Annotated[
     str,
     matching(
-        r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+        DNS_LABEL,
         "not a DNS label (lower-case letters, digits and '-', at most 63), as Kubernetes requires",
     ),
 ]
