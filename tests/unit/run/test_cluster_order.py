@@ -37,7 +37,7 @@ class FakeCluster:
         self.applied: list[str] = []
         self.stuck: set[str] = set()
 
-    def apply(self, manifest: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+    def apply(self, manifest: dict[str, Any]) -> dict[str, Any]:
         ref = ObjectRef.of(manifest)
         found = copy.deepcopy(manifest)
         if manifest["kind"] == "Deployment":

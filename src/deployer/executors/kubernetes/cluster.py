@@ -1,5 +1,5 @@
 """The cluster's API, through the kubernetes client: read, apply (server-side, field manager
-``deployer``), delete, the cluster's version, and the events that say why pods did not start.
+``deployer``), the cluster's version, and the events that say why pods did not start.
 
 Requests go out as JSON and come back as plain dicts: the manifests are dicts already, and
 the journal records dicts.
@@ -20,7 +20,7 @@ from kubernetes.config.config_exception import ConfigException
 from deployer.errors import DeployerError, ExitCode
 
 FIELD_MANAGER = "deployer"
-#: kind -> the resource's plural in the API's paths: the kinds deployer writes and reads.
+#: kind -> the resource's plural in the API's paths: the kinds deployer applies.
 PLURALS = {
     "ConfigMap": "configmaps",
     "Secret": "secrets",
@@ -28,8 +28,6 @@ PLURALS = {
     "Deployment": "deployments",
     "Ingress": "ingresses",
     "PodDisruptionBudget": "poddisruptionbudgets",
-    "Event": "events",
-    "Pod": "pods",
 }
 TIMEOUT = 30.0
 APPLY_PATCH = "application/apply-patch+yaml"
@@ -100,15 +98,13 @@ class Cluster:
     def get(self, ref: ObjectRef) -> dict[str, Any] | None:
         return self._call("GET", ref.path(), missing_ok=True)
 
-    def apply(self, manifest: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+    def apply(self, manifest: dict[str, Any]) -> dict[str, Any]:
         """Apply the object server-side: created if missing, else deployer takes every field
         it sets (force: a field someone changed by hand is taken back, and one deployer no
         longer sets is dropped). A server that does not create on apply (an API emulator)
         answers 404; the object is then created."""
         ref = ObjectRef.of(manifest)
         query: dict[str, str] = {"fieldManager": FIELD_MANAGER, "force": "true"}
-        if dry_run:
-            query["dryRun"] = "All"
         body = json.dumps(manifest)
         applied = self._call(
             "PATCH", ref.path(), query, body, APPLY_PATCH, missing_ok=True, what=ref
@@ -117,9 +113,6 @@ class Cluster:
             del query["force"]
             applied = self._call("POST", ref.collection(), query, manifest, what=ref)
         return applied or {}
-
-    def delete(self, ref: ObjectRef) -> None:
-        self._call("DELETE", ref.path(), missing_ok=True, what=ref)
 
     def events(self, namespace: str, names: set[str]) -> list[str]:
         """'Reason: message' of each event about one of ``names`` (pods' names start with

@@ -165,7 +165,7 @@ def deployment(
             "fsGroup": RUN_AS,
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "containers": [container(env, target, names, secret_keys)],
+        "containers": [container(env, target, names, data, secret_keys)],
         "volumes": volumes(names, data),
     }
     if target.pull_secret:
@@ -196,7 +196,11 @@ def deployment(
 
 
 def container(
-    env: Environment, target: KubernetesTarget, names: _Names, secret_keys: list[str]
+    env: Environment,
+    target: KubernetesTarget,
+    names: _Names,
+    data: dict[str, str],
+    secret_keys: list[str],
 ) -> Manifest:
     tomcat = env.middleware.tomcat
     variables: list[dict[str, Any]] = []
@@ -225,7 +229,7 @@ def container(
             "allowPrivilegeEscalation": False,
             "capabilities": {"drop": ["ALL"]},
         },
-        "volumeMounts": mounts(env),
+        "volumeMounts": mounts(env, data),
     }
     if variables:
         found["env"] = variables
@@ -245,12 +249,12 @@ def resources(target: KubernetesTarget) -> dict[str, dict[str, str]]:
 WRITABLE = ("work", "temp", "logs")
 
 
-def mounts(env: Environment) -> list[dict[str, Any]]:
+def mounts(env: Environment, data: dict[str, str]) -> list[dict[str, Any]]:
     layout = product_layout(env)
     found: list[dict[str, Any]] = [
         {"name": "config", "mountPath": f"{layout.root}/shared/config", "readOnly": True}
     ]
-    if env.product.context_parameters:
+    if DESCRIPTOR_KEY in data:
         descriptor = f"{CATALINA_BASE}/conf/Catalina/localhost/{context_name(layout.context_path)}"
         found.append(
             {

@@ -9,12 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from deployer.errors import ExitCode
 from deployer.executors.kubernetes.cluster import Cluster, ClusterError, ObjectRef
 
 
 class RolloutFailed(ClusterError):
-    exit_code = ExitCode.APPLY_FAILED
+    """The rollout did not finish (apply failed: exit 6, as every ClusterError)."""
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,9 @@ def newest_version() -> str:
 
 def validate(objects: Mapping[str, Mapping[str, Any]], version: str) -> None:
     """Raise ManifestInvalid naming the file and the field of the first problem."""
-    if version not in known_versions():
-        raise ManifestInvalid(
-            f"no schemas for Kubernetes {version}; known: {', '.join(known_versions())}"
-        )
+    known = known_versions()
+    if version not in known:
+        raise ManifestInvalid(f"no schemas for Kubernetes {version}; known: {', '.join(known)}")
     for name, manifest in objects.items():
         try:
             kubernetes_validate.validate(dict(manifest), f"{version}.0", strict=True)
