@@ -41,7 +41,8 @@ def test_each_host_runs_its_release(mixed_lab: Lab, host: str) -> None:
     found = _os_release(mixed_lab, host)
     assert (found["VERSION_ID"], found["VERSION_CODENAME"]) == CODENAMES[host]
     booted = mixed_lab.ssh(host, "systemctl is-system-running --wait; python3 -c 'print(6 * 7)'")
-    assert booted.stdout.split() == ["running", "42"], booted.stderr
+    failed = mixed_lab.ssh(host, "systemctl --failed --no-legend; journalctl -b -p warning -q")
+    assert booted.stdout.split() == ["running", "42"], booted.stderr + failed.stdout
 
 
 @pytest.mark.parametrize("host", list(RELEASES))

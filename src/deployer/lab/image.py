@@ -14,7 +14,7 @@ from deployer.lab.mirror import Mirror, host_sources
 from deployer.lab.processes import run
 
 #: Bump when ``customise`` changes, so cached bases are rebuilt.
-RECIPE = 1
+RECIPE = 2
 LAB_USER = "deploy"
 
 #: Timers and services that only cost boot time or reach out on their own in a lab host.
@@ -59,6 +59,10 @@ def customise(root: Path, mirror: Mirror, suite: str) -> None:
     tree.remove(root, "/etc/apt/sources.list")
     for unit in MASKED_UNITS:
         tree.symlink(root, f"/etc/systemd/system/{unit}", "/dev/null")
+    # The login user's systemd manager starts once at boot and stays, rather than starting
+    # and stopping around every burst of logins: tests log in hundreds of times, and each
+    # restart of user@.service is host work and one more unit that can end up failed.
+    tree.write_file(root, f"/var/lib/systemd/linger/{LAB_USER}", "")
     _strip(root)
 
 
