@@ -24,6 +24,8 @@ PACKAGES=(
   dpkg-dev gnupg
   # An RPM bundle's test builds a tiny RPM with rpmbuild.
   rpm
+  # The product's image is built and run with podman; runc runs it where crun cannot.
+  podman runc
 )
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from deployer.errors import LabError
+from deployer.spec.kube import is_image_archive
 from deployer.transport.knownhosts import known_hosts_line
 
 _FILE_SECRET = re.compile(r"^\s*\$\{file:(?P<path>.*)\}\s*$")
@@ -48,9 +49,12 @@ def absolutise(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     data = copy.deepcopy(data)
     product = data.get("product")
     if isinstance(product, dict):
-        for field in ("artifact", "templates"):
+        for field in ("artifact", "templates", "jdbc_driver"):
             if isinstance(product.get(field), str):
                 product[field] = absolute(product[field], base_dir)
+        base_image = product.get("base_image")
+        if isinstance(base_image, str) and is_image_archive(base_image):
+            product["base_image"] = absolute(base_image, base_dir)
     if isinstance(data.get("matrix"), str):
         data["matrix"] = absolute(data["matrix"], base_dir)
     database = data.get("database")

@@ -17,7 +17,7 @@ from deployer.files import not_regular
 from deployer.spec.environment import ROLES
 from deployer.spec.freeform import config_findings, file_references, secret_findings
 from deployer.spec.jumps import jump_findings
-from deployer.spec.kube import DNS_LABEL
+from deployer.spec.kube import DNS_LABEL, is_image_archive
 from deployer.spec.problems import Problem
 from deployer.spec.secrets import SecretRef, SecretUnavailable, read_secret_file, resolve_file
 from deployer.spec.sources import compression_problem
@@ -164,6 +164,10 @@ def _referenced_files(
         (("product", "templates"), product.get("templates"), "dir"),
         (("matrix",), data.get("matrix"), "file"),
     ]
+    wanted.append((("product", "jdbc_driver"), product.get("jdbc_driver"), "file"))
+    base_image = product.get("base_image")
+    if isinstance(base_image, str) and is_image_archive(base_image):
+        wanted.append((("product", "base_image"), base_image, "file"))
     for section in ("hosts", "bastions"):
         for index, member in enumerate(_mapping(m) for m in _list(data.get(section))):
             key_file = _mapping(member.get("auth")).get("key_file")

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from deployer.spec.access import AgentAuth, Auth, Bastion, Become, HostKey, UnixUser
 from deployer.spec.jumps import chain
-from deployer.spec.kube import ImageRef, KubernetesTarget
+from deployer.spec.kube import BaseImage, ImageRef, KubernetesTarget
 from deployer.spec.secrets import SecretRef
 from deployer.spec.sources import Source, tarball_of
 from deployer.spec.types import (
@@ -75,10 +75,17 @@ class Product(StrictModel):
         description="The product's image (target kubernetes), e.g. "
         "'registry.example.cn/erp/sample-erp:1.0'.",
     )
-    base_image: Text | None = Field(
+    base_image: BaseImage | None = Field(
         default=None,
-        description="Image the product's image is built on: a registry reference or an image "
-        "archive relative to the spec.",
+        description="Tomcat image the product's image is built on (`deployer image build`): a "
+        "registry reference, or an image archive relative to the spec (.tar, .tar.gz, .tgz or "
+        ".tar.xz) for sites that pull nothing.",
+    )
+    jdbc_driver: Text | None = Field(
+        default=None,
+        description="JDBC driver jar built into the product's image by `deployer image build` "
+        "(Tomcat's lib/), relative to the spec, e.g. /usr/share/java/mariadb-java-client.jar; "
+        "hosts get theirs from the OS's packages.",
     )
     health_path: HealthPath = Field(
         default="/health", description="URL path of the health page, context path included."

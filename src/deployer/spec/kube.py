@@ -52,13 +52,28 @@ LabelValue = Annotated[
         "not a Kubernetes label value (letters, digits, '-', '_' and '.', at most 63)",
     ),
 ]
+_IMAGE_REF = r"[a-z0-9]+([._/:-][a-zA-Z0-9_.-]+)*(@sha256:[a-f0-9]{64})?"
 ImageRef = Annotated[
     str,
     matching(
-        r"^[a-z0-9]+([._/:-][a-zA-Z0-9_.-]+)*(@sha256:[a-f0-9]{64})?$",
+        rf"^{_IMAGE_REF}$",
         "not an image reference (e.g. 'registry.example.cn/erp/sample-erp:1.0')",
     ),
 ]
+#: How the name of an image archive ends; any other base image is a registry reference.
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz")
+BaseImage = Annotated[
+    Text,
+    matching(
+        rf"^(.*\.(tar|tar\.gz|tgz|tar\.xz)|{_IMAGE_REF})$",
+        "neither an image archive next to the spec (.tar, .tar.gz, .tgz or .tar.xz) nor an "
+        "image reference (e.g. 'docker.io/library/tomcat:10.1-jre17')",
+    ),
+]
+
+
+def is_image_archive(base_image: str) -> bool:
+    return base_image.endswith(ARCHIVE_SUFFIXES)
 
 
 class Quantities(StrictModel):

@@ -18,19 +18,9 @@ from deployer.executors.kubernetes import (
     render_manifests,
     validate,
 )
-from deployer.lab.overlay import absolutise
 from deployer.spec import LoadedEnvironment, load_environment
 from tests.unit.conftest import CliResult
-
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "huadong-kubernetes.yml"
-
-
-def spec_with(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
-    data = absolutise(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")), EXAMPLE.parent)
-    change(data)
-    spec = tmp_path / "env.yml"
-    spec.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return spec
+from tests.unit.executors.kubeexample import EXAMPLE, spec_with
 
 
 @pytest.fixture
