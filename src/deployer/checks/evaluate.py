@@ -16,11 +16,14 @@ from deployer.checks import bundle as bundle_checks
 from deployer.checks import os as os_checks
 from deployer.checks import python as python_checks
 from deployer.checks.acceptance import apply_acceptances
+from deployer.checks.cluster import cluster_report
 from deployer.checks.context import BundleCoverage, HostContext
 from deployer.checks.model import Acceptance, CheckReport, CheckResult, HostReport
+from deployer.facts.cluster import ClusterFacts
 from deployer.facts.database import DatabaseFacts
 from deployer.facts.model import HostFacts
 from deployer.spec.environment import Environment, Host
+from deployer.spec.kube import KubernetesTarget
 from deployer.spec.matrix import SupportMatrix
 
 Rule = Callable[[HostContext], list[CheckResult]]
@@ -53,6 +56,8 @@ def evaluate(
     engine: str | None = None,
     bootstrap_python: bool = False,
     bundle: BundleCoverage | None = None,
+    cluster: ClusterFacts | None = None,
+    cluster_error: str | None = None,
 ) -> CheckReport:
     """Evaluate every host of ``env`` against ``matrix``.
 
@@ -63,6 +68,8 @@ def evaluate(
     the Ansible engine every host is forced onto (None: chosen per host),
     ``bootstrap_python`` says that a run would install python3 where no Python is usable, and
     ``bundle`` what the bundle a run would install from covers (None: no bundle).
+    Under target kubernetes, ``cluster`` is what the cluster's API said, or None with
+    ``cluster_error`` saying why it did not answer.
     """
     hosts = [
         _host_report(
@@ -81,6 +88,8 @@ def evaluate(
     ]
     if env.database is not None and env.host(env.database.host) is None:
         hosts.append(_external_database(env, matrix, db, db_error))
+    if isinstance(env.target, KubernetesTarget):
+        hosts.append(cluster_report(env.target, matrix, cluster, cluster_error))
     report = CheckReport(
         customer=env.customer,
         environment=env.environment,

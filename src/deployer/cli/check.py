@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deployer.cli.bundle import add_bundle_arguments, bundle_coverage, opened_bundle
+from deployer.cli.cluster import connect
 from deployer.cli.common import (
     add_bootstrap_argument,
     add_engine_argument,
@@ -17,6 +18,7 @@ from deployer.cli.common import (
 from deployer.cli.io import Streams
 from deployer.cli.outputs import check_output, write_output
 from deployer.errors import UsageError
+from deployer.spec.kube import KubernetesTarget
 
 if TYPE_CHECKING:
     from deployer.checks import Acceptance
@@ -32,7 +34,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "check",
         help="pre-installation compatibility scan over SSH",
         description="Probe every host over SSH (one round trip each, in parallel), query the "
-        "database, and evaluate the product's support matrix. Nothing is changed on the hosts.",
+        "database, read the cluster under target kubernetes, and evaluate the product's "
+        "support matrix. Nothing is changed on the hosts or in the cluster.",
     )
     add_spec_arguments(parser)
     add_engine_argument(parser)
@@ -96,7 +99,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         ) as context,
     ):
         coverage = bundle_coverage(args.bundle, packages)
-        scan_options = ScanOptions(args.ansible_engine, args.bootstrap_python, coverage)
+        in_cluster = isinstance(target.loaded.env.target, KubernetesTarget)
+        scan_options = ScanOptions(
+            args.ansible_engine,
+            args.bootstrap_python,
+            coverage,
+            (lambda: connect(target.loaded)) if in_cluster else None,
+        )
         record, outcome = scan(context, acceptances, scan_options)
     _write_outputs(args, outcome, redact)
     streams.console.print(render_text(outcome.report, args.lang, streams.verbosity > 0))

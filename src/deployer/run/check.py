@@ -4,13 +4,15 @@ Recorded as a run of its own: failed when a host is unreachable or a check block
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from deployer.checks import Acceptance, CheckReport, evaluate, fixup_script
 from deployer.checks.context import BundleCoverage
 from deployer.checks.ports import service_ports
 from deployer.errors import DeployerError, ExitCode
+from deployer.facts.cluster import ClusterFacts
 from deployer.facts.database import DatabaseFacts
 from deployer.facts.dbquery import (
     MYSQL_VARIABLES,
@@ -26,9 +28,13 @@ from deployer.run.access import try_become, with_access
 from deployer.run.context import RunContext, database_sessions
 from deployer.run.lifecycle import run_lifecycle
 from deployer.run.secrets import RunSecrets
+from deployer.spec.kube import KubernetesTarget
 from deployer.transport import CommandResult
 from deployer.transport.hosts import SshHosts
 from deployer.transport.tunnel import Endpoint, reachable, ssh_tunnel
+
+if TYPE_CHECKING:
+    from deployer.executors.kubernetes.cluster import Cluster
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +64,7 @@ class ScanOptions:
     engine: str | None = None
     bootstrap_python: bool = False
     bundle: BundleCoverage | None = None  # --bundle: what the bundle holds packages for
+    cluster: Callable[[], Cluster] | None = None  # target kubernetes: how to reach the API
 
 
 def gather_host_facts(
@@ -111,6 +118,7 @@ def run_check(
     context.trust_first_contacts()
     facts, unreachable, seconds = gather_host_facts(context)
     db, db_error = collect_database_facts(context, set(facts))
+    cluster, cluster_error = collect_cluster_facts(context, options.cluster)
     report = evaluate(
         loaded.env,
         loaded.matrix,
@@ -122,6 +130,8 @@ def run_check(
         engine=options.engine,
         bootstrap_python=options.bootstrap_python,
         bundle=options.bundle,
+        cluster=cluster,
+        cluster_error=cluster_error,
     )
     engine = loaded.env.database.engine if loaded.env.database else None
     fixups = {}
@@ -161,6 +171,24 @@ def collect_database_facts(
     except DeployerError as exc:
         return None, context.redact(str(exc))
     return facts.model_copy(update={"via_tunnel": tunnelled}), None
+
+
+def collect_cluster_facts(
+    context: RunContext, connect: Callable[[], Cluster] | None
+) -> tuple[ClusterFacts | None, str | None]:
+    """Under target kubernetes: (facts, None), or (None, why the API did not answer)."""
+    target = context.loaded.env.target
+    if not isinstance(target, KubernetesTarget) or connect is None:
+        return None, None
+    # Only a cluster's scan pays for the client and the manifests' rendering.
+    from deployer.executors.kubernetes import render_manifests  # noqa: PLC0415
+    from deployer.executors.kubernetes.cluster import ClusterError  # noqa: PLC0415
+    from deployer.run.cluster_facts import gather_cluster_facts  # noqa: PLC0415
+
+    try:
+        return gather_cluster_facts(connect(), target, render_manifests(context.loaded)), None
+    except ClusterError as exc:
+        return None, context.redact(str(exc))
 
 
 def _oracle_facts(context: RunContext, hosts: SshHosts, password: str) -> DatabaseFacts:

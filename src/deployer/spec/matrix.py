@@ -119,6 +119,9 @@ class SupportMatrix(StrictModel):
     jdk: VersionRange | None = Field(default=None, description="Supported JDK versions.")
     tomcat: VersionRange | None = Field(default=None, description="Supported Tomcat versions.")
     nginx: VersionRange | None = Field(default=None, description="Supported nginx versions.")
+    kubernetes: VersionRange | None = Field(
+        default=None, description="Supported Kubernetes versions (target kubernetes), '>=1.24'."
+    )
     databases: Databases = Field(default_factory=Databases, description="Database engines.")
     resources: dict[Role, Resources] = Field(
         default_factory=dict, description="Minimum resources per role."

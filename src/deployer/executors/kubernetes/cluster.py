@@ -30,6 +30,7 @@ PLURALS = {
     "PodDisruptionBudget": "poddisruptionbudgets",
 }
 TIMEOUT = 30.0
+ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 APPLY_PATCH = "application/apply-patch+yaml"
 
 
@@ -47,6 +48,10 @@ class ClusterError(DeployerError):
 
 class ClusterUnreachable(ClusterError):
     exit_code = ExitCode.HOST_UNREACHABLE
+
+
+class ClusterForbidden(ClusterError):
+    """The account may not do this (401 or 403)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,28 @@ class Cluster:
 
     def get(self, ref: ObjectRef) -> dict[str, Any] | None:
         return self._call("GET", ref.path(), missing_ok=True)
+
+    def read(self, path: str) -> dict[str, Any] | None:
+        """Any object or list by its API path; None when there is none."""
+        return self._call("GET", path, missing_ok=True)
+
+    def allowed(self, verb: str, group: str, resource: str, namespace: str) -> bool:
+        """Whether this account may ``verb`` the ``resource`` in ``namespace``: the API
+        server's own answer (a SelfSubjectAccessReview), whatever grants it."""
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {
+                "resourceAttributes": {
+                    "verb": verb,
+                    "group": group,
+                    "resource": resource,
+                    "namespace": namespace,
+                }
+            },
+        }
+        answer = self._call("POST", ACCESS_REVIEWS, body=review) or {}
+        return answer.get("status", {}).get("allowed") is True
 
     def apply(self, manifest: dict[str, Any]) -> dict[str, Any]:
         """Apply the object server-side: created if missing, else deployer takes every field
@@ -167,5 +194,6 @@ class Cluster:
         if response.status >= 400:
             subject = str(what) if what else path
             reason = data.get("message") or response.reason
-            raise ClusterError(f"{method} {subject}: {response.status} {reason}")
+            refused = ClusterForbidden if response.status in (401, 403) else ClusterError
+            raise refused(f"{method} {subject}: {response.status} {reason}")
         return data
