@@ -124,7 +124,7 @@ class ApiServerPart:
 
     def _generation(self, request: Any) -> dict[str, Any]:
         key = (request.namespace, request.name or request.data["metadata"]["name"])
-        found = self.emulator.kmock.objects[(DEPLOYMENTS, *key)]
+        found = self.emulator.kmock.objects[(DEPLOYMENTS, key[0], key[1])]
         raw = found.raw
         meta = raw.setdefault("metadata", {})
         if self.specs.get(key) != raw.get("spec"):
@@ -208,3 +208,54 @@ def emulated_cluster(namespace: str) -> Iterator[tuple[Emulator, Controller]]:
             controller.stop()
     finally:
         emulator.stop()
+
+
+class ClusterObjects:
+    """What a test decides about the cluster beyond the emulator's objects: the namespace, the
+    ingress class 'nginx' and the nodes (cluster-scoped), the pull Secret 'plant-registry', and
+    the API server's answers to access reviews."""
+
+    def __init__(self, emulator: Emulator, namespace: str = "erp") -> None:
+        self.emulator = emulator
+        self.url = emulator.url
+        self.denied: set[str] = set()  # "patch deployments"
+        # Ahead of the emulator's own handling (it would store an access review as an object).
+        mock = emulator.kmock.override
+        self.namespace: dict[str, Any] | None = {
+            "kind": "Namespace",
+            "metadata": {"name": namespace},
+        }
+        self.nodes = [node("n1", cpu="4", memory="8Gi"), node("n2", cpu="4", memory="8Gi")]
+        self.ingress_class = True
+        self.pull_secret = True
+        mock[f"get /api/v1/namespaces/{namespace}"] << (lambda: self._or_404(self.namespace))
+        mock["get /apis/networking.k8s.io/v1/ingressclasses/nginx"] << (
+            lambda: self._or_404({"kind": "IngressClass"} if self.ingress_class else None)
+        )
+        mock[f"get /api/v1/namespaces/{namespace}/secrets/plant-registry"] << (
+            lambda: self._or_404({"kind": "Secret"} if self.pull_secret else None)
+        )
+        mock["get /api/v1/nodes"] << (lambda: {"kind": "NodeList", "items": self.nodes})
+        mock["post /apis/authorization.k8s.io/v1/selfsubjectaccessreviews"] << self._review
+
+    @staticmethod
+    def _or_404(found: dict[str, Any] | None) -> Any:
+        if found is None:
+            raise kmock.KubernetesObjectNotFoundError
+        return found
+
+    def _review(self, request: Any) -> dict[str, Any]:
+        # The emulator stores every create, this one too; an API server keeps no review.
+        del self.emulator.kmock.objects[(request.resource, None, None)]
+        asked = request.data["spec"]["resourceAttributes"]
+        allowed = f"{asked['verb']} {asked['resource']}" not in self.denied
+        return {**request.data, "status": {"allowed": allowed}}
+
+
+def node(name: str, *, cpu: str, memory: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/os": "linux"}},
+        "spec": spec,
+        "status": {"allocatable": {"cpu": cpu, "memory": memory}},
+    }

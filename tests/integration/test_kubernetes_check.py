@@ -1,8 +1,8 @@
 """``check`` on a Kubernetes target, against kmock's emulator of the API on 127.0.0.1.
 
-The test plays what the emulator does not hold: the namespace, the ingress class and the
-nodes (cluster-scoped objects), and the API server's answers to access reviews, with a set of
-denied verbs. The spec has no SSH host, so the cluster is all that is scanned."""
+The test plays what the emulator does not hold (ClusterObjects): the namespace, the ingress
+class and the nodes, and the API server's answers to access reviews, with a set of denied
+verbs. The spec has no SSH host, so the cluster is all that is scanned."""
 
 from __future__ import annotations
 
@@ -12,60 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import kmock
 import pytest
 
 from deployer.errors import ExitCode
-from tests.integration.kubeemulator import ApiServerPart, Emulator
+from tests.integration.kubeemulator import ApiServerPart, ClusterObjects, Emulator, node
 from tests.integration.kubespec import deployer, write_spec
-
-NAMESPACE = "erp"
-
-
-class ClusterObjects:
-    """The cluster-scoped objects and access answers the test decides."""
-
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
-        self.denied: set[str] = set()  # "patch deployments"
-        # Ahead of the emulator's own handling (it would store an access review as an object).
-        mock = emulator.kmock.override
-        self.namespace: dict[str, Any] | None = {
-            "kind": "Namespace",
-            "metadata": {"name": NAMESPACE},
-        }
-        self.nodes = [node("n1", cpu="4", memory="8Gi"), node("n2", cpu="4", memory="8Gi")]
-        self.ingress_class = True
-        self.pull_secret = True
-        mock[f"get /api/v1/namespaces/{NAMESPACE}"] << (lambda: self._or_404(self.namespace))
-        mock["get /apis/networking.k8s.io/v1/ingressclasses/nginx"] << (
-            lambda: self._or_404({"kind": "IngressClass"} if self.ingress_class else None)
-        )
-        mock[f"get /api/v1/namespaces/{NAMESPACE}/secrets/plant-registry"] << (
-            lambda: self._or_404({"kind": "Secret"} if self.pull_secret else None)
-        )
-        mock["get /api/v1/nodes"] << (lambda: {"kind": "NodeList", "items": self.nodes})
-        mock["post /apis/authorization.k8s.io/v1/selfsubjectaccessreviews"] << self._review
-
-    @staticmethod
-    def _or_404(found: dict[str, Any] | None) -> Any:
-        return found if found is not None else kmock.Response(status=404, payload={})
-
-    def _review(self, request: Any) -> dict[str, Any]:
-        # The emulator stores every create, this one too; an API server keeps no review.
-        del self.emulator.kmock.objects[(request.resource, None, None)]
-        asked = request.data["spec"]["resourceAttributes"]
-        allowed = f"{asked['verb']} {asked['resource']}" not in self.denied
-        return {**request.data, "status": {"allowed": allowed}}
-
-
-def node(name: str, *, cpu: str, memory: str, **spec: Any) -> dict[str, Any]:
-    return {
-        "kind": "Node",
-        "metadata": {"name": name, "labels": {"kubernetes.io/os": "linux"}},
-        "spec": spec,
-        "status": {"allocatable": {"cpu": cpu, "memory": memory}},
-    }
 
 
 @pytest.fixture
@@ -73,9 +24,7 @@ def cluster() -> Iterator[ClusterObjects]:
     emulator = Emulator().start()
     try:
         ApiServerPart(emulator, ("1", "27"))
-        objects = ClusterObjects(emulator)
-        objects.url = emulator.url  # type: ignore[attr-defined]
-        yield objects
+        yield ClusterObjects(emulator)
     finally:
         emulator.stop()
 
@@ -98,7 +47,7 @@ def scan(folder: Path, url: str, version: str = "1.27") -> tuple[int, str, dict[
 def test_a_cluster_with_everything_the_spec_names_passes(
     cluster: ClusterObjects, tmp_path: Path
 ) -> None:
-    code, said, results = scan(tmp_path, cluster.url)  # type: ignore[attr-defined]
+    code, said, results = scan(tmp_path, cluster.url)
     assert code == ExitCode.OK, said
     assert {k: r["status"] for k, r in results.items()} == {
         "kubernetes.version": "PASS",
@@ -129,7 +78,7 @@ def test_each_thing_missing_from_the_cluster_is_named_and_blocks(
              taints=[{"key": "gpu", "value": "yes", "effect": "NoSchedule"}]),
         {**node("win", cpu="64", memory="256Gi"), "metadata": {"name": "win", "labels": {}}},
     ]  # fmt: skip
-    code, said, results = scan(tmp_path, cluster.url, version="1.24")  # type: ignore[attr-defined]
+    code, said, results = scan(tmp_path, cluster.url, version="1.24")
     assert code == ExitCode.CHECKS_FAILED, said
     statuses = {k: r["status"] for k, r in results.items()}
     assert statuses == {
@@ -159,7 +108,7 @@ def test_a_tolerated_taint_leaves_the_node_schedulable(
         node("erp", cpu="4", memory="8Gi",
              taints=[{"key": "dedicated", "value": "erp", "effect": "NoSchedule"}]),
     ]  # fmt: skip
-    code, said, results = scan(tmp_path, cluster.url)  # type: ignore[attr-defined]
+    code, said, results = scan(tmp_path, cluster.url)
     assert code == ExitCode.OK, said
     assert results["kubernetes.capacity"]["status"] == "PASS"
 

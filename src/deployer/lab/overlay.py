@@ -44,31 +44,43 @@ def absolute(locator: str, base_dir: Path) -> str:
     return str(base_dir / locator)
 
 
+#: Where a spec names a file, relative to the spec; "*" is every item of a list.
+FILE_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("product", "artifact"),
+    ("product", "templates"),
+    ("product", "jdbc_driver"),
+    ("matrix",),
+    ("target", "kubeconfig"),
+    ("middleware", "jdk", "source", "tarball"),
+    ("middleware", "tomcat", "source", "tarball"),
+    ("database", "schemas", "*", "migrations"),
+    ("hosts", "*", "auth", "key_file"),
+)
+
+
 def absolutise(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     """A copy of a raw environment document whose file references are all absolute."""
     data = copy.deepcopy(data)
+    for path in FILE_FIELDS:
+        _absolute_at(data, path, base_dir)
     product = data.get("product")
-    if isinstance(product, dict):
-        for field in ("artifact", "templates", "jdbc_driver"):
-            if isinstance(product.get(field), str):
-                product[field] = absolute(product[field], base_dir)
-        base_image = product.get("base_image")
-        if isinstance(base_image, str) and is_image_archive(base_image):
-            product["base_image"] = absolute(base_image, base_dir)
-    if isinstance(data.get("matrix"), str):
-        data["matrix"] = absolute(data["matrix"], base_dir)
-    database = data.get("database")
-    if isinstance(database, dict):
-        for schema in database.get("schemas") or []:
-            if isinstance(schema, dict) and isinstance(schema.get("migrations"), str):
-                schema["migrations"] = absolute(schema["migrations"], base_dir)
-    for host in data.get("hosts") or []:
-        auth = host.get("auth") if isinstance(host, dict) else None
-        if isinstance(auth, dict) and isinstance(auth.get("key_file"), str):
-            auth["key_file"] = absolute(auth["key_file"], base_dir)
+    if isinstance(product, dict) and is_image_archive(str(product.get("base_image", ""))):
+        product["base_image"] = absolute(product["base_image"], base_dir)  # not a registry's
     result = _file_secrets(data, base_dir)
     assert isinstance(result, dict)
     return result
+
+
+def _absolute_at(node: Any, path: tuple[str, ...], base_dir: Path) -> None:
+    key, rest = path[0], path[1:]
+    if key == "*":
+        for item in node if isinstance(node, list) else []:
+            _absolute_at(item, rest, base_dir)
+    elif isinstance(node, dict) and key in node:
+        if rest:
+            _absolute_at(node[key], rest, base_dir)
+        elif isinstance(node[key], str):
+            node[key] = absolute(node[key], base_dir)
 
 
 def _file_secrets(value: Any, base_dir: Path) -> Any:

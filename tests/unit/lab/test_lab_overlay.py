@@ -56,8 +56,16 @@ def test_overlay_of_the_example_validates_from_another_folder(tmp_path: Path) ->
 def test_every_relative_reference_becomes_absolute() -> None:
     base = Path("/srv/specs")
     data = {
-        "product": {"artifact": "dist/a.war", "templates": "tpl", "config": {"token": "${file:t}"}},
+        "product": {
+            "artifact": "dist/a.war",
+            "templates": "tpl",
+            "config": {"token": "${file:t}"},
+            "base_image": "images/tomcat.tar",
+            "jdbc_driver": "lib/driver.jar",
+        },
         "matrix": "m.yml",
+        "middleware": {"tomcat": {"source": {"tarball": "vendor/tomcat.tar.gz"}}},
+        "target": {"type": "kubernetes", "kubeconfig": "kube/config"},
         "hosts": [{"name": "a", "auth": {"type": "key", "key_file": "keys/a"}}],
         "database": {
             "admin": {"user": "root", "password": "${file: secrets/admin }"},
@@ -69,6 +77,10 @@ def test_every_relative_reference_becomes_absolute() -> None:
     assert out["product"]["templates"] == "/srv/specs/tpl"
     assert out["product"]["config"]["token"] == "${file:/srv/specs/t}"
     assert out["matrix"] == "/srv/specs/m.yml"
+    assert out["product"]["base_image"] == "/srv/specs/images/tomcat.tar"
+    assert out["product"]["jdbc_driver"] == "/srv/specs/lib/driver.jar"
+    assert out["middleware"]["tomcat"]["source"]["tarball"] == "/srv/specs/vendor/tomcat.tar.gz"
+    assert out["target"]["kubeconfig"] == "/srv/specs/kube/config"
     assert out["hosts"][0]["auth"]["key_file"] == "/srv/specs/keys/a"
     assert out["database"]["admin"]["password"] == "${file:/srv/specs/secrets/admin}"
     assert out["database"]["schemas"][0]["migrations"] == "/srv/specs/mig"
