@@ -11,6 +11,7 @@ import json
 import secrets
 import socket
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import pytest
 from deployer.cli.io import Streams
 from deployer.cli.main import run
 from deployer.errors import ExitCode
+from deployer.executors.kubernetes.cluster import Cluster
 from tests.integration.kubeemulator import DEPLOYMENTS, Controller, Emulator, emulated_cluster
 from tests.integration.kubespec import deployer, write_spec
 
@@ -27,6 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "huadong-kubernetes.yml"
 CONFIGMAPS = kmock.resource("v1/configmaps")
 SECRETS = kmock.resource("v1/secrets")
+LEASES = kmock.resource("coordination.k8s.io/v1/leases")
+LOCK = "sample-erp-deploy-lock"
 NAMESPACE = "erp"
 PASSWORD = secrets.token_urlsafe(18)
 
@@ -129,6 +133,50 @@ def test_a_second_apply_changes_nothing(
     runs = sorted(p for p in journal.iterdir() if p.is_dir())
     records = [json.loads((r / "manifests.json").read_text(encoding="utf-8")) for r in runs]
     assert records[0] == records[1]
+    assert emulator.stored(LEASES, NAMESPACE, LOCK) is None  # the deploy lock was let go
+
+
+def a_lease(holder: str, renewed: datetime, seconds: int) -> dict[str, Any]:
+    stamp = renewed.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    record = {"command": "apply", "user": holder, "host": "laptop-2", "pid": 4242,
+              "since": renewed.isoformat(timespec="seconds")}  # fmt: skip
+    return {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {"name": LOCK, "namespace": NAMESPACE,
+                     "annotations": {"deployer/holder": json.dumps(record)}},
+        "spec": {"holderIdentity": f"{holder}@laptop-2", "leaseDurationSeconds": seconds,
+                 "acquireTime": stamp, "renewTime": stamp},
+    }  # fmt: skip
+
+
+def test_a_namespace_another_engineer_is_deploying_to_refuses_the_apply(
+    tmp_path: Path, cluster: tuple[Emulator, Controller]
+) -> None:
+    emulator, _ = cluster
+    Cluster(emulator.api_client()).create(a_lease("wang", datetime.now(timezone.utc), 900))
+    spec = write_spec(tmp_path, emulator.url, lambda d: None)
+    journal = tmp_path / "runs"
+    code, said = deployer("apply", str(spec), "-y", "--journal", str(journal))
+    assert code == ExitCode.LOCKED, said
+    assert "erp is locked by apply by wang@laptop-2 (pid 4242" in said
+    assert emulator.stored(DEPLOYMENTS, NAMESPACE, "sample-erp") is None
+    assert not journal.exists() or not any(p.is_dir() for p in journal.iterdir())
+    held = emulator.stored(LEASES, NAMESPACE, LOCK)
+    assert held is not None and held["spec"]["holderIdentity"] == "wang@laptop-2"
+
+
+def test_a_lease_left_by_a_deployer_that_died_is_taken_over_once_expired(
+    tmp_path: Path, cluster: tuple[Emulator, Controller]
+) -> None:
+    emulator, _ = cluster
+    an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    Cluster(emulator.api_client()).create(a_lease("wang", an_hour_ago, 600))
+    spec = write_spec(tmp_path, emulator.url, lambda d: None)
+    code, said = deployer("apply", str(spec), "-y", "--journal", str(tmp_path / "runs"))
+    assert code == ExitCode.OK, said
+    assert image_of(emulator).endswith(":1.0")
+    assert emulator.stored(LEASES, NAMESPACE, LOCK) is None
 
 
 def test_an_unreachable_cluster_is_said_in_one_line(tmp_path: Path) -> None:

@@ -115,7 +115,7 @@ def _exists(
 
 def _access(facts: ClusterFacts, unread: str) -> CheckResult:
     title = Msg("Access to the namespace", "命名空间的访问权限")
-    required = "get, create and patch on the product's objects; list events"
+    required = "get, create and patch on the product's objects; list events; the lock's Lease"
     if facts.denied is None:
         return _unknown("kubernetes.access", title, required, unread)
     if not facts.denied:

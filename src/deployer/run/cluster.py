@@ -13,14 +13,17 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.kubernetes import Manifests, render_manifests
 from deployer.executors.kubernetes.cluster import Cluster, ObjectRef
+from deployer.executors.kubernetes.lease import cluster_lock
 from deployer.executors.kubernetes.rollout import wait_for_rollout
 from deployer.journal import Journal, Redactor, Run, RunStatus
+from deployer.locks.local import LockHolder
 from deployer.run.lifecycle import run_lifecycle
 from deployer.spec import LoadedEnvironment
 from deployer.spec.kube import KubernetesTarget
@@ -146,17 +149,19 @@ def apply_to_cluster(
     secret = secret_manifest(loaded, manifests, redact)
     timeout = rollout_timeout(loaded, options)
     previous = last_live(journal)
-    run = journal.start("apply", loaded.path, product_version=loaded.env.product.version)
-    run.record(MANIFESTS, manifests.objects)
-    with run_lifecycle(run, redact, keep_going=True) as ending:
-        try:
-            put_in_place(cluster, run, manifests.objects, secret, timeout)
-        except DeployerError as failure:
-            if not options.atomic or previous is None:
-                raise
-            run.event("atomic", message=str(failure), back_to=previous[0].id)
-            put_in_place(cluster, run, previous[1], secret, timeout)
-            raise RolledBack(f"{failure}; revision of run {previous[0].id} put back") from None
+    # Twice the rollout's time: --atomic may wait for the previous revision's rollout too.
+    with _locked(loaded, cluster, "apply", 2 * timeout):
+        run = journal.start("apply", loaded.path, product_version=loaded.env.product.version)
+        run.record(MANIFESTS, manifests.objects)
+        with run_lifecycle(run, redact, keep_going=True) as ending:
+            try:
+                put_in_place(cluster, run, manifests.objects, secret, timeout)
+            except DeployerError as failure:
+                if not options.atomic or previous is None:
+                    raise
+                run.event("atomic", message=str(failure), back_to=previous[0].id)
+                put_in_place(cluster, run, previous[1], secret, timeout)
+                raise RolledBack(f"{failure}; revision of run {previous[0].id} put back") from None
     return ClusterOutcome(run.id, ending.exit_code, ending.failure)
 
 
@@ -175,8 +180,20 @@ def rollback_cluster(
         raise NothingToRollBackTo(f"no run before {undo.id} left a revision in the cluster")
     manifests = render_manifests(loaded)
     secret = secret_manifest(loaded, manifests, redact)
-    run = journal.start("rollback", loaded.path, undoes=undo.id, back_to=previous[0].id)
-    run.record(MANIFESTS, previous[1])
-    with run_lifecycle(run, redact, keep_going=True) as ending:
-        put_in_place(cluster, run, previous[1], secret, rollout_timeout(loaded, options))
+    timeout = rollout_timeout(loaded, options)
+    with _locked(loaded, cluster, "rollback", timeout):
+        run = journal.start("rollback", loaded.path, undoes=undo.id, back_to=previous[0].id)
+        run.record(MANIFESTS, previous[1])
+        with run_lifecycle(run, redact, keep_going=True) as ending:
+            put_in_place(cluster, run, previous[1], secret, timeout)
     return ClusterOutcome(run.id, ending.exit_code, ending.failure)
+
+
+def _locked(
+    loaded: LoadedEnvironment, cluster: Cluster, command: str, seconds: float
+) -> AbstractContextManager[LockHolder]:
+    """The product's deploy lock in its namespace, taken before the run starts: a run that
+    finds it held is refused (exit 9) and leaves no run in the journal."""
+    target = loaded.env.target
+    assert isinstance(target, KubernetesTarget)
+    return cluster_lock(cluster, target.namespace, loaded.env.product.name, command, seconds)

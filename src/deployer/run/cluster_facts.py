@@ -21,9 +21,11 @@ from deployer.executors.kubernetes.cluster import (
 from deployer.facts.cluster import ClusterFacts, quantity
 from deployer.spec.kube import KubernetesTarget, Toleration
 
-#: What apply and rollback do to each kind they write; events are read to say why pods fail.
+#: What apply and rollback do to each kind they write; events are read to say why pods fail;
+#: the deploy lock is a Lease, taken, taken over and let go.
 WRITE_VERBS = ("get", "create", "patch")
 READ_EVENTS = ("list", "", "events")
+LOCK_VERBS = ("get", "create", "update", "delete")
 
 
 def needed_access(manifests: Manifests) -> list[tuple[str, str, str]]:
@@ -34,7 +36,8 @@ def needed_access(manifests: Manifests) -> list[tuple[str, str, str]]:
     for api_version, kind in sorted(kinds):
         group = api_version.rpartition("/")[0]
         wanted += [(verb, group, PLURALS[kind]) for verb in WRITE_VERBS]
-    return [*wanted, READ_EVENTS]
+    lease = [(verb, "coordination.k8s.io", "leases") for verb in LOCK_VERBS]
+    return [*wanted, READ_EVENTS, *lease]
 
 
 def gather_cluster_facts(

@@ -62,6 +62,14 @@ class FakeCluster:
     def get(self, ref: ObjectRef) -> dict[str, Any] | None:
         return self.objects.get(ref)
 
+    def create(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Only the deploy lock's Lease is created rather than applied."""
+        self.objects[ObjectRef.of(manifest)] = copy.deepcopy(manifest)
+        return manifest
+
+    def delete(self, ref: ObjectRef) -> None:
+        self.objects.pop(ref, None)
+
     def events(self, namespace: str, names: set[str]) -> list[str]:
         return ["sample-erp-1: Failed: Failed to pull image"]
 

@@ -28,10 +28,12 @@ PLURALS = {
     "Deployment": "deployments",
     "Ingress": "ingresses",
     "PodDisruptionBudget": "poddisruptionbudgets",
+    "Lease": "leases",
 }
 TIMEOUT = 30.0
 ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 APPLY_PATCH = "application/apply-patch+yaml"
+MERGE_PATCH = "application/merge-patch+json"
 
 
 def _reason(exc: Exception) -> str:
@@ -52,6 +54,10 @@ class ClusterUnreachable(ClusterError):
 
 class ClusterForbidden(ClusterError):
     """The account may not do this (401 or 403)."""
+
+
+class ClusterConflict(ClusterError):
+    """The object exists already, or changed since it was read (409)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,22 @@ class Cluster:
 
     def get(self, ref: ObjectRef) -> dict[str, Any] | None:
         return self._call("GET", ref.path(), missing_ok=True)
+
+    def create(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Create the object; ClusterConflict when it exists."""
+        ref = ObjectRef.of(manifest)
+        return self._call("POST", ref.collection(), body=manifest, what=ref) or {}
+
+    def update(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Change the object as read, as a merge patch: the ``resourceVersion`` it carries
+        makes the server refuse (ClusterConflict) when someone changed it since."""
+        ref = ObjectRef.of(manifest)
+        return (
+            self._call("PATCH", ref.path(), body=manifest, content_type=MERGE_PATCH, what=ref) or {}
+        )
+
+    def delete(self, ref: ObjectRef) -> None:
+        self._call("DELETE", ref.path(), missing_ok=True, what=ref)
 
     def read(self, path: str) -> dict[str, Any] | None:
         """Any object or list by its API path; None when there is none."""
@@ -194,6 +216,7 @@ class Cluster:
         if response.status >= 400:
             subject = str(what) if what else path
             reason = data.get("message") or response.reason
-            refused = ClusterForbidden if response.status in (401, 403) else ClusterError
-            raise refused(f"{method} {subject}: {response.status} {reason}")
+            refused = {401: ClusterForbidden, 403: ClusterForbidden, 409: ClusterConflict}
+            raised = refused.get(response.status, ClusterError)
+            raise raised(f"{method} {subject}: {response.status} {reason}")
         return data
