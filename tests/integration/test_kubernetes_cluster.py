@@ -210,3 +210,56 @@ def test_options_for_hosts_are_refused_before_anything_runs(tmp_path: Path) -> N
     code, said = deployer("apply", str(spec), "-y", "--plan", str(tmp_path / "saved.json"))
     assert code == ExitCode.USAGE
     assert "--plan is not taken under target kubernetes yet; nothing was run" in said
+
+
+def writes(emulator: Emulator) -> int:
+    """Requests that could change the cluster's objects, so far."""
+    return int(
+        emulator.call(
+            lambda: len(
+                [r for r in emulator.kmock if r.method in ("POST", "PATCH", "PUT", "DELETE")]
+            )
+        )
+    )
+
+
+def test_plan_compares_each_object_with_the_cluster_and_writes_nothing(
+    tmp_path: Path, cluster: tuple[Emulator, Controller]
+) -> None:
+    emulator, _ = cluster
+    first = write_spec(tmp_path, emulator.url, lambda d: None)
+    journal = str(tmp_path / "runs")
+
+    code, said = deployer("plan", str(first), "--journal", journal)
+    assert code == ExitCode.OK, said
+    assert writes(emulator) == 0
+    lines = said.splitlines()
+    assert [line.split()[0] for line in lines[1:7]] == ["create"] * 6, said
+    assert "rollback: no earlier revision in this journal" in said
+
+    assert deployer("apply", str(first), "-y", "--journal", journal)[0] == ExitCode.OK
+    code, said = deployer("plan", str(first), "--journal", journal)
+    assert code == ExitCode.OK, said
+    assert "nothing would change" in said and "create" not in said and "update" not in said
+
+    def upgrade(data: dict[str, Any]) -> None:
+        data["product"]["version"] = "1.1"
+        data["product"]["image"] = "registry.huadong-precision.cn/erp/sample-erp:1.1"
+        data["product"]["config"]["jdbc_pool_size"] = 40
+
+    before = writes(emulator)
+    second = write_spec(tmp_path, emulator.url, upgrade)
+    code, said = deployer("plan", str(second), "--journal", journal, "--json")
+    assert code == ExitCode.OK, said
+    assert writes(emulator) == before
+    plan = json.loads(said.splitlines()[0])["plan"]
+    actions = {c["ref"].split()[0]: (c["action"], c["fields"]) for c in plan["changes"]}
+    assert actions["ConfigMap"] == ("create", [])  # a new config is a new ConfigMap
+    action, fields = actions["Deployment"]
+    assert action == "update"
+    assert "spec.template.spec.containers[0].image" in fields
+    assert plan["rolls_pods"] is True
+    # Every object carries the release's version as a label; the Service changes in no other.
+    assert actions["Service"] == ("update", ["metadata.labels.app.kubernetes.io/version"])
+    assert plan["rollback_to"] is not None
+    assert PASSWORD not in said

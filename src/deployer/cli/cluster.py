@@ -1,5 +1,5 @@
-"""``apply`` and ``rollback`` when the spec's target is kubernetes: the product's objects in
-the cluster, through its API (the SSH hosts' stages are not run)."""
+"""``plan``, ``apply`` and ``rollback`` when the spec's target is kubernetes: the product's
+objects in the cluster, through its API (the SSH hosts' stages are not run)."""
 
 from __future__ import annotations
 
@@ -101,3 +101,39 @@ def _report(
         streams.say(f"{verb} done: the rollout is complete", style="green")
     streams.say(f"run {outcome.run_id}: deployer show {args.spec} {outcome.run_id}")
     return int(outcome.exit_code)
+
+
+def plan_cluster(args: argparse.Namespace, streams: Streams, target: Target) -> int:
+    """What apply would write, object by object, against what the cluster holds."""
+    from deployer.journal import Journal, Redactor
+    from deployer.run.cluster_plan import plan_cluster as compare
+
+    if args.out:
+        raise UsageError("--out is not taken under target kubernetes yet (nor apply --plan)")
+    refuse_host_options(args)
+    loaded = target.loaded
+    _refuse_database(loaded)
+    journal = Journal(target.journal_root, Redactor())
+    plan = compare(loaded, journal, journal.redact, connect(loaded))
+    if getattr(args, "json_events", False):
+        from deployer.cli.events import JsonEvents
+
+        events = JsonEvents(streams, "plan", journal.redact)
+        events.emit("plan", plan=plan.to_dict())
+        events.status(plan.run_id, ExitCode.OK)
+        return ExitCode.OK
+    product = loaded.env.product
+    streams.say(f"plan {plan.run_id}: {product.name} {product.version}", style="bold")
+    for change in plan.changes:
+        fields = f": {', '.join(change.fields)}" if change.fields else ""
+        style = None if change.action == "unchanged" else "yellow"
+        streams.say(f"{change.action:<9} {change.ref}{fields}", style=style)
+    if plan.rolls_pods:
+        streams.say("the pods are replaced one by one: their template changes", style="yellow")
+    elif all(change.action == "unchanged" for change in plan.changes):
+        streams.say("nothing would change", style="green")
+    if plan.rollback_to:
+        streams.say(f"rollback: the revision of run {plan.rollback_to} is put back")
+    else:
+        streams.say("rollback: no earlier revision in this journal (nothing went live yet)")
+    return ExitCode.OK

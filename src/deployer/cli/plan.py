@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deployer.cli.bundle import add_bundle_arguments, opened_bundle
+from deployer.cli.cluster import plan_cluster
 from deployer.cli.common import (
     add_engine_argument,
     add_spec_arguments,
@@ -20,6 +21,7 @@ from deployer.cli.events import JsonEvents, add_json_argument
 from deployer.cli.io import Streams
 from deployer.cli.outputs import check_output, write_output
 from deployer.errors import ExitCode
+from deployer.spec.kube import KubernetesTarget
 
 if TYPE_CHECKING:
     from deployer.executors.base import TaskEvent
@@ -49,6 +51,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.run.plan import make_plan
 
     target = load_target(args, restrict=False)
+    if isinstance(target.loaded.env.target, KubernetesTarget):
+        return plan_cluster(args, streams, target)
     check_output(args.out, "--out")
 
     def progress(stage: str, event: TaskEvent | None) -> None:
