@@ -49,4 +49,10 @@ def run_build(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError(f"--output {archive}: is a folder; name the archive to write")
     built = build_image(loaded, archive, container_engine(), streams.detail)
     streams.say(f"{built.reference} built on {built.base}, saved to {built.archive}", style="green")
+    if loaded.env.database is not None and product.jdbc_driver is None:
+        streams.say(
+            "note: no product.jdbc_driver: the image has only the JDBC drivers its base and the "
+            "WAR carry (the official Tomcat images carry none)",
+            style="yellow",
+        )
     return ExitCode.OK
