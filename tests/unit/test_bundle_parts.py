@@ -27,6 +27,7 @@ from deployer.bundle.sitefiles import differences, site_files
 from deployer.bundle.use import packages_for_run
 from deployer.bundle.verify import VerifiedBundle
 from deployer.errors import BundleError, UsageError
+from deployer.lab.overlay import absolutise
 from deployer.spec import load_environment
 from tests.support.example_specs import EXAMPLES, example_spec
 
@@ -150,6 +151,27 @@ def test_the_spec_s_files_are_compared_with_the_bundle_s(tmp_path: Path) -> None
     assert len(problems) == len(files)
     assert problems[0].endswith("differs from the bundle's copy")
     assert differences(files[:1], {})[0].endswith("not in the bundle")
+
+
+def test_under_target_kubernetes_the_image_build_files_are_carried(tmp_path: Path) -> None:
+    base, driver = tmp_path / "tomcat-10.1.tar", tmp_path / "mariadb-java-client.jar"
+    base.write_bytes(b"an image archive")
+    driver.write_bytes(b"a jar")
+    data = absolutise(
+        yaml.safe_load((EXAMPLES / "huadong-kubernetes.yml").read_text(encoding="utf-8")),
+        EXAMPLES,
+    )
+    data["product"].update(base_image=str(base), jdbc_driver=str(driver))
+    spec = tmp_path / "env.yml"
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    members = {f.member for f in site_files(load_environment(spec))}
+    assert {"site/product/base_image/tomcat-10.1.tar",
+            "site/product/jdbc_driver/mariadb-java-client.jar"} <= members  # fmt: skip
+    # A registry reference is not a file to carry.
+    data["product"]["base_image"] = "docker.io/library/tomcat:10.1-jre17"
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    members = {f.member for f in site_files(load_environment(spec))}
+    assert not any(m.startswith("site/product/base_image/") for m in members)
 
 
 def _verified(tmp_path: Path, spec: Path, version: str = "1.0") -> VerifiedBundle:

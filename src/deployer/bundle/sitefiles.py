@@ -1,5 +1,6 @@
 """The spec's own files a bundle carries: the product artifact, its templates, the schemas'
-migrations, the support matrix and the middleware tarballs. They go under ``site/`` by the
+migrations, the support matrix, the middleware tarballs, and under target kubernetes the base
+image archive and the JDBC driver the product's image is built from. They go under ``site/`` by the
 field that names them (``site/product/artifact/app.war``, ``site/database/schemas/erp/
 migrations/V1__init.sql``), not by where the spec keeps them: the same spec moved to another
 folder, or a lab's copy of it, still finds them, and an engineer can take them out."""
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from deployer.bundle.manifest import BundleFile, file_digest
 from deployer.errors import BundleError
+from deployer.spec.kube import KubernetesTarget, is_image_archive
 from deployer.spec.loader import LoadedEnvironment
 from deployer.spec.secrets import resolve_file
 from deployer.spec.sources import tarball_of
@@ -56,6 +58,12 @@ def _locators(loaded: LoadedEnvironment) -> Iterator[tuple[str, str, str]]:
         tarball = tarball_of(middleware.source) if middleware is not None else None
         if tarball:
             yield f"middleware.{name}.source.tarball", f"middleware/{name}", tarball
+    if isinstance(env.target, KubernetesTarget):  # what `image build` needs at the site
+        base = env.product.base_image
+        if base is not None and is_image_archive(base):
+            yield "product.base_image", "product/base_image", base
+        if env.product.jdbc_driver is not None:
+            yield "product.jdbc_driver", "product/jdbc_driver", env.product.jdbc_driver
 
 
 def copy_into(files: list[SiteFile], tree: Path) -> None:
