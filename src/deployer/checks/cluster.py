@@ -75,7 +75,7 @@ def _version(target: KubernetesTarget, matrix: SupportMatrix, facts: ClusterFact
     allowed = matrix.kubernetes
     title = Msg("Kubernetes version", "Kubernetes 版本")
     observed = facts.version or "unknown"
-    if allowed is not None and not _in_range(observed, allowed):
+    if allowed is not None and not versions.in_range(observed, allowed):
         return new_result(
             "kubernetes.version", Status.FAIL, title, observed, allowed, host=NAME,
             remediation=Msg(f"The product supports Kubernetes {allowed} only.",
@@ -92,13 +92,6 @@ def _version(target: KubernetesTarget, matrix: SupportMatrix, facts: ClusterFact
                 f"请将 target.version 改为 '{facts.version}'：清单按该版本校验。"),
         )  # fmt: skip
     return new_result("kubernetes.version", Status.PASS, title, observed, required, host=NAME)
-
-
-def _in_range(version: str, allowed: str) -> bool:
-    try:
-        return versions.matches(version, allowed)
-    except ValueError:
-        return False
 
 
 def _exists(

@@ -64,7 +64,7 @@ def spec_checks(env: Environment, matrix: SupportMatrix, host: str) -> list[Chec
     allowed = allowed_range(matrix, database.engine)
     observed = f"{database.engine} {database.version}"
     supported = [e for e in ("mysql", "mariadb", "oracle") if allowed_range(matrix, e)]
-    ok = allowed is not None and _in_range(database.version, allowed, database.engine)
+    ok = allowed is not None and versions.in_range(database.version, allowed, database.engine)
     return [
         new_result(
             "spec.database.version",
@@ -79,13 +79,6 @@ def spec_checks(env: Environment, matrix: SupportMatrix, host: str) -> list[Chec
             ),
         )
     ]
-
-
-def _in_range(version: str, allowed: str, engine: Engine) -> bool:
-    try:
-        return versions.matches(version, allowed, engine)
-    except ValueError:
-        return False
 
 
 def connection_checks(
@@ -156,7 +149,7 @@ def _engine_and_version(
     allowed = allowed_range(matrix, engine)
     if allowed is None:
         return results  # spec.database.version already fails for an unsupported engine
-    ok = _in_range(db.version, allowed, engine)
+    ok = versions.in_range(db.version, allowed, engine)
     results.append(
         new_result(
             "db.version",
@@ -313,7 +306,9 @@ def installed_check(ctx: HostContext) -> list[CheckResult]:
     bad = [
         where
         for engine, version, where in found
-        if engine != database.engine or allowed is None or not _in_range(version, allowed, engine)
+        if engine != database.engine
+        or allowed is None
+        or not versions.in_range(version, allowed, engine)
     ]
     status = Status.WARN if bad else Status.PASS
     return [

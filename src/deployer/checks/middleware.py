@@ -74,7 +74,7 @@ def spec_checks(env: Environment, matrix: SupportMatrix, host: Host) -> list[Che
         if component.role not in host.roles or wanted is None or allowed is None:
             continue
         check_id = f"spec.{component.name}.version"
-        ok = _in_range(wanted, allowed, component.kind)
+        ok = versions.in_range(wanted, allowed, component.kind)
         results.append(
             new_result(
                 check_id,
@@ -92,13 +92,6 @@ def spec_checks(env: Environment, matrix: SupportMatrix, host: Host) -> list[Che
             )
         )
     return results
-
-
-def _in_range(version: str, allowed: str, kind: versions.Kind) -> bool:
-    try:
-        return versions.matches(version, allowed, kind)
-    except ValueError:
-        return False
 
 
 def check(ctx: HostContext) -> list[CheckResult]:
@@ -147,7 +140,9 @@ def _installed(ctx: HostContext, component: Component, allowed: str) -> CheckRes
         )
         return ctx.result(check_id, Status.PASS, component.title, observed, required)
     observed = "; ".join(f"{version} ({where})" for version, where in found)
-    outside = [where for version, where in found if not _in_range(version, allowed, component.kind)]
+    outside = [
+        where for version, where in found if not versions.in_range(version, allowed, component.kind)
+    ]
     if not outside:
         return ctx.result(check_id, Status.PASS, component.title, observed, required)
     return ctx.result(

@@ -90,5 +90,13 @@ def matches(observed: str | Version, version_range: str, kind: Kind = "generic")
     return specifiers(version_range, kind).contains(version, prereleases=True)
 
 
+def in_range(observed: str, version_range: str, kind: Kind = "generic") -> bool:
+    """``matches``, where a version or range that cannot be read is not in range."""
+    try:
+        return matches(observed, version_range, kind)
+    except ValueError:
+        return False
+
+
 def major(observed: str, kind: Kind = "generic") -> int:
     return parse(observed, kind).major
