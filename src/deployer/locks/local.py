@@ -48,6 +48,12 @@ class LockHolder:
     pid: int
     since: str
 
+    @classmethod
+    def here(cls, command: str) -> LockHolder:
+        """This process, running ``command`` from now."""
+        since = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return cls(command, getpass.getuser(), socket.gethostname(), os.getpid(), since)
+
     def describe(self) -> str:
         return f"{self.command} by {self.user}@{self.host} (pid {self.pid}, since {self.since})"
 
@@ -124,13 +130,7 @@ def look(path: Path) -> Seen | None:
 def deploy_lock(root: Path, command: str, *, break_stale: bool = False) -> Iterator[LockHolder]:
     """Hold the environment's deploy lock while the block runs."""
     make_journal_dir(root)
-    me = LockHolder(
-        command,
-        getpass.getuser(),
-        socket.gethostname(),
-        os.getpid(),
-        datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    )
+    me = LockHolder.here(command)
     path = root / LOCK_FILE
     for _ in range(3):  # a stale lock broken by someone else between our attempts: try again
         if _take(path, me):

@@ -11,10 +11,7 @@ is still ours.
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -41,8 +38,7 @@ def cluster_lock(
     """Hold the product's Lease in ``namespace`` while the block runs (DeployLocked when
     someone else holds it and it has not expired)."""
     now = datetime.now(timezone.utc)
-    me = LockHolder(command, getpass.getuser(), socket.gethostname(), os.getpid(),
-                    now.isoformat(timespec="seconds"))  # fmt: skip
+    me = LockHolder.here(command)
     ref = lease_ref(namespace, product)
     wanted = _lease(ref, me, now, int(seconds) + MARGIN)
     try:
