@@ -8,8 +8,8 @@ not a failure of the whole scan; an API that cannot be reached is the cluster un
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from deployer.executors.kubernetes import Manifests
 from deployer.executors.kubernetes.cluster import (
@@ -26,6 +26,7 @@ from deployer.spec.kube import KubernetesTarget, Toleration
 WRITE_VERBS = ("get", "create", "patch")
 READ_EVENTS = ("list", "", "events")
 LOCK_VERBS = ("get", "create", "update", "delete")
+T = TypeVar("T")
 
 
 def needed_access(manifests: Manifests) -> list[tuple[str, str, str]]:
@@ -49,14 +50,19 @@ def gather_cluster_facts(
     found: dict[str, Any] = {"server": cluster.api.configuration.host}
     found["version"] = cluster.version()
 
-    def exists(what: str, path: str) -> bool | None:
+    def answer(what: str, ask: Callable[[], T]) -> T | None:
+        """What the API said, or None (noted as unread) where it refused or failed: unknown,
+        not missing. An API that does not answer at all ends the whole read."""
         try:
-            return cluster.read(path) is not None
+            return ask()
         except ClusterUnreachable:
             raise
-        except ClusterError as exc:  # refused (403) or failed: unknown, not missing
+        except ClusterError as exc:
             unread.append(f"{what}: {exc}")
             return None
+
+    def exists(what: str, path: str) -> bool | None:
+        return answer(what, lambda: cluster.read(path) is not None)
 
     found["namespace"] = exists(f"namespace {space}", f"/api/v1/namespaces/{space}")
     if target.ingress is not None and target.ingress.class_name:
@@ -66,33 +72,24 @@ def gather_cluster_facts(
     if target.pull_secret:
         path = f"/api/v1/namespaces/{space}/secrets/{target.pull_secret}"
         found["pull_secret"] = exists(f"Secret {space}/{target.pull_secret}", path)
-    try:
-        found["denied"] = tuple(
+    found["denied"] = answer(
+        "access reviews",
+        lambda: tuple(
             f"{verb} {resource}.{group}".rstrip(".")
             for verb, group, resource in needed_access(manifests)
             if not cluster.allowed(verb, group, resource, space)
-        )
-    except ClusterUnreachable:
-        raise
-    except ClusterError as exc:
-        unread.append(f"access reviews: {exc}")
-    try:
-        listed = cluster.read("/api/v1/nodes") or {}
-    except ClusterUnreachable:
-        raise
-    except ClusterError as exc:
-        unread.append(f"nodes: {exc}")
-    else:
+        ),
+    )
+    listed = answer("nodes", lambda: cluster.read("/api/v1/nodes") or {})
+    if listed is not None:
         found.update(_capacity(listed.get("items", []), target))
     return ClusterFacts(**found, unread=tuple(unread))
 
 
 def _capacity(nodes: list[dict[str, Any]], target: KubernetesTarget) -> dict[str, Any]:
-    usable = list(_schedulable(nodes, target))
-    cpu = sum((quantity(n.get("status", {}).get("allocatable", {}).get("cpu", "0"))
-               for n in usable), start=0)  # fmt: skip
-    memory = sum((quantity(n.get("status", {}).get("allocatable", {}).get("memory", "0"))
-                  for n in usable), start=0)  # fmt: skip
+    usable = [n.get("status", {}).get("allocatable", {}) for n in _schedulable(nodes, target)]
+    cpu = sum((quantity(a.get("cpu", "0")) for a in usable), start=0)
+    memory = sum((quantity(a.get("memory", "0")) for a in usable), start=0)
     return {"nodes": len(usable), "allocatable_cpu": float(cpu), "allocatable_memory": int(memory)}
 
 
