@@ -78,13 +78,16 @@ def build_image(
     war = resolve_file(product.artifact, loaded.base_dir)
     with tempfile.TemporaryDirectory(prefix="deployer-image-") as scratch:
         context = Path(scratch)
+        tomcat = context / "tomcat"
         # Tomcat's name for the context path ("erp", "ROOT", "a#b") is the folder's name.
-        _unpack_war(war, context / "tomcat" / "webapps" / context_name(product.context_path))
+        _unpack_war(war, tomcat / "webapps" / context_name(product.context_path))
         if product.jdbc_driver is not None:
             driver = resolve_file(product.jdbc_driver, loaded.base_dir)
-            (context / "tomcat" / "lib").mkdir(mode=0o755)
-            shutil.copyfile(driver, context / "tomcat" / "lib" / driver.name)
-            (context / "tomcat" / "lib" / driver.name).chmod(0o644)
+            (tomcat / "lib").mkdir()
+            shutil.copyfile(driver, tomcat / "lib" / driver.name)
+        # What the image gets is owned by root and readable by all (the pods run as RUN_AS).
+        for entry in [tomcat, *tomcat.rglob("*")]:
+            entry.chmod(0o755 if entry.is_dir() else 0o644)
         (context / "Containerfile").write_text(BUILD_FILE)
         progress(f"building {product.image} on {base}")
         _engine(
@@ -153,14 +156,12 @@ def _require_tomcat_layout(engine: str, image: str, base: str) -> None:
 
 def _unpack_war(war: Path, target: Path) -> None:
     """The WAR unpacked: the pods do not own webapps/, so Tomcat cannot unpack it there.
-    zipfile keeps every entry inside ``target``; modes are the umask's, readable by all."""
+    zipfile keeps every entry inside ``target``."""
     try:
         with zipfile.ZipFile(war) as unzipped:
             unzipped.extractall(target)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ImageBuildFailed(f"{war}: cannot unpack the artifact: {exc}") from None
-    for entry in [target.parent.parent, target.parent, target, *target.rglob("*")]:
-        entry.chmod(0o755 if entry.is_dir() else 0o644)
 
 
 def _engine(engine: str, argv: Sequence[str], doing: str, *, check: bool = True) -> str:
