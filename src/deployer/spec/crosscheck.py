@@ -162,9 +162,9 @@ def _referenced_files(
     wanted: list[tuple[YamlPath, Any, str]] = [
         (("product", "artifact"), product.get("artifact"), "file"),
         (("product", "templates"), product.get("templates"), "dir"),
+        (("product", "jdbc_driver"), product.get("jdbc_driver"), "file"),
         (("matrix",), data.get("matrix"), "file"),
     ]
-    wanted.append((("product", "jdbc_driver"), product.get("jdbc_driver"), "file"))
     base_image = product.get("base_image")
     if isinstance(base_image, str) and is_image_archive(base_image):
         wanted.append((("product", "base_image"), base_image, "file"))

@@ -3,6 +3,7 @@ shaped (replicas, resources, ingress, image pull secret, placement)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -62,10 +63,11 @@ ImageRef = Annotated[
 ]
 #: How the name of an image archive ends; any other base image is a registry reference.
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz")
+_ARCHIVE = "|".join(re.escape(suffix) for suffix in ARCHIVE_SUFFIXES)
 BaseImage = Annotated[
     Text,
     matching(
-        rf"^(.*\.(tar|tar\.gz|tgz|tar\.xz)|{_IMAGE_REF})$",
+        rf"^(.*({_ARCHIVE})|{_IMAGE_REF})$",
         "neither an image archive next to the spec (.tar, .tar.gz, .tgz or .tar.xz) nor an "
         "image reference (e.g. 'docker.io/library/tomcat:10.1-jre17')",
     ),
