@@ -17,10 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "huadong-kubernetes.yml"
 
 
-def write_spec(folder: Path, url: str, change: Callable[[dict[str, Any]], None]) -> Path:
-    """The cluster example without its database (its stages are not run under kubernetes
-    yet) and with a template of its own, reached through a kubeconfig that names the
-    emulator, with ``change`` made."""
+def write_kubeconfig(path: Path, url: str) -> None:
+    """A kubeconfig whose context huadong-prod (the example's) reaches the API at ``url``."""
     kubeconfig = {
         "apiVersion": "v1",
         "kind": "Config",
@@ -31,7 +29,14 @@ def write_spec(folder: Path, url: str, change: Callable[[dict[str, Any]], None])
         ],
         "current-context": "huadong-prod",
     }
-    (folder / "kubeconfig").write_text(yaml.safe_dump(kubeconfig), encoding="utf-8")
+    path.write_text(yaml.safe_dump(kubeconfig), encoding="utf-8")
+
+
+def write_spec(folder: Path, url: str, change: Callable[[dict[str, Any]], None]) -> Path:
+    """The cluster example without its database (its stages are not run under kubernetes
+    yet) and with a template of its own, reached through a kubeconfig that names the
+    emulator, with ``change`` made."""
+    write_kubeconfig(folder / "kubeconfig", url)
     (folder / "templates").mkdir(exist_ok=True)
     (folder / "templates" / "erp.properties.j2").write_text(
         "erp.company_name={{ company_name }}\nerp.db.pool_size={{ jdbc_pool_size }}\n"

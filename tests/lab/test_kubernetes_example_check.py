@@ -14,6 +14,7 @@ from labsupport import ROOT, SCRATCH, Lab, deployer_with_secrets, running_lab
 from deployer.errors import ExitCode
 from deployer.lab.derive import derive_spec
 from tests.integration.kubeemulator import ApiServerPart, ClusterObjects, Emulator
+from tests.integration.kubespec import write_kubeconfig
 
 pytestmark = pytest.mark.lab
 
@@ -34,14 +35,7 @@ def cluster() -> Iterator[ClusterObjects]:
 @pytest.fixture(scope="module")
 def db_lab(cluster: ClusterObjects) -> Iterator[Lab]:
     spec = derive_spec(EXAMPLE, FOLDER / EXAMPLE.name, [("db1", ["db"])], database_host="db1")
-    kubeconfig = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "plant", "cluster": {"server": cluster.url}}],
-        "users": [{"name": "engineer", "user": {"token": "t"}}],
-        "contexts": [{"name": "huadong-prod", "context": {"cluster": "plant", "user": "engineer"}}],
-    }
-    (FOLDER / "kubeconfig").write_text(yaml.safe_dump(kubeconfig), encoding="utf-8")
+    write_kubeconfig(FOLDER / "kubeconfig", cluster.url)
     data = yaml.safe_load(spec.read_text(encoding="utf-8"))
     data["target"]["kubeconfig"] = "kubeconfig"
     spec.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
