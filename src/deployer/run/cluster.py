@@ -115,6 +115,17 @@ def last_went_live(journal: Journal) -> Run | None:
     return None
 
 
+def in_apply_order(
+    objects: Mapping[str, dict[str, Any]], secret: dict[str, Any] | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """(name, object) as apply writes them: the ConfigMap first, then the Secret, so that
+    both are there before the pods that read them."""
+    ordered = list(objects.items())
+    if secret is not None:
+        ordered.insert(1, ("secret", secret))
+    return ordered
+
+
 def put_in_place(
     cluster: Cluster,
     run: Run,
@@ -124,10 +135,7 @@ def put_in_place(
 ) -> None:
     """Apply ``secret`` and ``objects`` in order, then wait for the Deployment's rollout."""
     generation = None
-    ordered = list(objects.items())
-    if secret is not None:
-        ordered.insert(1, ("secret", secret))
-    for name, manifest in ordered:
+    for name, manifest in in_apply_order(objects, secret):
         applied = cluster.apply(manifest)
         run.event("object", name=name, ref=str(ObjectRef.of(manifest)))
         if manifest["kind"] == "Deployment":

@@ -15,14 +15,12 @@ from typing import Any, Literal
 from deployer.executors.kubernetes import render_manifests
 from deployer.executors.kubernetes.cluster import Cluster, ObjectRef
 from deployer.journal import Journal, Redactor
-from deployer.run.cluster import last_live, secret_manifest
+from deployer.run.cluster import in_apply_order, last_live, secret_manifest
 from deployer.run.lifecycle import run_lifecycle
 from deployer.spec import LoadedEnvironment
 
 PLAN = "cluster-plan.json"
 Action = Literal["create", "update", "unchanged"]
-#: What a server keeps in metadata of its own; deployer sets none of it.
-SERVER_METADATA = frozenset({"resourceVersion", "uid", "generation", "creationTimestamp"})
 
 
 @dataclass(frozen=True)
@@ -65,13 +63,10 @@ def _compare(
     loaded: LoadedEnvironment, journal: Journal, redact: Redactor, cluster: Cluster, run_id: str
 ) -> ClusterPlan:
     manifests = render_manifests(loaded)
-    objects = list(manifests.objects.values())
     secret = secret_manifest(loaded, manifests, redact)
-    if secret is not None:
-        objects.insert(1, secret)
     changes = []
     rolls = False
-    for manifest in objects:
+    for _, manifest in in_apply_order(manifests.objects, secret):
         ref = ObjectRef.of(manifest)
         live = cluster.get(ref)
         if live is None:
@@ -81,7 +76,7 @@ def _compare(
         fields = tuple(_differences(manifest, live, ""))
         changes.append(ObjectChange(str(ref), "update" if fields else "unchanged", fields))
         if manifest["kind"] == "Deployment":
-            rolls = any(f.startswith("spec.template") for f in fields)
+            rolls = rolls or any(f.startswith("spec.template") for f in fields)
     previous = last_live(journal)
     return ClusterPlan(run_id, tuple(changes), rolls, previous[0].id if previous else None)
 
@@ -91,8 +86,6 @@ def _differences(wanted: Any, live: Any, where: str) -> Iterator[str]:
     hold the same value; lists must have the same items, compared the same way."""
     if isinstance(wanted, dict) and isinstance(live, dict):
         for key, value in wanted.items():
-            if where == "metadata" and key in SERVER_METADATA:
-                continue
             inner = f"{where}.{key}" if where else key
             if key not in live:
                 yield inner
