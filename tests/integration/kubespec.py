@@ -33,8 +33,8 @@ def write_kubeconfig(path: Path, url: str) -> None:
 
 
 def write_spec(folder: Path, url: str, change: Callable[[dict[str, Any]], None]) -> Path:
-    """The cluster example without its database (its stages are not run under kubernetes
-    yet) and with a template of its own, reached through a kubeconfig that names the
+    """The cluster example without its database (the lab test runs its stages on a real
+    host) and with a template of its own, reached through a kubeconfig that names the
     emulator, with ``change`` made."""
     write_kubeconfig(folder / "kubeconfig", url)
     (folder / "templates").mkdir(exist_ok=True)

@@ -15,6 +15,7 @@ from deployer.cli.common import (
     add_engine_argument,
     add_spec_arguments,
     add_wheelhouse_argument,
+    deploy_locks,
     load_target,
     run_context,
 )
@@ -92,6 +93,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         from deployer.cli.cluster import apply_cluster, refuse_host_options
 
         refuse_host_options(args)
+        if target.loaded.env.database is not None:  # the database's stages on its host first
+            return _apply(args, streams, target, None, None)
         env = target.loaded.env
         _confirm(
             args,
@@ -113,13 +116,15 @@ def _apply(
     saved: Plan | None,
     packages: LocalPackages | None,
 ) -> int:
+    from deployer.cli.cluster import cluster_part
     from deployer.executors.base import ExecutionOptions
     from deployer.journal import Journal, Redactor
-    from deployer.locks import environment_lock
     from deployer.run.apply import ApplyOptions, run_apply
 
     env = target.loaded.env
     hosts = [h.name for h in env.hosts if not target.limit or h.name in target.limit]
+    if env.target.type == "kubernetes":
+        hosts.append("the cluster")
     _confirm(
         args,
         streams,
@@ -142,21 +147,16 @@ def _apply(
     journal = Journal(target.journal_root, Redactor())
     events = JsonEvents(streams, "apply", journal.redact) if args.json_events else None
     progress = events.progress if events else task_progress(streams, journal.redact)
+    cluster = cluster_part(target.loaded, journal)
     # One context for the lock, the apply and an --atomic rollback: one connection per host.
-    with run_context(args, streams, target, journal, progress, packages=packages) as context:
+    with run_context(
+        args, streams, target, journal, progress, packages=packages, cluster=cluster
+    ) as context:
         if saved is not None:
             from deployer.run.plan import verify_plan
 
             verify_plan(saved, args.plan, context)
-        product = env.product.name
-        with environment_lock(
-            context.hosts,
-            product,
-            journal.root,
-            "apply",
-            break_stale=args.break_lock,
-            before_hosts=context.trust_first_contacts,
-        ):
+        with deploy_locks(args, context, "apply"):
             outcome = run_apply(context, options)
             _print_recap(streams, outcome.recap)
             code = int(outcome.exit_code)

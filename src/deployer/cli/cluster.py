@@ -13,7 +13,7 @@ from deployer.errors import DeployerError, ExitCode, UsageError
 if TYPE_CHECKING:
     from deployer.executors.kubernetes.cluster import Cluster
     from deployer.journal import Journal
-    from deployer.run.cluster import ClusterOutcome
+    from deployer.run.cluster import ClusterOutcome, ClusterPart
     from deployer.spec import LoadedEnvironment
 
 
@@ -32,12 +32,22 @@ def connect(loaded: LoadedEnvironment) -> Cluster:
     return Cluster.connect(kubeconfig, target.context)
 
 
+def cluster_part(loaded: LoadedEnvironment, journal: Journal) -> ClusterPart | None:
+    """Under target kubernetes, the cluster's stages of an apply or rollback that runs the
+    database's stages on SSH hosts too; None under target ansible."""
+    if loaded.env.target.type != "kubernetes":
+        return None
+    from deployer.run.cluster import ClusterPart
+
+    return ClusterPart(loaded, journal, connect(loaded))
+
+
 def _refuse_database(loaded: LoadedEnvironment) -> None:
     if loaded.env.database is not None:
         problem = loaded.doc.problem(
             ("database",),
-            "under target kubernetes the database's stages are not run yet; apply the schemas "
-            "with target ansible, or leave the database out of this spec; nothing was run",
+            "plan under target kubernetes does not show the database's stages yet; apply and "
+            "rollback run them; nothing was run",
         )
         raise DatabaseNotWired(str(problem))
 
@@ -57,7 +67,6 @@ def apply_cluster(args: argparse.Namespace, streams: Streams, target: Target) ->
     from deployer.run.cluster import ClusterOptions, apply_to_cluster
 
     loaded = target.loaded
-    _refuse_database(loaded)
     journal = Journal(target.journal_root, Redactor())
     options = ClusterOptions(atomic=args.atomic)
     outcome = apply_to_cluster(loaded, journal, journal.redact, connect(loaded), options)
@@ -71,7 +80,6 @@ def rollback_cluster(
     from deployer.run.cluster import rollback_cluster as roll_back
 
     loaded = target.loaded
-    _refuse_database(loaded)
     undone = last_went_live(journal) if args.last else journal.get(args.run_id)
     if undone is None or undone.meta().get("kind") != "apply":
         raise UsageError(f"no apply in {journal.root} left a revision live to roll back")

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from deployer.cli.io import Streams
     from deployer.executors.ansible.engines import EngineSettings
     from deployer.journal import Journal
+    from deployer.run.cluster import ClusterPart
     from deployer.run.context import Progress, RunContext
     from deployer.run.hostkeys import Decide, FirstContact
     from deployer.run.packages import LocalPackages
@@ -144,10 +145,12 @@ def run_context(
     progress: Progress,
     *,
     packages: LocalPackages | None,
+    cluster: ClusterPart | None = None,
 ) -> Iterator[RunContext]:
     """The context of apply, plan and rollback: engines from the options, host keys asked
-    about on a terminal, packages from ``packages`` (``--bundle``, verified by the caller);
-    a target no executor supports is refused before anything else."""
+    about on a terminal, packages from ``packages`` (``--bundle``, verified by the caller),
+    the product's ``cluster`` under target kubernetes; a target no executor supports is
+    refused before anything else."""
     from deployer.run.context import open_context
 
     with open_context(
@@ -157,6 +160,28 @@ def run_context(
         engines=engine_settings(args),
         decide_host_key=host_key_prompt(streams),
     ) as context:
+        context.cluster = cluster
         context.refuse_unsupported_target()
         context.bundle = packages
         yield context
+
+
+@contextlib.contextmanager
+def deploy_locks(args: argparse.Namespace, context: RunContext, command: str) -> Iterator[None]:
+    """The environment's deploy lock on its hosts (``--break-lock`` breaks a stale one), and
+    under target kubernetes the product's Lease in its namespace as well."""
+    from deployer.locks import environment_lock
+
+    with environment_lock(
+        context.hosts,
+        context.loaded.env.product.name,
+        context.journal.root,
+        command,
+        break_stale=args.break_lock,
+        before_hosts=context.trust_first_contacts,
+    ):
+        if context.cluster is None:
+            yield
+            return
+        with context.cluster.lock(command):
+            yield

@@ -10,6 +10,7 @@ from deployer.cli.common import (
     add_engine_argument,
     add_spec_arguments,
     add_wheelhouse_argument,
+    deploy_locks,
     load_target,
     run_context,
 )
@@ -48,13 +49,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.journal import Journal, Redactor
-    from deployer.locks import environment_lock
 
     if bool(args.run_id) == bool(args.last):
         raise UsageError("name the run to undo, or pass --last (one of the two)")
     target = load_target(args, restrict=False)
     journal = Journal(target.journal_root, Redactor())
-    if target.loaded.env.target.type == "kubernetes":
+    if target.loaded.env.target.type == "kubernetes" and target.loaded.env.database is None:
         from deployer.cli.cluster import rollback_cluster
 
         return rollback_cluster(args, streams, target, journal)
@@ -68,21 +68,18 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             raise UsageError(f"run {undone.id} is a {undone.meta().get('kind')} run, not an apply")
     events = JsonEvents(streams, "rollback", journal.redact) if args.json_events else None
     progress = events.progress if events else task_progress(streams, journal.redact)
+    from deployer.cli.cluster import cluster_part
+
+    cluster = cluster_part(target.loaded, journal)
     # One connection per host for the lock and the whole rollback: the product is down meanwhile.
     with (
         opened_bundle(args, target.loaded) as packages,
-        run_context(args, streams, target, journal, progress, packages=packages) as context,
+        run_context(
+            args, streams, target, journal, progress, packages=packages, cluster=cluster
+        ) as context,
+        deploy_locks(args, context, "rollback"),
     ):
-        product = target.loaded.env.product.name
-        with environment_lock(
-            context.hosts,
-            product,
-            journal.root,
-            "rollback",
-            break_stale=args.break_lock,
-            before_hosts=context.trust_first_contacts,
-        ):
-            code = rollback(context, undone, streams, events)
+        code = rollback(context, undone, streams, events)
     streams.say(f"deployer runs {args.spec}" + (" --lab" if args.lab else ""))
     return code
 

@@ -19,6 +19,7 @@ class StageId(str, Enum):
     SCHEMAS = "schemas and migrations"
     MIDDLEWARE = "middleware"
     RELEASE = "release"
+    CLUSTER = "cluster"  # under target kubernetes, in place of the middleware and the release
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ def apply_stages(env: Environment) -> tuple[Stage, ...]:
         schemas = ", ".join(s.name for s in database.schemas)
         action = f"create schemas ({schemas}), the product's account, run pending migrations"
         stages.append(Stage(StageId.SCHEMAS, _steps(((database.host,), action))))
+    if env.target.type == "kubernetes":
+        rollout = (
+            f"{env.product.name} {env.product.version}: ConfigMap, Secret, Deployment and the "
+            "rest of the product's objects applied, rollout waited for"
+        )
+        return (*stages, Stage(StageId.CLUSTER, (StageStep((), rollout),)))
     stages.append(Stage(StageId.MIDDLEWARE, _middleware_steps(env)))
     release = (
         f"{env.product.name} {env.product.version}: unpack, render config, switch current, "

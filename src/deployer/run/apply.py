@@ -111,6 +111,12 @@ def _run_stages(
             if stage.id is StageId.SCHEMAS:
                 run.event("stage", name=stage.title)
                 _schemas(context, run, recorder)
+            elif stage.id is StageId.CLUSTER:
+                run.event("stage", name=stage.title)
+                assert context.cluster is not None, "the CLI connects to a kubernetes target"
+                context.cluster.roll_out(run)
+                done = TaskEvent("cluster", "rollout done", "changed")
+                context.progress(stage.title, done)
             else:
                 _run_stage(context, run, executor, recap, stage, state=state)
 

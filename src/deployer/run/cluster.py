@@ -146,6 +146,19 @@ def put_in_place(
     run.event("rollout done", ref=str(deployment), summary=state.summary)
 
 
+def roll_out(
+    cluster: Cluster,
+    run: Run,
+    manifests: Manifests,
+    secret: dict[str, Any] | None,
+    timeout: float,
+) -> None:
+    """The cluster's part of an apply: the product's objects recorded in the run (what a
+    rollback puts back), then put in place."""
+    run.record(MANIFESTS, manifests.objects)
+    put_in_place(cluster, run, manifests.objects, secret, timeout)
+
+
 def apply_to_cluster(
     loaded: LoadedEnvironment,
     journal: Journal,
@@ -160,10 +173,9 @@ def apply_to_cluster(
     # Twice the rollout's time: --atomic may wait for the previous revision's rollout too.
     with _locked(loaded, cluster, "apply", 2 * timeout):
         run = journal.start("apply", loaded.path, product_version=loaded.env.product.version)
-        run.record(MANIFESTS, manifests.objects)
         with run_lifecycle(run, redact, keep_going=True) as ending:
             try:
-                put_in_place(cluster, run, manifests.objects, secret, timeout)
+                roll_out(cluster, run, manifests, secret, timeout)
             except DeployerError as failure:
                 if not options.atomic or previous is None:
                     raise
@@ -186,15 +198,80 @@ def rollback_cluster(
     previous = last_live(journal, before=undo.id)
     if previous is None:
         raise NothingToRollBackTo(f"no run before {undo.id} left a revision in the cluster")
-    manifests = render_manifests(loaded)
-    secret = secret_manifest(loaded, manifests, redact)
+    secret = secret_manifest(loaded, render_manifests(loaded), redact)
     timeout = rollout_timeout(loaded, options)
     with _locked(loaded, cluster, "rollback", timeout):
         run = journal.start("rollback", loaded.path, undoes=undo.id, back_to=previous[0].id)
-        run.record(MANIFESTS, previous[1])
         with run_lifecycle(run, redact, keep_going=True) as ending:
-            put_in_place(cluster, run, previous[1], secret, timeout)
+            put_revision_back(journal, cluster, run, undo=undo, secret=secret, timeout=timeout)
     return ClusterOutcome(run.id, ending.exit_code, ending.failure)
+
+
+def put_revision_back(
+    journal: Journal,
+    cluster: Cluster,
+    run: Run,
+    *,
+    undo: Run,
+    secret: dict[str, Any] | None,
+    timeout: float,
+) -> None:
+    """The revision live before run ``undo``, ConfigMap included, applied again and rolled
+    out, and recorded in ``run``. With none before it, the pods stay stopped."""
+    previous = last_live(journal, before=undo.id)
+    if previous is None:
+        run.event("cluster", message="no earlier revision in the journal: no pod is started")
+        return
+    run.event("cluster", back_to=previous[0].id)
+    run.record(MANIFESTS, previous[1])
+    put_in_place(cluster, run, previous[1], secret, timeout)
+
+
+def stop_pods(loaded: LoadedEnvironment, cluster: Cluster, run: Run, timeout: float) -> None:
+    """Before the database is restored: the product's Deployment scaled to no pods, and
+    waited for, so that no pod of the undone revision writes to a schema being put back."""
+    deployment = ObjectRef.of(render_manifests(loaded).objects["deployment"])
+    if cluster.get(deployment) is None:
+        run.event("stop", ref=str(deployment), message="no Deployment: no pod to stop")
+        return
+    metadata = {"name": deployment.name, "namespace": deployment.namespace}
+    scale = {"apiVersion": deployment.api_version, "kind": deployment.kind, "metadata": metadata}
+    scaled = cluster.update({**scale, "spec": {"replicas": 0}})
+    run.event("stop", ref=str(deployment), replicas=0)
+    wait_for_rollout(cluster, deployment, scaled.get("metadata", {}).get("generation"), timeout)
+
+
+@dataclass(frozen=True)
+class ClusterPart:
+    """The cluster's stages of an apply or rollback whose spec also has SSH hosts (the
+    database's): the run and its lock are the hosts' (run.apply, run.rollback)."""
+
+    loaded: LoadedEnvironment
+    journal: Journal
+    cluster: Cluster
+
+    def roll_out(self, run: Run) -> None:
+        """After the database's stages: the product's objects put in place, rolled out."""
+        manifests = render_manifests(self.loaded)
+        secret = secret_manifest(self.loaded, manifests, self.journal.redact)
+        roll_out(self.cluster, run, manifests, secret, self._timeout())
+
+    def stop(self, run: Run) -> None:
+        stop_pods(self.loaded, self.cluster, run, self._timeout())
+
+    def put_back(self, run: Run, undone: Run) -> None:
+        """After the database is restored: the revision live before ``undone``."""
+        secret = secret_manifest(self.loaded, render_manifests(self.loaded), self.journal.redact)
+        put_revision_back(
+            self.journal, self.cluster, run, undo=undone, secret=secret, timeout=self._timeout()
+        )
+
+    def lock(self, command: str) -> AbstractContextManager[LockHolder]:
+        # Twice the rollout's time: an --atomic rollback may wait for a second rollout.
+        return _locked(self.loaded, self.cluster, command, 2 * self._timeout())
+
+    def _timeout(self) -> float:
+        return rollout_timeout(self.loaded, ClusterOptions())
 
 
 def _locked(

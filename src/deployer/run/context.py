@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deployer.executors.ansible.engines import EngineSettings, ManagedHost, cache_dir_from
 from deployer.executors.ansible.executor import AnsibleExecutor
@@ -27,6 +27,9 @@ from deployer.transport.login import needs_askpass, write_askpass
 from deployer.transport.mysql import Connection, DatabaseFailed, MysqlAccess, MysqlSessions
 from deployer.transport.ssh import SshOptions, SshTarget, close_masters
 from deployer.transport.tunnel import Endpoint
+
+if TYPE_CHECKING:  # the kubernetes client is imported only where a cluster is used
+    from deployer.run.cluster import ClusterPart
 
 #: Stage headings (event None) and task outcomes, as a command shows them.
 Progress = Callable[[str, TaskEvent | None], None]
@@ -82,6 +85,8 @@ class RunContext:
     decide_host_key: Decide | None = None
     #: Packages from a verified bundle instead of the hosts' sources (``--bundle``).
     bundle: LocalPackages | None = None
+    #: Under target kubernetes, the cluster the product runs in (its hosts are the database's).
+    cluster: ClusterPart | None = None
 
     @property
     def secrets(self) -> RunSecrets:
@@ -112,14 +117,15 @@ class RunContext:
 
     def refuse_unsupported_target(self) -> None:
         """Before anything is locked or recorded: a target no executor supports is refused."""
-        require_ansible_target(self.loaded)
+        if self.cluster is None:
+            require_ansible_target(self.loaded)
 
     def executor(
         self, run: Run, options: ExecutionOptions, managed: Mapping[str, ManagedHost]
     ) -> Executor:
         """The run's executor, for a spec whose target it supports (else refused); each host
         managed as ``managed`` says (run.managers)."""
-        require_ansible_target(self.loaded)
+        self.refuse_unsupported_target()
         database = self.loaded.env.database
         first_schema = database.schemas[0].name if database is not None else None
         return self.make_executor(

@@ -94,14 +94,24 @@ def rollback_stages(
     recap: Recap,
 ) -> list[RollbackStage]:
     restorer = SchemaRestorer(context.loaded, run, context.hosts, context.database)
+    stop: RollbackStage = (
+        "stop",
+        "stop the product",
+        lambda: stop_product(context.loaded, run, context.hosts),
+    )
+    configuration = "put configuration and release back"
+    cluster: list[RollbackStage] = []
+    part = context.cluster
+    if part is not None:
+        stop = ("stop", "stop the product's pods", lambda: part.stop(run))
+        configuration = "put the database server's configuration back"
+        revision = "put the previous revision back in the cluster"
+        cluster = [("cluster", revision, lambda: part.put_back(run, undone))]
     return [
-        ("stop", "stop the product", lambda: stop_product(context.loaded, run, context.hosts)),
+        stop,
         ("database", "restore the database", lambda: restorer.restore(plan, undone)),
-        (
-            "rollback",
-            "put configuration and release back",
-            lambda: put_back(context, run, executor, plan, recap),
-        ),
+        ("rollback", configuration, lambda: put_back(context, run, executor, plan, recap)),
+        *cluster,
         (
             "packages",
             "put packages back",

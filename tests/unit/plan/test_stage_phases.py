@@ -37,3 +37,13 @@ def test_a_host_in_both_keeps_every_stage_in_order(tmp_path: Path) -> None:
         [[StageId.MIDDLEWARE]],
         [[StageId.RELEASE]],
     ]
+
+
+def test_under_kubernetes_the_cluster_follows_the_database_in_place_of_the_hosts_stages(
+    tmp_path: Path,
+) -> None:
+    assert ids(example_spec(tmp_path, "huadong-kubernetes.yml")) == [
+        [[StageId.DATABASE_SERVER]],
+        [[StageId.SCHEMAS]],
+        [[StageId.CLUSTER]],
+    ]
