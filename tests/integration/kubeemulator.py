@@ -136,7 +136,7 @@ class ApiServerPart:
 
 class Controller:
     """The Deployment controller, played by the test: each Deployment's pods become ready, or
-    never do (``stuck``), with an Event saying why."""
+    never do (``stuck``), with an Event saying why; one scaled to no pods has none left."""
 
     def __init__(self, emulator: Emulator, namespace: str) -> None:
         self.emulator = emulator
@@ -159,7 +159,7 @@ class Controller:
             wanted = int(spec.get("replicas", 1))
             image = spec["template"]["spec"]["containers"][0]["image"]
             generation = raw.get("metadata", {}).get("generation")
-            if image in self.stuck:
+            if image in self.stuck and wanted > 0:  # scaled to none, no pod is left to fail
                 status = {
                     "observedGeneration": generation,
                     "replicas": wanted + 1,

@@ -1,24 +1,22 @@
 """``plan``, ``apply`` and ``rollback`` when the spec's target is kubernetes: the product's
-objects in the cluster, through its API (the SSH hosts' stages are not run)."""
+objects in the cluster, through its API. A spec with a database runs its stages on its host
+first, through the SSH commands' own path, with the cluster's part (``cluster_part``) in it."""
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deployer.cli.common import Target
 from deployer.cli.io import Streams
-from deployer.errors import DeployerError, ExitCode, UsageError
+from deployer.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from deployer.executors.kubernetes.cluster import Cluster
     from deployer.journal import Journal
-    from deployer.run.cluster import ClusterOutcome, ClusterPart
+    from deployer.run.cluster import ClusterOutcome
+    from deployer.run.cluster_part import ClusterPart
     from deployer.spec import LoadedEnvironment
-
-
-class DatabaseNotWired(DeployerError):
-    exit_code = ExitCode.INVALID_SPEC
 
 
 def connect(loaded: LoadedEnvironment) -> Cluster:
@@ -37,19 +35,9 @@ def cluster_part(loaded: LoadedEnvironment, journal: Journal) -> ClusterPart | N
     database's stages on SSH hosts too; None under target ansible."""
     if loaded.env.target.type != "kubernetes":
         return None
-    from deployer.run.cluster import ClusterPart
+    from deployer.run.cluster_part import ClusterPart
 
     return ClusterPart(loaded, journal, connect(loaded))
-
-
-def _refuse_database(loaded: LoadedEnvironment) -> None:
-    if loaded.env.database is not None:
-        problem = loaded.doc.problem(
-            ("database",),
-            "plan under target kubernetes does not show the database's stages yet; apply and "
-            "rollback run them; nothing was run",
-        )
-        raise DatabaseNotWired(str(problem))
 
 
 #: apply's options that act on SSH hosts, which a cluster apply has none of.
@@ -116,11 +104,8 @@ def plan_cluster(args: argparse.Namespace, streams: Streams, target: Target) -> 
     from deployer.journal import Journal, Redactor
     from deployer.run.cluster_plan import plan_cluster as compare
 
-    if args.out:
-        raise UsageError("--out is not taken under target kubernetes yet (nor apply --plan)")
-    refuse_host_options(args)
+    refuse_plan_options(args)
     loaded = target.loaded
-    _refuse_database(loaded)
     journal = Journal(target.journal_root, Redactor())
     plan = compare(loaded, journal, journal.redact, connect(loaded))
     if getattr(args, "json_events", False):
@@ -132,16 +117,29 @@ def plan_cluster(args: argparse.Namespace, streams: Streams, target: Target) -> 
         return ExitCode.OK
     product = loaded.env.product
     streams.say(f"plan {plan.run_id}: {product.name} {product.version}", style="bold")
-    for change in plan.changes:
-        fields = f": {', '.join(change.fields)}" if change.fields else ""
-        style = None if change.action == "unchanged" else "yellow"
-        streams.say(f"{change.action:<9} {change.ref}{fields}", style=style)
-    if plan.rolls_pods:
+    print_cluster_plan(streams, plan.to_dict())
+    return ExitCode.OK
+
+
+def refuse_plan_options(args: argparse.Namespace) -> None:
+    if args.out:
+        raise UsageError("--out is not taken under target kubernetes yet (nor apply --plan)")
+    refuse_host_options(args)
+
+
+def print_cluster_plan(streams: Streams, plan: dict[str, Any]) -> None:
+    """A cluster plan (ClusterPlan.to_dict()): each object's action, whether the pods roll,
+    and which revision a rollback would put back."""
+    changes = plan["changes"]
+    for change in changes:
+        fields = f": {', '.join(change['fields'])}" if change["fields"] else ""
+        style = None if change["action"] == "unchanged" else "yellow"
+        streams.say(f"{change['action']:<9} {change['ref']}{fields}", style=style)
+    if plan["rolls_pods"]:
         streams.say("the pods are replaced one by one: their template changes", style="yellow")
-    elif all(change.action == "unchanged" for change in plan.changes):
-        streams.say("nothing would change", style="green")
-    if plan.rollback_to:
-        streams.say(f"rollback: the revision of run {plan.rollback_to} is put back")
+    elif all(change["action"] == "unchanged" for change in changes):
+        streams.say("nothing would change in the cluster", style="green")
+    if plan["rollback_to"]:
+        streams.say(f"rollback: the revision of run {plan['rollback_to']} is put back")
     else:
         streams.say("rollback: no earlier revision in this journal (nothing went live yet)")
-    return ExitCode.OK

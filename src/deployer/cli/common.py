@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from deployer.cli.io import Streams
     from deployer.executors.ansible.engines import EngineSettings
     from deployer.journal import Journal
-    from deployer.run.cluster import ClusterPart
+    from deployer.run.cluster_part import ClusterPart
     from deployer.run.context import Progress, RunContext
     from deployer.run.hostkeys import Decide, FirstContact
     from deployer.run.packages import LocalPackages

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deployer.cli.bundle import add_bundle_arguments, opened_bundle
-from deployer.cli.cluster import plan_cluster
+from deployer.cli.cluster import (
+    cluster_part,
+    plan_cluster,
+    print_cluster_plan,
+    refuse_plan_options,
+)
 from deployer.cli.common import (
     add_engine_argument,
     add_spec_arguments,
@@ -52,7 +57,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
     target = load_target(args, restrict=False)
     if isinstance(target.loaded.env.target, KubernetesTarget):
-        return plan_cluster(args, streams, target)
+        if target.loaded.env.database is None:
+            return plan_cluster(args, streams, target)
+        refuse_plan_options(args)  # the database's stages are planned with the cluster's below
     check_output(args.out, "--out")
 
     def progress(stage: str, event: TaskEvent | None) -> None:
@@ -62,9 +69,12 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     journal = Journal(target.journal_root, Redactor())
     events = JsonEvents(streams, "plan", journal.redact) if args.json_events else None
     shown = events.progress if events else progress
+    cluster = cluster_part(target.loaded, journal)
     with (
         opened_bundle(args, target.loaded) as packages,
-        run_context(args, streams, target, journal, shown, packages=packages) as context,
+        run_context(
+            args, streams, target, journal, shown, packages=packages, cluster=cluster
+        ) as context,
     ):
         plan = make_plan(context, ExecutionOptions(limit=target.limit))
     if events is not None:
@@ -84,6 +94,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         streams.say(f"{host}: {len(tasks)} task(s) would change", style="yellow")
         for task in tasks if streams.verbosity > 0 else []:
             streams.say(f"    {task}")
+    if plan.cluster is not None:
+        print_cluster_plan(streams, plan.cluster)
     _print_rollback(streams, plan)
     for note in plan.notes:
         streams.say(f"note: {journal.redact(note)}", style="dim")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,4 +43,9 @@ class Plan(BaseModel):
     )
     irreversible: tuple[str, ...] = Field(
         default=(), description="Steps no rollback could undo; apply refuses them unless told."
+    )
+    cluster: dict[str, Any] | None = Field(
+        default=None,
+        description="Under target kubernetes: each object apply would write, compared with the "
+        "cluster's (changes, rolls_pods, rollback_to).",
     )

@@ -119,6 +119,9 @@ class RollbackPlan:
     version: str
     hosts: list[HostStep] = field(default_factory=list)
     schemas: list[SchemaStep] = field(default_factory=list)
+    # Under target kubernetes: the run whose revision a rollback applies again in the cluster
+    # ("" when none went live before); None under target ansible.
+    cluster_back_to: str | None = None
 
     def host(self, name: str) -> HostStep:
         for step in self.hosts:
@@ -136,6 +139,8 @@ class RollbackPlan:
             for optional in ("offline_downgrades", "product_inputs"):
                 if not host[optional]:
                     del host[optional]
+        if data["cluster_back_to"] is None:
+            del data["cluster_back_to"]
         return data
 
     @classmethod

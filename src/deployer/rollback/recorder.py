@@ -78,6 +78,12 @@ class RollbackRecorder:
             self.plan.host(host).offline_downgrades = list(lines)
         self.write()
 
+    def note_cluster(self, back_to: str) -> None:
+        """Under target kubernetes: the run whose revision a rollback applies again ("" for
+        none), in the plan up front."""
+        self.plan.cluster_back_to = back_to
+        self.write()
+
     def stage_starting(self, stage: Stage) -> None:
         """The journal is written ahead of each stage."""
         self.refresh()

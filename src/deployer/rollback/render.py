@@ -22,6 +22,11 @@ def render_markdown(plan: RollbackPlan, *, preview: bool = False) -> str:
         "in this order: stop the product, restore the database, put the configuration back, "
         "make the previous release live, restart, check its health."
     )
+    if plan.cluster_back_to is not None:
+        order = (
+            "in this order: stop the product's pods, restore the database, put the database "
+            "server's configuration back, apply the previous revision in the cluster."
+        )
     if preview:
         intro = [
             "# Rollback plan",
@@ -46,7 +51,17 @@ def render_markdown(plan: RollbackPlan, *, preview: bool = False) -> str:
         lines += _schema(schema)
     for step in plan.hosts:
         lines += _host(step)
+    if plan.cluster_back_to is not None:
+        lines += _cluster(plan.cluster_back_to)
     return "\n".join(lines) + "\n"
+
+
+def _cluster(back_to: str) -> list[str]:
+    if not back_to:
+        found = "- no earlier revision in the journal: the pods stay stopped"
+    else:
+        found = f"- the revision of run {back_to} is applied again (its ConfigMap included)"
+    return ["## The cluster", "", found, ""]
 
 
 def _schema(schema: SchemaStep) -> list[str]:

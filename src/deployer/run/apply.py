@@ -99,6 +99,8 @@ def _run_stages(
         context.database,
         allow_irreversible=options.allow_irreversible,
     )
+    if context.cluster is not None:
+        recorder.note_cluster(context.cluster.back_to())
     if context.bundle is not None:
         installed = recorder.packages_before()
         recorder.note_offline_downgrades(downgrades_by_host(context.bundle, managed, installed))

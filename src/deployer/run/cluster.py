@@ -171,7 +171,7 @@ def apply_to_cluster(
     timeout = rollout_timeout(loaded, options)
     previous = last_live(journal)
     # Twice the rollout's time: --atomic may wait for the previous revision's rollout too.
-    with _locked(loaded, cluster, "apply", 2 * timeout):
+    with namespace_lock(loaded, cluster, "apply", 2 * timeout):
         run = journal.start("apply", loaded.path, product_version=loaded.env.product.version)
         with run_lifecycle(run, redact, keep_going=True) as ending:
             try:
@@ -200,7 +200,7 @@ def rollback_cluster(
         raise NothingToRollBackTo(f"no run before {undo.id} left a revision in the cluster")
     secret = secret_manifest(loaded, render_manifests(loaded), redact)
     timeout = rollout_timeout(loaded, options)
-    with _locked(loaded, cluster, "rollback", timeout):
+    with namespace_lock(loaded, cluster, "rollback", timeout):
         run = journal.start("rollback", loaded.path, undoes=undo.id, back_to=previous[0].id)
         with run_lifecycle(run, redact, keep_going=True) as ending:
             put_revision_back(journal, cluster, run, undo=undo, secret=secret, timeout=timeout)
@@ -241,40 +241,7 @@ def stop_pods(loaded: LoadedEnvironment, cluster: Cluster, run: Run, timeout: fl
     wait_for_rollout(cluster, deployment, scaled.get("metadata", {}).get("generation"), timeout)
 
 
-@dataclass(frozen=True)
-class ClusterPart:
-    """The cluster's stages of an apply or rollback whose spec also has SSH hosts (the
-    database's): the run and its lock are the hosts' (run.apply, run.rollback)."""
-
-    loaded: LoadedEnvironment
-    journal: Journal
-    cluster: Cluster
-
-    def roll_out(self, run: Run) -> None:
-        """After the database's stages: the product's objects put in place, rolled out."""
-        manifests = render_manifests(self.loaded)
-        secret = secret_manifest(self.loaded, manifests, self.journal.redact)
-        roll_out(self.cluster, run, manifests, secret, self._timeout())
-
-    def stop(self, run: Run) -> None:
-        stop_pods(self.loaded, self.cluster, run, self._timeout())
-
-    def put_back(self, run: Run, undone: Run) -> None:
-        """After the database is restored: the revision live before ``undone``."""
-        secret = secret_manifest(self.loaded, render_manifests(self.loaded), self.journal.redact)
-        put_revision_back(
-            self.journal, self.cluster, run, undo=undone, secret=secret, timeout=self._timeout()
-        )
-
-    def lock(self, command: str) -> AbstractContextManager[LockHolder]:
-        # Twice the rollout's time: an --atomic rollback may wait for a second rollout.
-        return _locked(self.loaded, self.cluster, command, 2 * self._timeout())
-
-    def _timeout(self) -> float:
-        return rollout_timeout(self.loaded, ClusterOptions())
-
-
-def _locked(
+def namespace_lock(
     loaded: LoadedEnvironment, cluster: Cluster, command: str, seconds: float
 ) -> AbstractContextManager[LockHolder]:
     """The product's deploy lock in its namespace, taken before the run starts: a run that

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from deployer.executors.kubernetes import render_manifests
 from deployer.executors.kubernetes.cluster import Cluster, ObjectRef
-from deployer.journal import Journal, Redactor
+from deployer.journal import Journal, Redactor, Run
 from deployer.run.cluster import in_apply_order, last_live, secret_manifest
 from deployer.run.lifecycle import run_lifecycle
 from deployer.spec import LoadedEnvironment
@@ -54,8 +54,16 @@ def plan_cluster(
     """The plan, recorded as a run of its own (``cluster-plan.json``)."""
     run = journal.start("plan", loaded.path, product_version=loaded.env.product.version)
     with run_lifecycle(run, redact):
-        plan = _compare(loaded, journal, redact, cluster, run.id)
-        run.record(PLAN, plan.to_dict())
+        plan = compare_cluster(loaded, journal, redact, cluster, run)
+    return plan
+
+
+def compare_cluster(
+    loaded: LoadedEnvironment, journal: Journal, redact: Redactor, cluster: Cluster, run: Run
+) -> ClusterPlan:
+    """Each object compared with the cluster's, recorded in ``run`` (``cluster-plan.json``)."""
+    plan = _compare(loaded, journal, redact, cluster, run.id)
+    run.record(PLAN, plan.to_dict())
     return plan
 
 

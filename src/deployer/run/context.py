@@ -29,7 +29,7 @@ from deployer.transport.ssh import SshOptions, SshTarget, close_masters
 from deployer.transport.tunnel import Endpoint
 
 if TYPE_CHECKING:  # the kubernetes client is imported only where a cluster is used
-    from deployer.run.cluster import ClusterPart
+    from deployer.run.cluster_part import ClusterPart
 
 #: Stage headings (event None) and task outcomes, as a command shows them.
 Progress = Callable[[str, TaskEvent | None], None]

@@ -84,6 +84,7 @@ def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
             would_change, check_notes = predict(context, run, executor)
         rollback = rollback_preview(context, run, _offline_downgrades(context, managed))
         check_notes += bundle_notes(context.bundle) + drift_notes(context, run, executor)
+        cluster = context.cluster.compare(run).to_dict() if context.cluster else None
         plan = Plan(
             run_id=run.id,
             created_at=datetime.now(timezone.utc),
@@ -100,6 +101,7 @@ def make_plan(context: RunContext, options: ExecutionOptions) -> Plan:
             notes=tuple(tarball_notes(loaded) + notes + check_notes),
             rollback=render_markdown(rollback, preview=True),
             irreversible=tuple(irreversible(rollback)),
+            cluster=cluster,
         )
         run.record(records.PLAN, json.loads(plan.model_dump_json()))
     return plan
@@ -189,6 +191,8 @@ def rollback_preview(
     preview = assess_if_reachable(context.loaded, preview, context.hosts, context.database)
     for host, lines in downgrades.items():
         preview.host(host).offline_downgrades = list(lines)
+    if context.cluster is not None:
+        preview.cluster_back_to = context.cluster.back_to()
     write_plan(run, preview)
     return preview
 

@@ -245,3 +245,18 @@ def test_a_damaged_plan_is_refused_naming_the_field(
     with pytest.raises(JournalDamaged, match=f"^rollback.json: .*: {message}") as caught:
         RollbackPlan.from_json(damage(good))
     assert caught.value.exit_code == ExitCode.JOURNAL_DAMAGED
+
+
+def test_a_cluster_plan_names_the_revision_put_back_and_older_plans_read_as_before() -> None:
+    plan = RollbackPlan("r2", "sample-erp", "1.1", cluster_back_to="r1")
+    data = plan.to_json()
+    assert RollbackPlan.from_json(json.loads(json.dumps(data))) == plan
+    text = render_markdown(plan)
+    assert "stop the product's pods, restore the database" in text
+    assert "## The cluster\n\n- the revision of run r1 is applied again" in text
+    assert "the pods stay stopped" in render_markdown(
+        RollbackPlan("r1", "sample-erp", "1.0", cluster_back_to="")
+    )
+    ansible = RollbackPlan("r3", "sample-erp", "1.0")
+    assert "cluster_back_to" not in ansible.to_json()  # as earlier versions wrote it
+    assert "## The cluster" not in render_markdown(ansible)
