@@ -8,7 +8,8 @@ the repository. The built image then runs as the Deployment's pod does: as the m
 with the ConfigMap's files and the context descriptor mounted where the manifests mount them,
 Tomcat's writable folders empty, and no network but loopback (the database is out of reach, so
 the page answers 503, with the version, saying the JDBC driver the image carries could not
-connect).
+connect). An offline bundle then carries that image archive, and the site loads it from the
+verified, unpacked bundle.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import yaml
 from labsupport import ROOT, SCRATCH, cache_dir, deployer_cli
 from tarballs import lab_tarballs
 
+from deployer.bundle.manifest import file_digest
+from deployer.bundle.verify import verify
 from deployer.executors.kubernetes import render_manifests
 from deployer.executors.kubernetes.manifests import RUN_AS
 from deployer.lab.mirror import machine_mirror
@@ -214,3 +217,34 @@ def _health(name: str, path: str) -> tuple[int, dict[str, Any]]:
             logs = podman("logs", "--tail", "40", name)
             pytest.fail(f"no health page within 180 s: {done.stderr}{logs.stdout}{logs.stderr}")
         time.sleep(2)
+
+
+def test_an_offline_bundle_carries_the_built_image_for_the_site_to_load(
+    spec: Path, tmp_path: Path
+) -> None:
+    archive = FOLDER / "sample-erp-1.0.tar"
+    assert archive.is_file(), "the test before builds the image"
+    # The cluster alone (no host, no database): the bundle is the image and the spec's files.
+    data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    data["hosts"] = []
+    del data["database"]
+    data["product"]["base_image"] = "docker.io/library/tomcat:10.1-jre17"  # not carried
+    alone = FOLDER / "cluster-only.yml"
+    alone.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    key = tmp_path / "engineer"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    allowed = tmp_path / "allowed_signers"
+    kind, public = (tmp_path / "engineer.pub").read_text().split()[:2]
+    allowed.write_text(f"engineer@example {kind} {public}\n")
+    bundle = tmp_path / "erp.bundle.tar.gz"
+    argv = ["bundle", "build", str(alone), "--no-wheels", "--sign-key", str(key)]
+    done = deployer_cli(*argv, "--image", str(archive), "-o", str(bundle))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+    verified = verify(bundle, allowed, unpack_to=tmp_path / "site")
+    carried = {item.path: item for item in verified.manifest.files}
+    assert carried["images/sample-erp-1.0.tar"].sha256 == file_digest(archive)[1]
+    assert verified.root is not None
+    image = data["product"]["image"]
+    podman_ok("rmi", "--force", image)
+    assert image in podman_ok("load", "--input", str(verified.root / "images" / archive.name))

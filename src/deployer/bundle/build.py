@@ -44,6 +44,7 @@ from deployer.spec.loader import LoadedEnvironment
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 PACKAGES = "packages"
+IMAGES = "images"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class BuildOptions:
     os: tuple[str, ...] = ()  # --os values: RELEASE or HOST=RELEASE (bundle.hostreleases)
     rpms: Mapping[str, Path] = field(default_factory=dict)  # el7 -> folder of RPMs
     wheels: Callable[[Path], None] | None = None  # fills a folder with the wheelhouse
+    image: Path | None = None  # the product's image archive (image build), under images/
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ def build(loaded: LoadedEnvironment, options: BuildOptions, progress: Progress) 
         releases = _packages(loaded, options, tree, Path(scratch), progress)
         progress("adding the spec's product files")
         copy_into(site_files(loaded), tree)
+        if options.image is not None:
+            progress(f"adding the product's image {options.image.name}")
+            _folder(tree / IMAGES)
+            shutil.copyfile(options.image, tree / IMAGES / options.image.name)
         if options.wheels is not None:
             progress(f"downloading the wheelhouse for {options.arch}")
             options.wheels(tree / "wheels" / options.arch)

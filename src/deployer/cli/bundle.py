@@ -81,6 +81,13 @@ def _register_build(actions: argparse._SubParsersAction[argparse.ArgumentParser]
         "(default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa)",
     )
     build.add_argument("--no-wheels", action="store_true", help="leave out the wheelhouse")
+    build.add_argument(
+        "--image",
+        type=Path,
+        metavar="FILE",
+        help="the product's image archive to carry under images/ (target kubernetes; default: "
+        "the one deployer image build saved beside the spec, when there is one)",
+    )
     build.set_defaults(handler=run_build)
 
 
@@ -171,6 +178,7 @@ def run_build(args: argparse.Namespace, streams: Streams) -> int:
         os=tuple(args.os),
         rpms=_rpm_folders(args.rpms),
         wheels=None if args.no_wheels else _wheels(args.arch),
+        image=_image(args.image, loaded, streams),
     )
     built = build(loaded, options, streams.say)
     size = built.path.stat().st_size / 1e6
@@ -181,6 +189,33 @@ def run_build(args: argparse.Namespace, streams: Streams) -> int:
         streams.say("Sites accept it with this line in their allowed-signers file:")
         streams.data(f"{os.environ.get('USER', 'engineer')} {public}")
     return ExitCode.OK
+
+
+def _image(given: Path | None, loaded: LoadedEnvironment, streams: Streams) -> Path | None:
+    """The image archive to carry: ``--image``, else under target kubernetes the one
+    ``image build`` saved beside the spec; None (with a note) when there is none."""
+    from deployer.executors.kubernetes.image import default_archive
+    from deployer.spec.kube import ARCHIVE_SUFFIXES, KubernetesTarget
+
+    if given is not None:
+        if not given.name.endswith(ARCHIVE_SUFFIXES):
+            endings = ", ".join(ARCHIVE_SUFFIXES)
+            raise UsageError(f"--image {given}: not an image archive (its name ends in {endings})")
+        if not given.is_file():
+            raise UsageError(f"--image {given}: no such file")
+        return given
+    if not isinstance(loaded.env.target, KubernetesTarget):
+        return None
+    saved = default_archive(loaded)
+    if saved.is_file():
+        streams.say(f"carrying the product's image {saved} (deployer image build saved it)")
+        return saved
+    streams.say(
+        f"note: no product image to carry ({saved} does not exist): run deployer image build "
+        "first, or pass --image; without it the site builds the image from site/product/",
+        style="yellow",
+    )
+    return None
 
 
 def _signing_key(given: Path | None) -> Path:

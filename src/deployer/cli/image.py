@@ -37,14 +37,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_build(args: argparse.Namespace, streams: Streams) -> int:
-    from deployer.executors.kubernetes.image import build_image, container_engine
+    from deployer.executors.kubernetes.image import build_image, container_engine, default_archive
     from deployer.spec import load_environment
 
     loaded = load_environment(Path(args.spec), args.spec)
     product = loaded.env.product
-    archive = args.output or (
-        loaded.base_dir / ".deployer" / "images" / f"{product.name}-{product.version}.tar"
-    )
+    archive = args.output or default_archive(loaded)
     if archive.is_dir():
         raise UsageError(f"--output {archive}: is a folder; name the archive to write")
     built = build_image(loaded, archive, container_engine(), streams.detail)

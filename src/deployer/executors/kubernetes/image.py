@@ -55,6 +55,13 @@ class BuiltImage:
 Progress = Callable[[str], None]
 
 
+def default_archive(loaded: LoadedEnvironment) -> Path:
+    """Where ``image build`` saves the image, and where ``bundle build`` looks for it:
+    ``.deployer/images/NAME-VERSION.tar`` beside the spec."""
+    product = loaded.env.product
+    return loaded.base_dir / ".deployer" / "images" / f"{product.name}-{product.version}.tar"
+
+
 def container_engine() -> str:
     for name in ENGINES:
         found = shutil.which(name)
