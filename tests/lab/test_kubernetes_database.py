@@ -13,7 +13,7 @@ One lab for the module; tests run in order.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def _upgrade(data: dict[str, Any]) -> None:
     data["database"]["schemas"][0]["target"] = 2
 
 
-def _write(spec: Path, change: Any = None) -> Path:
+def _write(spec: Path, change: Callable[[dict[str, Any]], None] | None = None) -> Path:
     data = yaml.safe_load(spec.read_text(encoding="utf-8"))
     data["target"]["kubeconfig"] = "kubeconfig"
     if change is not None:

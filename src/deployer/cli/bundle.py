@@ -195,10 +195,10 @@ def _image(given: Path | None, loaded: LoadedEnvironment, streams: Streams) -> P
     """The image archive to carry: ``--image``, else under target kubernetes the one
     ``image build`` saved beside the spec; None (with a note) when there is none."""
     from deployer.executors.kubernetes.image import default_archive
-    from deployer.spec.kube import ARCHIVE_SUFFIXES, KubernetesTarget
+    from deployer.spec.kube import ARCHIVE_SUFFIXES, KubernetesTarget, is_image_archive
 
     if given is not None:
-        if not given.name.endswith(ARCHIVE_SUFFIXES):
+        if not is_image_archive(given.name):
             endings = ", ".join(ARCHIVE_SUFFIXES)
             raise UsageError(f"--image {given}: not an image archive (its name ends in {endings})")
         if not given.is_file():

@@ -48,6 +48,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    from deployer.cli.cluster import cluster_part
     from deployer.journal import Journal, Redactor
 
     if bool(args.run_id) == bool(args.last):
@@ -68,8 +69,6 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             raise UsageError(f"run {undone.id} is a {undone.meta().get('kind')} run, not an apply")
     events = JsonEvents(streams, "rollback", journal.redact) if args.json_events else None
     progress = events.progress if events else task_progress(streams, journal.redact)
-    from deployer.cli.cluster import cluster_part
-
     cluster = cluster_part(target.loaded, journal)
     # One connection per host for the lock and the whole rollback: the product is down meanwhile.
     with (

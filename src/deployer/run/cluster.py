@@ -227,10 +227,10 @@ def put_revision_back(
     put_in_place(cluster, run, previous[1], secret, timeout)
 
 
-def stop_pods(loaded: LoadedEnvironment, cluster: Cluster, run: Run, timeout: float) -> None:
-    """Before the database is restored: the product's Deployment scaled to no pods, and
-    waited for, so that no pod of the undone revision writes to a schema being put back."""
-    deployment = ObjectRef.of(render_manifests(loaded).objects["deployment"])
+def stop_pods(manifest: dict[str, Any], cluster: Cluster, run: Run, timeout: float) -> None:
+    """Before the database is restored: the Deployment ``manifest`` names scaled to no pods,
+    and waited for, so that no pod of the undone revision writes to a schema being put back."""
+    deployment = ObjectRef.of(manifest)
     if cluster.get(deployment) is None:
         run.event("stop", ref=str(deployment), message="no Deployment: no pod to stop")
         return

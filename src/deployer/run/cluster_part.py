@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
-from deployer.executors.kubernetes import render_manifests
+from deployer.executors.kubernetes import Manifests, render_manifests
 from deployer.executors.kubernetes.cluster import Cluster
 from deployer.journal import Journal, Run
 from deployer.locks.local import LockHolder
@@ -34,20 +36,33 @@ class ClusterPart:
     journal: Journal
     cluster: Cluster
 
+    @cached_property
+    def manifests(self) -> Manifests:
+        """The spec's objects, rendered once for every step of the run."""
+        return render_manifests(self.loaded)
+
+    @cached_property
+    def secret(self) -> dict[str, Any] | None:
+        """The product's Secret, its values revealed (and registered with the redactor) once."""
+        return secret_manifest(self.loaded, self.manifests, self.journal.redact)
+
     def roll_out(self, run: Run) -> None:
         """After the database's stages: the product's objects put in place, rolled out."""
-        manifests = render_manifests(self.loaded)
-        secret = secret_manifest(self.loaded, manifests, self.journal.redact)
-        roll_out(self.cluster, run, manifests, secret, self._timeout())
+        roll_out(self.cluster, run, self.manifests, self.secret, self._timeout())
 
     def stop(self, run: Run) -> None:
-        stop_pods(self.loaded, self.cluster, run, self._timeout())
+        deployment = self.manifests.objects["deployment"]
+        stop_pods(deployment, self.cluster, run, self._timeout())
 
     def put_back(self, run: Run, undone: Run) -> None:
         """After the database is restored: the revision live before ``undone``."""
-        secret = secret_manifest(self.loaded, render_manifests(self.loaded), self.journal.redact)
         put_revision_back(
-            self.journal, self.cluster, run, undo=undone, secret=secret, timeout=self._timeout()
+            self.journal,
+            self.cluster,
+            run,
+            undo=undone,
+            secret=self.secret,
+            timeout=self._timeout(),
         )
 
     def lock(self, command: str) -> AbstractContextManager[LockHolder]:
