@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import http.client
 import os
-import pwd
 import re
-import shutil
-import socket
 import subprocess
 import time
 import zipfile
@@ -18,17 +15,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pymysql
 import pytest
 
-from deployer.migrations.dialects import MYSQL
-from deployer.migrations.files import discover
-from deployer.migrations.runner import Runner
 from deployer.spec import load_environment
+from tests.integration.localmariadb import (
+    MariaDB,
+    free_loopback_port,
+    program,
+    running_mariadb,
+    stop_server,
+)
 from tests.support.sample_erp import (
     EXAMPLES,
     HOSTILE_PASSWORD,
-    MIGRATIONS,
     SAMPLE,
     SPECS,
     build,
@@ -39,100 +38,10 @@ from tests.support.sample_erp import (
 # --- the migrations on a real MariaDB server ---------------------------------------------
 
 
-def _program(name: str) -> str | None:
-    return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
-
-
-def free_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class MariaDB:
-    """A throwaway server on a unix socket (as root) and a loopback port (for the product)."""
-
-    def __init__(self, folder: Path, port: int) -> None:
-        self.socket = folder / "mysqld.sock"
-        self.port = port
-
-    def connect(self, database: str | None = None) -> pymysql.connections.Connection[Any]:
-        return pymysql.connect(
-            unix_socket=str(self.socket),
-            user="root",
-            database=database,
-            charset="utf8mb4",
-            autocommit=True,
-        )
-
-    def sql(self, statement: str, args: Any = None, database: str | None = None) -> list[Any]:
-        with self.connect(database) as connection, connection.cursor() as cursor:
-            cursor.execute(statement, args)
-            return list(cursor.fetchall())
-
-    def migrate(self, database: str, upto: int) -> None:
-        """deployer's runner, as apply uses it: pending migrations up to V<upto>."""
-        available = [m for m in discover(MIGRATIONS) if m.version <= upto]
-        with self.connect(database) as connection, connection.cursor() as cursor:
-            Runner(cursor, MYSQL, database, "run-test", "tester").migrate(available)
-
-    def undo(self, database: str, down_to: int) -> None:
-        with self.connect(database) as connection, connection.cursor() as cursor:
-            Runner(cursor, MYSQL, database, "run-undo", "tester").undo(
-                discover(MIGRATIONS), down_to
-            )
-
-    def dump(self, database: str) -> str:
-        command = [_program("mariadb-dump") or "mariadb-dump", "--no-defaults"]
-        command += [f"--socket={self.socket}", "--user=root", "--skip-dump-date", database]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
-
-
-def _start_mariadb(folder: Path) -> tuple[subprocess.Popen[bytes], MariaDB]:
-    data = folder / "data"
-    options = ["--no-defaults", f"--user={pwd.getpwuid(os.getuid()).pw_name}", f"--datadir={data}"]
-    # Small InnoDB files: pytest keeps the last runs' temporary folders.
-    options += ["--innodb-log-file-size=4M", "--innodb-buffer-pool-size=32M"]
-    options += ["--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci"]
-    options += ["--lower-case-table-names=1"]
-    install = [_program("mariadb-install-db") or "", *options, "--skip-test-db"]
-    install += ["--auth-root-authentication-method=normal"]
-    subprocess.run(install, capture_output=True, check=True)
-    server = MariaDB(folder, free_loopback_port())
-    command = [_program("mariadbd") or "", *options, f"--socket={server.socket}"]
-    command += [f"--port={server.port}", "--bind-address=127.0.0.1"]
-    command += [f"--pid-file={folder / 'mysqld.pid'}", f"--log-error={folder / 'mysqld.err'}"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not server.socket.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log = (folder / "mysqld.err").read_text(errors="replace")[-2000:]
-            pytest.fail(f"mariadbd did not start: {log}")
-        time.sleep(0.1)
-    return process, server
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture(scope="module")
 def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDB]:
-    missing = [p for p in ("mariadbd", "mariadb-install-db", "mariadb-dump") if not _program(p)]
-    if missing:
-        apt = "apt-get install mariadb-server-core mariadb-client"
-        pytest.skip(f"no {', '.join(missing)} here ({apt})")
-    process, server = _start_mariadb(tmp_path_factory.mktemp("mariadb"))
-    try:
+    with running_mariadb(tmp_path_factory.mktemp("mariadb")) as server:
         yield server
-    finally:
-        _stop(process)
 
 
 def create_schema(server: MariaDB, name: str) -> None:
@@ -249,7 +158,7 @@ def _start_tomcat(root: Path) -> tuple[subprocess.Popen[bytes], Site]:
     config = root / "shared" / "config" / "erp.properties"
     config.parent.mkdir(parents=True)
     classpath = os.pathsep.join(str(JAVA_LIB / jar) for jar in TOMCAT_JARS)
-    command = [_program("java") or "java", "-Xmx256m", "-XX:TieredStopAtLevel=1"]
+    command = [program("java") or "java", "-Xmx256m", "-XX:TieredStopAtLevel=1"]
     command += [
         f"-Dsample.erp.config={config}",
         "-cp",
@@ -265,7 +174,7 @@ def _start_tomcat(root: Path) -> tuple[subprocess.Popen[bytes], Site]:
     deadline = time.monotonic() + 90
     while not (match := re.search(rb"PORT (\d+)", output.read_bytes())):
         if process.poll() is not None or time.monotonic() > deadline:
-            _stop(process)
+            stop_server(process)
             log = (root / "tomcat.err").read_text(errors="replace")[-3000:]
             pytest.fail(f"embedded Tomcat did not start: {log}")
         time.sleep(0.1)
@@ -275,7 +184,7 @@ def _start_tomcat(root: Path) -> tuple[subprocess.Popen[bytes], Site]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     missing = [jar for jar in TOMCAT_JARS if not (JAVA_LIB / jar).is_file()]
-    if missing or not _program("java"):
+    if missing or not program("java"):
         pytest.skip(
             f"no java or no {', '.join(missing)} in {JAVA_LIB} (apt-get install "
             "default-jre-headless libtomcat10-java libeclipse-jdt-core-java libmariadb-java)"
@@ -284,7 +193,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     try:
         yield running
     finally:
-        _stop(process)
+        stop_server(process)
 
 
 def site_variables(db_port: int, password: str) -> dict[str, Any]:

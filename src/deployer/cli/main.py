@@ -21,6 +21,7 @@ from deployer.cli import (
     apply,
     bundle,
     check,
+    data,
     drift,
     image,
     keys,
@@ -50,6 +51,7 @@ COMMANDS = (
     runs,
     keys,
     bundle,
+    data,
     lab,
 )
 

@@ -16,7 +16,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="print the JSON Schema of a spec kind",
         description="Print a JSON Schema that editors (VS Code YAML, IntelliJ) can use.",
     )
-    parser.add_argument("kind", nargs="?", default="environment", choices=["environment", "matrix"])
+    parser.add_argument(
+        "kind", nargs="?", default="environment", choices=["environment", "matrix", "dataimport"]
+    )
     parser.set_defaults(handler=run)
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from deployer.spec import yamlsource
 from deployer.spec.crosscheck import cross_check
+from deployer.spec.dataimport import DataImport
 from deployer.spec.diagnose import problems_from
 from deployer.spec.environment import Environment
 from deployer.spec.matrix import SupportMatrix
@@ -21,7 +22,11 @@ from deployer.spec.secrets import resolve_file
 from deployer.spec.types import API_VERSION
 from deployer.spec.yamlsource import YamlDocument
 
-KINDS: dict[str, type[BaseModel]] = {"Environment": Environment, "SupportMatrix": SupportMatrix}
+KINDS: dict[str, type[BaseModel]] = {
+    "Environment": Environment,
+    "SupportMatrix": SupportMatrix,
+    "DataImport": DataImport,
+}
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -98,12 +103,35 @@ def load_environment(path: Path, shown: str | None = None) -> LoadedEnvironment:
     return environment_from(doc, path)
 
 
+@dataclass(frozen=True)
+class LoadedImport:
+    """A validated data import mapping, with its document for locating later problems (a
+    column the table lacks) and the folder its source is relative to."""
+
+    mapping: DataImport
+    path: Path
+    doc: YamlDocument
+
+    @property
+    def source_path(self) -> Path:
+        return resolve_file(self.mapping.source.file, self.path.parent)
+
+
+def load_data_import(path: Path, shown: str | None = None) -> LoadedImport:
+    doc, kind = read_document(path, shown)
+    if kind is not DataImport:
+        raise SpecError([doc.problem(("kind",), "expected kind: DataImport")])
+    return LoadedImport(validate_model(doc, DataImport, {}), path, doc)
+
+
 def load_document(
     doc: YamlDocument, kind: type[BaseModel], path: Path
-) -> LoadedEnvironment | SupportMatrix:
+) -> LoadedEnvironment | SupportMatrix | LoadedImport:
     """Validate a document ``read_document`` returned, as the kind it declared."""
     if kind is SupportMatrix:
         return validate_model(doc, SupportMatrix, {})
+    if kind is DataImport:
+        return LoadedImport(validate_model(doc, DataImport, {}), path, doc)
     return environment_from(doc, path)
 
 
@@ -176,7 +204,9 @@ def _product_matches_matrix(doc: YamlDocument, matrix: SupportMatrix) -> list[Pr
 __all__ = [
     "DOCUMENT",
     "LoadedEnvironment",
+    "LoadedImport",
     "environment_from",
+    "load_data_import",
     "load_document",
     "load_environment",
     "load_matrix",

@@ -6,10 +6,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from deployer.spec.dataimport import DataImport
 from deployer.spec.environment import Environment
 from deployer.spec.matrix import SupportMatrix
 
-_MODELS: dict[str, type[BaseModel]] = {"environment": Environment, "matrix": SupportMatrix}
+_MODELS: dict[str, type[BaseModel]] = {
+    "environment": Environment,
+    "matrix": SupportMatrix,
+    "dataimport": DataImport,
+}
 
 
 def json_schema(kind: str) -> dict[str, Any]:
