@@ -5,6 +5,7 @@ same import over SSH to a lab host, through the command, is in tests/lab/test_da
 from __future__ import annotations
 
 import csv
+import secrets
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,10 +15,15 @@ from typing import Any
 import openpyxl
 import pytest
 
-from deployer.data.run import REJECTS, ImportOutcome, import_into
+from deployer.data.legacy import query_rows
+from deployer.data.rollback import rollback_import
+from deployer.data.run import REJECTS, ImportOutcome, file_rows, import_into
+from deployer.data.verify import chosen_import, verify_import
 from deployer.journal import Journal, Redactor
+from deployer.spec.dataimport import QuerySource
 from deployer.spec.loader import load_data_import
 from deployer.spec.problems import SpecError
+from deployer.transport.ssh import SshOptions
 from tests.integration.localmariadb import MariaDB, running_mariadb
 from tests.support.divisions import (
     STREETS,
@@ -28,6 +34,9 @@ from tests.support.divisions import (
     require_divisions,
     write_mappings,
 )
+from tests.support.sample_erp import EXAMPLES
+
+EXAMPLE_MAPPING = EXAMPLES / "legacy" / "customers.yml"
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +63,8 @@ def imported(server: MariaDB, folder: Path, mapping: Path, dry_run: bool = False
     journal = Journal(folder / "runs", Redactor())
     loaded = load_data_import(mapping, str(mapping))
     with server.connect() as connection:
-        return import_into(connection, journal, mapping, loaded, dry_run=dry_run)
+        rows = file_rows(loaded)
+        return import_into(connection, journal, mapping, loaded, rows, dry_run=dry_run)
 
 
 def rejects(outcome: ImportOutcome) -> list[dict[str, str]]:
@@ -98,6 +108,20 @@ def test_areas_then_faulty_streets_load_with_exact_counts(
     assert dict(stored) == names
 
 
+def test_verify_holds_until_a_loaded_value_changes(mariadb: MariaDB, folder: Path) -> None:
+    journal = Journal(folder / "runs", Redactor())
+    _, streets = write_mappings(folder, folder / "streets-gbk.csv")
+    imported = chosen_import(journal, load_data_import(streets).mapping, None)
+    with mariadb.connect() as connection:
+        verified = verify_import(connection, journal, folder, imported)
+        assert verified.holds and verified.report["rows"] == {"loaded": STREETS, "found": STREETS}
+        mariadb.sql("UPDATE erp.streets SET name = '改过' WHERE code = 110101001")
+        changed = verify_import(connection, journal, folder, imported).report
+        assert not changed["holds"] and changed["columns_differing"] == ["name"]
+        mariadb.sql("UPDATE erp.streets SET name = '东华门街道' WHERE code = 110101001")
+        assert verify_import(connection, journal, folder, imported).holds
+
+
 def test_a_second_run_skips_every_row_and_update_changes_only_the_edited(
     mariadb: MariaDB, folder: Path
 ) -> None:
@@ -112,6 +136,29 @@ def test_a_second_run_skips_every_row_and_update_changes_only_the_edited(
     assert (report["loaded"], report["updated"], report["skipped"]) == (0, 2, STREETS - 2)
     assert report["balanced"] and report["count"]["holds"]
     assert mariadb.sql("SELECT name FROM erp.streets WHERE code = 110101001") == [("东华门街道办",)]
+
+
+def test_rollback_of_an_update_then_of_the_first_import_restores_the_table(
+    mariadb: MariaDB, folder: Path
+) -> None:
+    journal = Journal(folder / "runs", Redactor())
+    imports = [r for r in journal.runs() if r.meta()["kind"] == "import"]
+    first = next(
+        r for r in imports if r.meta()["table"] == "erp.streets" and not r.meta()["dry_run"]
+    )
+    update = imports[-1]
+    assert update.meta()["mapping"].endswith("streets-update.yml")
+    edited = mariadb.sql("CHECKSUM TABLE erp.streets")
+    with mariadb.connect() as connection:
+        undone = rollback_import(connection, journal, folder, update).report
+        assert (undone["deleted"], undone["restored"]) == (0, 2)
+        names = mariadb.sql("SELECT name FROM erp.streets WHERE code = 110101001")
+        assert names == [("东华门街道",)] and mariadb.sql("CHECKSUM TABLE erp.streets") != edited
+        again = rollback_import(connection, journal, folder, update).report
+        assert again["count"]["after"] == STREETS
+        undone = rollback_import(connection, journal, folder, first).report
+    assert (undone["deleted"], undone["restored"]) == (STREETS, 0)
+    assert mariadb.sql("SELECT COUNT(*) FROM erp.streets") == [(0,)]
 
 
 def test_a_column_the_table_lacks_is_refused_before_any_run(mariadb: MariaDB, folder: Path) -> None:
@@ -186,6 +233,91 @@ def test_rows_the_server_refuses_are_rejected_one_by_one_and_the_rest_load(
     (refused,) = rejects(outcome)
     assert refused["line"] == "2" and "credit_positive" in refused["message"]
     assert mariadb.sql("SELECT code FROM erp.customers") == [(2,)]
+
+
+def test_a_query_on_the_legacy_server_streams_its_rows_in(
+    mariadb: MariaDB, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mariadb.sql("CREATE DATABASE legacy CHARACTER SET utf8mb4")
+    mariadb.sql(
+        "CREATE TABLE t_kh (khbm VARCHAR(10), khmc VARCHAR(40), jdrq DATE, xyed DECIMAL(12,3))",
+        database="legacy",
+    )
+    rows = [
+        ("101", "华东精密", date(2019, 3, 7), Decimal("1500.500")),
+        ("10x", "坏编码", None, None),
+    ]
+    with mariadb.connect("legacy") as connection, connection.cursor() as cursor:
+        cursor.executemany("INSERT INTO t_kh VALUES (%s, %s, %s, %s)", rows)
+    password = "Lg-" + secrets.token_hex(8)
+    mariadb.sql(f"CREATE USER legacy_ro@'127.0.0.1' IDENTIFIED BY '{password}'")
+    mariadb.sql("GRANT SELECT ON legacy.* TO legacy_ro@'127.0.0.1'")
+    monkeypatch.setenv("LEGACY_PASSWORD", password)
+    mariadb.sql("DELETE FROM customers", database="erp")
+    mapping = folder / "legacy.yml"
+    mapping.write_text(LEGACY.format(port=mariadb.port), encoding="utf-8")
+    loaded = load_data_import(mapping, str(mapping))
+    journal = Journal(folder / "runs", Redactor())
+    source = loaded.mapping.source
+    assert isinstance(source, QuerySource)
+    with (
+        query_rows(source, folder, None, SshOptions(), journal.redact.add) as rows,
+        mariadb.connect() as connection,
+    ):
+        outcome = import_into(connection, journal, mapping, loaded, rows, dry_run=False)
+    assert (outcome.report["read"], outcome.report["loaded"]) == (2, 1)
+    assert [(r["line"], r["reason"]) for r in rejects(outcome)] == [("2", "bad_type")]
+    assert mariadb.sql("SELECT code, name, opened, credit FROM erp.customers") == [
+        (101, "华东精密", date(2019, 3, 7), Decimal("1500.50"))
+    ]
+    assert "a query on 127.0.0.1" in outcome.report["source"]
+    for record in outcome.run.path.iterdir():
+        assert password not in record.read_text(encoding="utf-8", errors="replace")
+
+
+def test_the_example_mapping_loads_into_the_products_own_customers_table(
+    mariadb: MariaDB, folder: Path
+) -> None:
+    mariadb.sql("CREATE DATABASE erp_example CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    mariadb.migrate("erp_example", upto=1)
+    text = EXAMPLE_MAPPING.read_text(encoding="utf-8")
+    text = text.replace("schema: erp", "schema: erp_example")
+    mapping = folder / "example-customers.yml"
+    source = EXAMPLE_MAPPING.parent / "customers-gbk.csv"
+    mapping.write_text(text.replace("file: customers-gbk.csv", f"file: {source}"), "utf-8")
+    outcome = imported(mariadb, folder, mapping)
+    counts = {k: outcome.report[k] for k in ("read", "loaded", "duplicates", "rejected")}
+    assert counts == {"read": 6, "loaded": 3, "duplicates": 1, "rejected": 2}
+    assert outcome.report["reasons"] == {"missing_required": 1, "bad_type": 1}
+    stored = mariadb.sql(
+        "SELECT code, name, contact_name, created_at FROM erp_example.customers "
+        "WHERE code LIKE 'K%' ORDER BY code"
+    )
+    assert [row[0] for row in stored] == ["K1001", "K1002", "K1003"]
+    assert stored[2] == ("K1003", "常州㮾梨五金商行", None, datetime(2018, 11, 3))
+
+
+LEGACY = """\
+apiVersion: deployer/v1
+kind: DataImport
+schema: erp
+table: customers
+source:
+  database:
+    engine: mariadb
+    host: 127.0.0.1
+    port: {port}
+    user: legacy_ro
+    password: ${{env:LEGACY_PASSWORD}}
+    database: legacy
+  query: SELECT khbm, khmc, jdrq, xyed FROM t_kh ORDER BY khbm
+key: [code]
+columns:
+  code: {{from: khbm, type: integer, required: true}}
+  name: {{from: khmc}}
+  opened: {{from: jdrq, type: date}}
+  credit: {{from: xyed, type: decimal, scale: 2}}
+"""
 
 
 CUSTOMERS = """\

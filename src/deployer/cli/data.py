@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deployer.cli.common import add_spec_arguments, host_key_prompt, load_target
+from deployer.cli.common import Target, add_spec_arguments, host_key_prompt, load_target
 from deployer.cli.io import Streams
 from deployer.errors import ExitCode
 from deployer.files import write_atomic
+
+if TYPE_CHECKING:
+    from deployer.journal import Journal, Run
+    from deployer.run.context import RunContext
 
 BUCKETS = ("read", "loaded", "updated", "skipped", "duplicates", "rejected")
 
@@ -40,6 +46,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--json", metavar="REPORT", type=Path, dest="report", help="also write the report here"
     )
     importing.set_defaults(handler=run_import)
+    verifying = actions.add_parser(
+        "verify",
+        help="prove the table still holds what an import loaded (checksums per column)",
+        description="Read the rows an import wrote and compare their checksums per column "
+        "with those the import took. Exit 16 when a row or a value changed since.",
+    )
+    add_spec_arguments(verifying)
+    verifying.add_argument("mapping", metavar="MAPPING", help="the DataImport mapping (YAML)")
+    verifying.add_argument(
+        "--run", metavar="RUN", help="the import to verify (default: the last one into the table)"
+    )
+    verifying.add_argument("--json", action="store_true", help="print the findings as JSON")
+    verifying.set_defaults(handler=run_verify)
     parser.set_defaults(handler=lambda _args, streams: _usage(parser, streams))
 
 
@@ -51,17 +70,14 @@ def _usage(parser: argparse.ArgumentParser, streams: Streams) -> int:
 def run_import(args: argparse.Namespace, streams: Streams) -> int:
     from deployer.data.run import run_import as import_data
     from deployer.journal import Journal, Redactor
-    from deployer.run.context import open_context
     from deployer.spec.loader import load_data_import
 
     loaded = load_data_import(Path(args.mapping), args.mapping)
     target = load_target(args)
     journal = Journal(target.journal_root, Redactor())
-    prompt = host_key_prompt(streams)
-    with open_context(target.loaded, journal, _no_progress, decide_host_key=prompt) as context:
-        context.resolve_secrets()
+    with _context(target, journal, streams) as context:
         outcome = import_data(context, loaded, dry_run=args.dry_run)
-    report = outcome.report
+    report = {"run": outcome.run.id, **outcome.report}
     if args.report is not None:
         write_atomic(args.report, json.dumps(report, ensure_ascii=False, indent=2) + "\n", 0o644)
     for line in describe(report):
@@ -71,6 +87,64 @@ def run_import(args: argparse.Namespace, streams: Streams) -> int:
         streams.say(f"lines set aside, with their reasons: {rejects}")
     streams.detail(f"run {outcome.run.id} recorded in {outcome.run.path}")
     return ExitCode.OK
+
+
+def run_verify(args: argparse.Namespace, streams: Streams) -> int:
+    from deployer.data.verify import chosen_import, verify_import
+    from deployer.journal import Journal, Redactor
+    from deployer.spec.loader import load_data_import
+
+    loaded = load_data_import(Path(args.mapping), args.mapping)
+    target = load_target(args)
+    journal = Journal(target.journal_root, Redactor())
+    imported = chosen_import(journal, loaded.mapping, args.run)
+    with _context(target, journal, streams) as context, context.database.session() as session:
+        verified = verify_import(session, journal, target.loaded.path, imported)
+    report = verified.report
+    if args.json:
+        streams.console.print_json(json.dumps(report, ensure_ascii=False))
+    elif verified.holds:
+        found = report["rows"]["found"]
+        held = f"{report['table']} holds the {found} rows run {imported.id} loaded"
+        streams.say(held, style="green")
+    else:
+        rows = report["rows"]
+        streams.say(
+            f"{report['table']} no longer holds what run {imported.id} loaded: "
+            f"{rows['found']} of {rows['loaded']} rows found; "
+            f"columns that differ: {', '.join(report['columns_differing']) or 'none'}",
+            style="red",
+        )
+    return ExitCode.OK if verified.holds else ExitCode.DRIFT
+
+
+def rollback_import(args: argparse.Namespace, streams: Streams, target: Target, undone: Run) -> int:
+    """``deployer rollback SPEC RUN`` of an import run: its rows out, its before-images back."""
+    from deployer.data.rollback import rollback_import as undo_import
+    from deployer.journal import Journal, Redactor
+
+    journal = Journal(target.journal_root, Redactor())
+    with _context(target, journal, streams) as context, context.database.session() as session:
+        outcome = undo_import(session, journal, target.loaded.path, undone)
+    report = outcome.report
+    streams.say(
+        f"run {outcome.run.id}: rolled back import {undone.id} into {report['table']}: "
+        f"{report['deleted']} rows deleted, {report['restored']} rows restored; "
+        f"{report['count']['before']} rows before, {report['count']['after']} after",
+        style="green",
+    )
+    return ExitCode.OK
+
+
+@contextlib.contextmanager
+def _context(target: Target, journal: Journal, streams: Streams) -> Iterator[RunContext]:
+    """The run's context, its secrets resolved (and registered for redaction) first."""
+    from deployer.run.context import open_context
+
+    prompt = host_key_prompt(streams)
+    with open_context(target.loaded, journal, _no_progress, decide_host_key=prompt) as context:
+        context.resolve_secrets()
+        yield context
 
 
 def describe(report: dict[str, Any]) -> list[str]:

@@ -33,7 +33,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "in the journal; running it twice is safe.",
     )
     add_spec_arguments(parser)
-    parser.add_argument("run_id", nargs="?", metavar="RUN", help="the apply run to undo")
+    parser.add_argument(
+        "run_id", nargs="?", metavar="RUN", help="the apply (or data import) run to undo"
+    )
     parser.add_argument("--last", action="store_true", help="undo the last apply run")
     parser.add_argument(
         "--break-lock",
@@ -55,6 +57,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("name the run to undo, or pass --last (one of the two)")
     target = load_target(args, restrict=False)
     journal = Journal(target.journal_root, Redactor())
+    if args.run_id and journal.get(args.run_id).meta().get("kind") == "import":
+        from deployer.cli.data import rollback_import
+
+        return rollback_import(args, streams, target, journal.get(args.run_id))
     if target.loaded.env.target.type == "kubernetes" and target.loaded.env.database is None:
         from deployer.cli.cluster import rollback_cluster
 
@@ -66,7 +72,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     else:
         undone = journal.get(args.run_id)
         if undone.meta().get("kind") != "apply":
-            raise UsageError(f"run {undone.id} is a {undone.meta().get('kind')} run, not an apply")
+            kind = undone.meta().get("kind")
+            raise UsageError(f"run {undone.id} is a {kind} run, not an apply or an import")
     events = JsonEvents(streams, "rollback", journal.redact) if args.json_events else None
     progress = events.progress if events else task_progress(streams, journal.redact)
     cluster = cluster_part(target.loaded, journal)

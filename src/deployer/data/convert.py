@@ -74,6 +74,8 @@ def _integer(convert: Converter, cell: Cell) -> Value:
         number = int(cell)
     elif isinstance(cell, int):
         number = cell
+    elif isinstance(cell, Decimal) and cell.is_finite() and cell == cell.to_integral_value():
+        number = int(cell)
     elif isinstance(cell, str) and _INTEGER.match(cell.strip()):
         number = int(cell.strip())
     else:

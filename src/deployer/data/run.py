@@ -6,23 +6,28 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from deployer.data import sql
 from deployer.data.convert import Fault
+from deployer.data.legacy import QueryRefused, query_rows
 from deployer.data.load import TableLoader
 from deployer.data.shape import Shaper, fitted
 from deployer.data.source import SourceRow, SourceUnreadable, source_rows
-from deployer.data.table import TableColumn, read_table
+from deployer.data.table import TableColumn, read_table, row_count
 from deployer.data.tally import Rejects
 from deployer.data.undo import UNDO, UndoLog
 from deployer.journal import Journal, Run
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
+from deployer.spec.dataimport import FileSource, QuerySource
 from deployer.spec.loader import LoadedImport
 from deployer.spec.problems import SpecError
+from deployer.transport.hosts import SshHosts
+from deployer.transport.ssh import SshTarget
 
 REJECTS = "rejects.csv"
 REPORT = "import.json"
@@ -39,18 +44,52 @@ def run_import(context: RunContext, loaded: LoadedImport, *, dry_run: bool) -> I
     """Import ``loaded``'s source into its table in the spec's database; the mapping's
     problems raise SpecError before the run starts."""
     _refuse_unknown_schema(context, loaded)
-    with context.database.session() as connection:
-        return import_into(
-            connection, context.journal, context.loaded.path, loaded, dry_run=dry_run
-        )
+    with opened_source(context, loaded) as rows, context.database.session() as connection:
+        spec = context.loaded.path
+        return import_into(connection, context.journal, spec, loaded, rows, dry_run=dry_run)
+
+
+@contextmanager
+def opened_source(context: RunContext, loaded: LoadedImport) -> Iterator[Iterator[SourceRow]]:
+    """The source's rows, its header first when it has one: a file, or a legacy query."""
+    source = loaded.mapping.source
+    if isinstance(source, FileSource):
+        yield file_rows(loaded)
+        return
+    via = _via(context, loaded, source)
+    assert isinstance(context.hosts, SshHosts)
+    keep = context.journal.redact.add
+    base = loaded.path.parent
+    try:
+        with query_rows(source, base, via, context.hosts.options, keep) as rows:
+            yield rows
+    except QueryRefused as exc:
+        raise SpecError([loaded.doc.problem(("source", "query"), f"refused: {exc}")]) from None
+
+
+def _via(context: RunContext, loaded: LoadedImport, source: QuerySource) -> SshTarget | None:
+    name = source.database.via
+    if name is None:
+        return None
+    target = {t.name: t for t in context.targets}.get(name)
+    if target is None:
+        names = ", ".join(t.name for t in context.targets)
+        message = f"'{name}' is not a host of the spec (it has: {names})"
+        raise SpecError([loaded.doc.problem(("source", "database", "via"), message)])
+    return target
 
 
 def import_into(
-    connection: Any, journal: Journal, spec: Path, loaded: LoadedImport, *, dry_run: bool
+    connection: Any,
+    journal: Journal,
+    spec: Path,
+    loaded: LoadedImport,
+    rows: Iterator[SourceRow],
+    *,
+    dry_run: bool,
 ) -> ImportOutcome:
-    """The import over ``connection``, as a run of ``journal`` once the source's header, the
-    table and the references fit the mapping."""
-    rows = _opened(loaded)
+    """The import of ``rows`` over ``connection``, as a run of ``journal`` once the source's
+    header, the table and the references fit the mapping."""
     header = next(rows, None) if loaded.mapping.source.header else None
     if loaded.mapping.source.header and (header is None or header.cells is None):
         raise _source_problem(loaded, "has no readable header line")
@@ -81,7 +120,7 @@ def _load(
     dry_run: bool,
 ) -> dict[str, Any]:
     target = sql.table_name(loaded.mapping.schema_, loaded.mapping.table)
-    before = _count(connection, target)
+    before = row_count(connection, target)
     rejects = Rejects(run.path / REJECTS, run.redact)
     try:
         loader = TableLoader(
@@ -93,12 +132,12 @@ def _load(
         loader.flush()
     finally:
         rejects.close()
-    after = _count(connection, target)
+    after = row_count(connection, target)
     tally = loader.tally
     expected = before + (0 if dry_run else tally.loaded)
     return {
         "table": f"{loaded.mapping.schema_}.{loaded.mapping.table}",
-        "source": str(loaded.source_path),
+        "source": loaded.source_shown,
         "dry_run": dry_run,
         **tally.as_json(),
         "balanced": tally.balanced,
@@ -128,19 +167,14 @@ def _one(loader: TableLoader, shaper: Shaper, row: SourceRow) -> None:
     loader.feed(row.line, row.text, shaped)
 
 
-def _count(connection: Any, target: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql.count_rows(target))
-        (count,) = cursor.fetchone()
-    return int(count)
-
-
-def _opened(loaded: LoadedImport) -> Iterator[SourceRow]:
-    """The source's rows, its first row already read (a file that cannot be opened is the
+def file_rows(loaded: LoadedImport) -> Iterator[SourceRow]:
+    """The file's rows, its first row already read (a file that cannot be opened is the
     mapping's problem, before anything starts)."""
-    if not loaded.source_path.is_file():
-        raise _source_problem(loaded, f"no such file: {loaded.source_path}")
-    rows = source_rows(loaded.source_path, loaded.mapping.source)
+    path, source = loaded.source_path, loaded.mapping.source
+    assert path is not None and isinstance(source, FileSource)
+    if not path.is_file():
+        raise _source_problem(loaded, f"no such file: {path}")
+    rows = source_rows(path, source)
     try:
         first = next(rows, None)
     except SourceUnreadable as exc:
@@ -149,9 +183,10 @@ def _opened(loaded: LoadedImport) -> Iterator[SourceRow]:
 
 
 def _source_problem(loaded: LoadedImport, message: str) -> SpecError:
-    return SpecError(
-        [loaded.doc.problem(("source", "file"), f"{loaded.mapping.source.file}: {message}")]
-    )
+    source = loaded.mapping.source
+    if isinstance(source, FileSource):
+        return SpecError([loaded.doc.problem(("source", "file"), f"{source.file}: {message}")])
+    return SpecError([loaded.doc.problem(("source", "query"), message)])
 
 
 def _refuse_unknown_schema(context: RunContext, loaded: LoadedImport) -> None:

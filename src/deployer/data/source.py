@@ -14,15 +14,16 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
 from deployer.spec.dataimport import FileSource
 
 #: What a cell holds: text from a text file, or a typed value from a workbook.
-Cell = str | int | float | bool | date | datetime | time | None
+Cell = str | int | float | Decimal | bool | date | datetime | time | None
 
-_TYPED = (str, int, float, bool, date, datetime, time)
+_TYPED = (str, int, float, Decimal, bool, date, datetime, time)
 
 #: Declared encodings read as a superset that decodes the same bytes the same way.
 SUPERSETS = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "ascii": "utf-8"}

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from deployer.data.sql import count_rows
+
 #: Integer column types and their signed ranges (unsigned: 0 .. 2 * high + 1).
 INTEGER_RANGES = {
     "tinyint": 127,
@@ -70,6 +72,14 @@ def read_table(cursor: Any, schema: str, table: str) -> dict[str, TableColumn]:
     """The table's columns by name; empty when there is no such table."""
     cursor.execute(COLUMNS_QUERY, (schema, table))
     return {str(row[0]).lower(): column_from(row) for row in cursor.fetchall()}
+
+
+def row_count(connection: Any, target: str) -> int:
+    """``COUNT(*)`` of ``target`` (a quoted table name)."""
+    with connection.cursor() as cursor:
+        cursor.execute(count_rows(target))
+        (count,) = cursor.fetchone()
+    return int(count)
 
 
 def column_from(row: tuple[Any, ...]) -> TableColumn:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -66,3 +67,21 @@ class UndoLog:
             for line in handle:
                 if line.strip():
                     yield json.loads(line)
+
+    def newest_first(self) -> Iterator[dict[str, Any]]:
+        """The entries from the last to the first; only their offsets are held (8 bytes
+        each), so that undoing millions of rows does not hold them all."""
+        if not self.path.exists():
+            return
+        offsets = array("q")
+        with self.path.open("rb") as handle:
+            while True:
+                offset = handle.tell()
+                line = handle.readline()
+                if not line:
+                    break
+                if line.strip():
+                    offsets.append(offset)
+            for offset in reversed(offsets):
+                handle.seek(offset)
+                yield json.loads(handle.readline())

@@ -11,10 +11,19 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from deployer.spec.environment import SchemaName
-from deployer.spec.types import StrictModel, Text, matching
+from deployer.spec.environment import DbUser, SchemaName
+from deployer.spec.secrets import SecretRef
+from deployer.spec.types import Address, Name, Port, StrictModel, Text, matching
 
 ColumnName = Annotated[
     str,
@@ -116,6 +125,71 @@ class FileSource(StrictModel):
         return self.delimiter or TEXT_SUFFIXES.get(PurePath(self.file).suffix.lower(), ",")
 
 
+class LegacyDatabase(StrictModel):
+    """The legacy system's own MySQL/MariaDB server, read with one query."""
+
+    engine: Literal["mysql", "mariadb"] = Field(
+        description="The legacy server (Oracle sources are not supported yet)."
+    )
+    host: Address = Field(description="Its address, as seen from `via` when that is given.")
+    port: Port = Field(default=3306, description="Its port.")
+    user: DbUser = Field(description="An account that may read the query's tables.")
+    password: SecretRef = Field(description="That account's password, as a reference.")
+    database: SchemaName | None = Field(default=None, description="The default database.")
+    via: Name | None = Field(
+        default=None,
+        description="A host of the spec to reach the server through (an SSH tunnel), for a "
+        "server only that host can reach (127.0.0.1 then means that host itself).",
+    )
+
+
+class QuerySource(StrictModel):
+    """Rows of one SELECT on the legacy server, streamed (the server sends them as read)."""
+
+    database: LegacyDatabase
+    query: Text = Field(description="One SELECT; `from` names its result columns.")
+    null_values: list[str] = Field(
+        default=["", "NULL", "\\N"], description="Text values that mean no value."
+    )
+
+    @field_validator("query")
+    @classmethod
+    def _one_select(cls, value: str) -> str:
+        import sqlglot  # noqa: PLC0415 - only query sources pay for it
+        from sqlglot import exp  # noqa: PLC0415
+
+        try:
+            statements = [s for s in sqlglot.parse(value, read="mysql") if s is not None]
+        except sqlglot.errors.ParseError as exc:
+            raise ValueError(
+                f"not a query the MySQL dialect reads: {str(exc).splitlines()[0]}"
+            ) from None
+        if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+            raise ValueError("expected one SELECT (an import only reads the legacy system)")
+        return value
+
+    @property
+    def header(self) -> bool:
+        return True  # the result's column names
+
+    @property
+    def is_text(self) -> bool:
+        return False
+
+
+def _source_kind(value: Any) -> str:
+    """A source naming a query or a database is a query source; anything else a file. The
+    tags are no field names: error locations carry them, and must not be read as fields."""
+    is_query = isinstance(value, dict) and ("query" in value or "database" in value)
+    return "query-source" if is_query else "file-source"
+
+
+Source = Annotated[
+    Annotated[FileSource, Tag("file-source")] | Annotated[QuerySource, Tag("query-source")],
+    Discriminator(_source_kind),
+]
+
+
 class ColumnMapping(StrictModel):
     """Where one column's value comes from, and what it must be."""
 
@@ -140,6 +214,18 @@ class ColumnMapping(StrictModel):
     references: Reference | None = Field(
         default=None, description="table.column of the schema that must hold the value."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _constant_typed_as_written(cls, data: Any) -> Any:
+        """``value: 11`` is a number and ``value: true`` a yes: a constant without a type
+        takes the type YAML gave it."""
+        if isinstance(data, dict) and "type" not in data and "value" in data:
+            # bool first: YAML's true is also an int to Python.
+            for python, typed in ((bool, "boolean"), (int, "integer"), (float, "decimal")):
+                if isinstance(data["value"], python):
+                    return {**data, "type": typed}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> ColumnMapping:
@@ -187,7 +273,7 @@ class DataImport(StrictModel):
     kind: Literal["DataImport"]
     schema_: SchemaName = Field(alias="schema", description="A schema of the spec's database.")
     table: TableName = Field(description="The table; the product's migrations create it.")
-    source: FileSource
+    source: Source
     duplicates: Literal["first", "last", "reject"] = Field(
         default="reject",
         description="A key repeated in the file: keep the first, keep the last, or reject "

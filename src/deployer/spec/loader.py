@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from deployer.spec import yamlsource
 from deployer.spec.crosscheck import cross_check
-from deployer.spec.dataimport import DataImport
+from deployer.spec.dataimport import DataImport, FileSource
 from deployer.spec.diagnose import problems_from
 from deployer.spec.environment import Environment
 from deployer.spec.matrix import SupportMatrix
@@ -113,8 +113,20 @@ class LoadedImport:
     doc: YamlDocument
 
     @property
-    def source_path(self) -> Path:
-        return resolve_file(self.mapping.source.file, self.path.parent)
+    def source_path(self) -> Path | None:
+        """The source file (None: the source is a query)."""
+        source = self.mapping.source
+        return (
+            resolve_file(source.file, self.path.parent) if isinstance(source, FileSource) else None
+        )
+
+    @property
+    def source_shown(self) -> str:
+        source = self.mapping.source
+        if isinstance(source, FileSource):
+            return str(self.source_path)
+        via = f" via {source.database.via}" if source.database.via else ""
+        return f"a query on {source.database.host}:{source.database.port}{via}"
 
 
 def load_data_import(path: Path, shown: str | None = None) -> LoadedImport:
