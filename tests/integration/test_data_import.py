@@ -108,6 +108,18 @@ def test_areas_then_faulty_streets_load_with_exact_counts(
     assert dict(stored) == names
 
 
+def test_a_wrong_encoding_rejects_lines_undecodable_and_suggests_the_right_one(
+    mariadb: MariaDB, folder: Path
+) -> None:
+    _, streets = write_mappings(folder, folder / "streets-gbk.csv")
+    wrong = folder / "streets-declared-utf8.yml"
+    text = streets.read_text(encoding="utf-8").replace("encoding: gbk", "encoding: utf-8")
+    wrong.write_text(text, "utf-8")
+    report = imported(mariadb, folder, wrong, dry_run=True).report
+    assert report["reasons"]["undecodable"] > STREETS - 100
+    assert report["undecodable_look_like"] == "gb18030"
+
+
 def test_verify_holds_until_a_loaded_value_changes(mariadb: MariaDB, folder: Path) -> None:
     journal = Journal(folder / "runs", Redactor())
     _, streets = write_mappings(folder, folder / "streets-gbk.csv")

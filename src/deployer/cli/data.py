@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +16,11 @@ from deployer.errors import ExitCode
 from deployer.files import write_atomic
 
 if TYPE_CHECKING:
+    from deployer.data.tally import Tally
     from deployer.journal import Journal, Run
     from deployer.run.context import RunContext
 
+PROGRESS_SECONDS = 5.0
 BUCKETS = ("read", "loaded", "updated", "skipped", "duplicates", "rejected")
 
 
@@ -76,7 +79,7 @@ def run_import(args: argparse.Namespace, streams: Streams) -> int:
     target = load_target(args)
     journal = Journal(target.journal_root, Redactor())
     with _context(target, journal, streams) as context:
-        outcome = import_data(context, loaded, dry_run=args.dry_run)
+        outcome = import_data(context, loaded, dry_run=args.dry_run, progress=_progress(streams))
     report = {"run": outcome.run.id, **outcome.report}
     if args.report is not None:
         write_atomic(args.report, json.dumps(report, ensure_ascii=False, indent=2) + "\n", 0o644)
@@ -136,6 +139,21 @@ def rollback_import(args: argparse.Namespace, streams: Streams, target: Target, 
     return ExitCode.OK
 
 
+def _progress(streams: Streams) -> Callable[[Tally], None]:
+    """A line every few seconds while a long import runs: lines read and where they went."""
+    shown = [time.monotonic()]
+
+    def show(tally: Tally) -> None:
+        if time.monotonic() - shown[0] >= PROGRESS_SECONDS:
+            shown[0] = time.monotonic()
+            streams.say(
+                f"  {tally.read} lines read: {tally.loaded} loaded, {tally.updated} updated, "
+                f"{tally.skipped} skipped, {tally.duplicates} repeated, {tally.rejected} rejected"
+            )
+
+    return show
+
+
 @contextlib.contextmanager
 def _context(target: Target, journal: Journal, streams: Streams) -> Iterator[RunContext]:
     """The run's context, its secrets resolved (and registered for redaction) first."""
@@ -157,6 +175,11 @@ def describe(report: dict[str, Any]) -> list[str]:
         f"  rows in the table: {count['before']} before, {count['after']} after"
         + ("" if count["holds"] else f" (expected {count['expected']}: someone else wrote too)")
     )
+    if report.get("undecodable_look_like"):
+        lines.append(
+            f"  the lines that did not decode look like {report['undecodable_look_like']}: "
+            "is source.encoding right?"
+        )
     if not report["balanced"]:
         lines.append("  the counts do not add up to the lines read: this is a bug in deployer")
     return lines

@@ -191,6 +191,9 @@ class TableLoader:
     def _transaction(self, batch: Batch, *, one_by_one: bool) -> None:
         self.connection.begin()
         with self.connection.cursor() as cursor:
+            replaced = [p for p, _ in batch.updates if p.ours]
+            if replaced:  # rows this import wrote earlier: their values leave the sums
+                self.sums.add(self.columns, self._checksums(cursor, replaced), sign=-1)
             written = self._statements(cursor, batch, one_by_one)
             self._count(cursor, written)
         if self.dry_run:
@@ -201,7 +204,8 @@ class TableLoader:
             [(p.key, before) for p, before in written.updates if not p.ours],
         )
         self.connection.commit()
-        self.ours.update(digest(p.key) for p in written.inserts)
+        if self.mapping.duplicates == "last":  # only a later repeat asks whose row it is
+            self.ours.update(digest(p.key) for p in written.inserts)
 
     def _statements(self, cursor: Any, batch: Batch, one_by_one: bool) -> Batch:
         insert = sql.insert(self.target, self.columns)
@@ -233,22 +237,21 @@ class TableLoader:
         return True
 
     def _count(self, cursor: Any, written: Batch) -> None:
-        """Buckets and checksums of what the batch wrote, read back as the table holds it."""
+        """Buckets and checksums of what the batch wrote, as the table holds it."""
         self.tally.loaded += len(written.inserts)
-        for pending, before in written.updates:
+        for pending, _ in written.updates:
             if pending.ours:
                 self.tally.duplicates += 1  # the earlier line's row, now replaced
-                self.sums.add(before, sign=-1)  # and its values with it
             else:
                 self.tally.updated += 1
         rows = [*written.inserts, *(p for p, _ in written.updates)]
         if rows:
-            cursor.execute(
-                sql.select_rows(self.target, self.columns, self.mapping.key, len(rows)),
-                [v for p in rows for v in p.key],
-            )
-            for values in cursor.fetchall():
-                self.sums.add(dict(zip(self.columns, values, strict=True)))
+            self.sums.add(self.columns, self._checksums(cursor, rows))
+
+    def _checksums(self, cursor: Any, rows: Sequence[Pending]) -> Sequence[Any]:
+        statement = sql.checksums(self.target, self.columns, self.mapping.key, len(rows))
+        cursor.execute(statement, [value for pending in rows for value in pending.key])
+        return cursor.fetchone()  # type: ignore[no-any-return]
 
 
 def _assigned(pending: Pending, others: list[str]) -> list[Any]:

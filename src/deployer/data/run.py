@@ -5,7 +5,7 @@ the source streamed into the table in the journal, with its rejects, undo log an
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +16,9 @@ from deployer.data.convert import Fault
 from deployer.data.legacy import QueryRefused, query_rows
 from deployer.data.load import TableLoader
 from deployer.data.shape import Shaper, fitted
-from deployer.data.source import SourceRow, SourceUnreadable, source_rows
+from deployer.data.source import SourceRow, SourceUnreadable, guessed_encoding, source_rows
 from deployer.data.table import TableColumn, read_table, row_count
-from deployer.data.tally import Rejects
+from deployer.data.tally import Rejects, Tally
 from deployer.data.undo import UNDO, UndoLog
 from deployer.journal import Journal, Run
 from deployer.run.context import RunContext
@@ -29,6 +29,11 @@ from deployer.spec.problems import SpecError
 from deployer.transport.hosts import SshHosts
 from deployer.transport.ssh import SshTarget
 
+#: Told how far an import has come, every PROGRESS_EVERY lines read.
+Progress = Callable[[Tally], None]
+PROGRESS_EVERY = 10_000
+#: Bytes of undecodable lines given to the encoding guess.
+SAMPLE_BYTES = 64 * 1024
 REJECTS = "rejects.csv"
 REPORT = "import.json"
 MAPPING = "mapping.yml"
@@ -40,13 +45,17 @@ class ImportOutcome:
     report: dict[str, Any]
 
 
-def run_import(context: RunContext, loaded: LoadedImport, *, dry_run: bool) -> ImportOutcome:
+def run_import(
+    context: RunContext, loaded: LoadedImport, *, dry_run: bool, progress: Progress | None = None
+) -> ImportOutcome:
     """Import ``loaded``'s source into its table in the spec's database; the mapping's
     problems raise SpecError before the run starts."""
     _refuse_unknown_schema(context, loaded)
     with opened_source(context, loaded) as rows, context.database.session() as connection:
         spec = context.loaded.path
-        return import_into(connection, context.journal, spec, loaded, rows, dry_run=dry_run)
+        return import_into(
+            connection, context.journal, spec, loaded, rows, dry_run=dry_run, progress=progress
+        )
 
 
 @contextmanager
@@ -87,6 +96,7 @@ def import_into(
     rows: Iterator[SourceRow],
     *,
     dry_run: bool,
+    progress: Progress | None = None,
 ) -> ImportOutcome:
     """The import of ``rows`` over ``connection``, as a run of ``journal`` once the source's
     header, the table and the references fit the mapping."""
@@ -105,7 +115,7 @@ def import_into(
     )
     with run_lifecycle(run, journal.redact):
         run.record(MAPPING, loaded.path.read_text(encoding="utf-8"))
-        report = _load(connection, loaded, shaper, rows, run, dry_run=dry_run)
+        report = _load(connection, loaded, shaper, rows, run, dry_run=dry_run, progress=progress)
         run.record(REPORT, report)
     return ImportOutcome(run, report)
 
@@ -118,6 +128,7 @@ def _load(
     run: Run,
     *,
     dry_run: bool,
+    progress: Progress | None,
 ) -> dict[str, Any]:
     target = sql.table_name(loaded.mapping.schema_, loaded.mapping.table)
     before = row_count(connection, target)
@@ -126,9 +137,14 @@ def _load(
         loader = TableLoader(
             connection, loaded.mapping, rejects, UndoLog(run.path / UNDO), dry_run=dry_run
         )
+        undecoded = bytearray()
         for row in rows:
             loader.tally.read += 1
+            if row.cells is None and len(undecoded) < SAMPLE_BYTES:
+                undecoded += row.raw + b"\n"
             _one(loader, shaper, row)
+            if progress is not None and loader.tally.read % PROGRESS_EVERY == 0:
+                progress(loader.tally)
         loader.flush()
     finally:
         rejects.close()
@@ -148,6 +164,7 @@ def _load(
             "holds": after == expected,
         },
         "checksums": loader.sums.as_json(),
+        "undecodable_look_like": guessed_encoding(bytes(undecoded)) if undecoded else None,
     }
 
 

@@ -156,5 +156,14 @@ def _trailing_empty_dropped(values: tuple[object, ...]) -> list[Cell]:
     return cells
 
 
+def guessed_encoding(sample: bytes) -> str | None:
+    """What the lines that did not decode look like (charset-normalizer's best guess), to
+    suggest to the engineer; never used to read them."""
+    from charset_normalizer import from_bytes  # noqa: PLC0415 - only on undecodable lines
+
+    best = from_bytes(sample).best()
+    return None if best is None else str(best.encoding)
+
+
 def source_rows(path: Path, source: FileSource) -> Iterator[SourceRow]:
     return text_rows(path, source) if source.is_text else sheet_rows(path, source)

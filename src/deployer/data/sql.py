@@ -51,5 +51,19 @@ def delete(target: str, key: Sequence[str], count: int) -> str:
     return f"DELETE FROM {target} WHERE {key_match(key, count)}"  # noqa: S608 - quoted names, values as parameters
 
 
+def checksums(target: str, columns: Sequence[str], key: Sequence[str], count: int) -> str:
+    """Per column, the sum of a 64-bit hash of each value as the server shows it as text, over
+    the rows with ``count`` keys; then their number. Computed by the server: the rows are not
+    sent back, and the same text is hashed at load and at verify whatever the column's type."""
+    sums = ", ".join(f"SUM({_value_hash(quoted(c))})" for c in columns)
+    return f"SELECT {sums}, COUNT(*) FROM {target} WHERE {key_match(key, count)}"  # noqa: S608 - quoted names, values as parameters
+
+
+def _value_hash(column: str) -> str:
+    # MD5's first 16 hex digits as an unsigned integer; NULL hashed as one zero byte.
+    text = f"COALESCE(CAST({column} AS CHAR), 0x00)"
+    return f"CAST(CONV(LEFT(MD5({text}), 16), 16, 10) AS UNSIGNED)"
+
+
 def count_rows(target: str) -> str:
     return f"SELECT COUNT(*) FROM {target}"  # noqa: S608 - quoted names, values as parameters

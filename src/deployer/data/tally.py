@@ -10,16 +10,13 @@ that the order rows arrive in does not matter and a replaced row can be taken ou
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from deployer.data.convert import canonical
 
 REASONS = (
     "undecodable",
@@ -36,22 +33,20 @@ BUCKETS = ("loaded", "updated", "skipped", "duplicates", "rejected")
 _MOD = 2**64
 
 
-def value_hash(value: object) -> int:
-    digest = hashlib.blake2b(canonical(value).encode("utf-8", "surrogatepass"), digest_size=8)
-    return int.from_bytes(digest.digest(), "big")
-
-
 @dataclass
 class ColumnSums:
-    """Per column: rows counted and the sum of their values' hashes."""
+    """Per column: rows counted and the sum of their values' hashes (as ``sql.checksums``
+    has the server take them)."""
 
     sums: dict[str, int] = field(default_factory=dict)
     rows: int = 0
 
-    def add(self, row: Mapping[str, object], sign: int = 1) -> None:
-        self.rows += sign
-        for name, value in row.items():
-            self.sums[name] = (self.sums.get(name, 0) + sign * value_hash(value)) % _MOD
+    def add(self, columns: Sequence[str], found: Sequence[Any], sign: int = 1) -> None:
+        """Add one answer of ``sql.checksums`` over ``columns`` (its sums, then its count)."""
+        *sums, count = found
+        self.rows += sign * int(count)
+        for name, total in zip(columns, sums, strict=True):
+            self.sums[name] = (self.sums.get(name, 0) + sign * int(total or 0)) % _MOD
 
     def as_json(self) -> dict[str, Any]:
         return {

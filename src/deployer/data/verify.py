@@ -90,11 +90,9 @@ def verify_import(connection: Any, journal: Journal, spec: Path, imported: Run) 
         target = sql.table_name(schema, table)
         for chunk in _chunks(_loaded_keys(imported)):
             with connection.cursor() as cursor:
-                cursor.execute(
-                    sql.select_rows(target, columns, key, len(chunk)), [v for k in chunk for v in k]
-                )
-                for values in cursor.fetchall():
-                    sums.add(dict(zip(columns, values, strict=True)))
+                statement = sql.checksums(target, columns, key, len(chunk))
+                cursor.execute(statement, [value for k in chunk for value in k])
+                sums.add(columns, cursor.fetchone())
         expected, found = loaded["checksums"], sums.as_json()
         differs = sorted(c for c in columns if expected["columns"][c] != found["columns"].get(c))
         report = {
