@@ -111,6 +111,9 @@ class TableLoader:
             self.rejects.add(earlier.line, keyed, "duplicate_in_file", message, earlier.text)
         else:
             repeat.ours = found in self.ours
+            if repeat.ours:  # written by an earlier batch: its line is no longer what loaded
+                message = f"key {shown} is repeated on line {repeat.line}; the last is kept"
+                self.rejects.add(first, keyed, "duplicate_in_file", message, "")
         self.seen[found] = repeat.line
         self.pending[found] = repeat
         return True
@@ -196,16 +199,16 @@ class TableLoader:
                 self.sums.add(self.columns, self._checksums(cursor, replaced), sign=-1)
             written = self._statements(cursor, batch, one_by_one)
             self._count(cursor, written)
+        if self.mapping.duplicates == "last":  # only a later repeat asks whose row it is
+            self.ours.update(digest(p.key) for p in written.inserts)
         if self.dry_run:
             self.connection.rollback()
             return
         self.undo.append(
-            [p.key for p in written.inserts],
+            [p.key for p in written.inserts if not p.ours],
             [(p.key, before) for p, before in written.updates if not p.ours],
         )
         self.connection.commit()
-        if self.mapping.duplicates == "last":  # only a later repeat asks whose row it is
-            self.ours.update(digest(p.key) for p in written.inserts)
 
     def _statements(self, cursor: Any, batch: Batch, one_by_one: bool) -> Batch:
         insert = sql.insert(self.target, self.columns)
@@ -237,8 +240,14 @@ class TableLoader:
         return True
 
     def _count(self, cursor: Any, written: Batch) -> None:
-        """Buckets and checksums of what the batch wrote, as the table holds it."""
-        self.tally.loaded += len(written.inserts)
+        """Buckets and checksums of what the batch wrote, as the table holds it. A row that
+        replaces one this import wrote (an update, or under --dry-run an insert again, the
+        earlier batch having been rolled back) counts the earlier line as a repeat."""
+        for pending in written.inserts:
+            if pending.ours:
+                self.tally.duplicates += 1
+            else:
+                self.tally.loaded += 1
         for pending, _ in written.updates:
             if pending.ours:
                 self.tally.duplicates += 1  # the earlier line's row, now replaced
