@@ -10,7 +10,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from deployer.cli.common import Target, add_spec_arguments, host_key_prompt, load_target
+from deployer.cli.common import (
+    Target,
+    add_spec_arguments,
+    deploy_locks,
+    host_key_prompt,
+    load_target,
+)
 from deployer.cli.io import Streams
 from deployer.errors import ExitCode
 from deployer.files import write_atomic
@@ -41,6 +47,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "duplicates + rejected always holds.",
     )
     add_spec_arguments(importing)
+    importing.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="break the environment's deploy lock if its holder is no longer running",
+    )
     importing.add_argument("mapping", metavar="MAPPING", help="the DataImport mapping (YAML)")
     importing.add_argument(
         "--dry-run", action="store_true", help="do everything but commit: count, check, reject"
@@ -78,7 +89,7 @@ def run_import(args: argparse.Namespace, streams: Streams) -> int:
     loaded = load_data_import(Path(args.mapping), args.mapping)
     target = load_target(args)
     journal = Journal(target.journal_root, Redactor())
-    with _context(target, journal, streams) as context:
+    with _context(target, journal, streams) as context, deploy_locks(args, context, "import"):
         outcome = import_data(context, loaded, dry_run=args.dry_run, progress=_progress(streams))
     report = {"run": outcome.run.id, **outcome.report}
     if args.report is not None:
@@ -127,7 +138,11 @@ def rollback_import(args: argparse.Namespace, streams: Streams, target: Target, 
     from deployer.journal import Journal, Redactor
 
     journal = Journal(target.journal_root, Redactor())
-    with _context(target, journal, streams) as context, context.database.session() as session:
+    with (
+        _context(target, journal, streams) as context,
+        deploy_locks(args, context, "rollback"),
+        context.database.session() as session,
+    ):
         outcome = undo_import(session, journal, target.loaded.path, undone)
     report = outcome.report
     streams.say(

@@ -201,3 +201,16 @@ def test_a_lock_that_is_not_a_file_is_refused_without_waiting_on_it(
 
 def _give_up(signum: int, frame: object) -> None:
     raise TimeoutError("blocked opening the lock")
+
+
+def test_a_data_import_is_refused_before_touching_any_host_or_the_database(
+    tmp_path: Path, cli: Callable[[list[str]], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_lock(tmp_path, os.getppid())
+    spec = str(REPO / "examples" / "huadong-production.yml")
+    mapping = str(REPO / "examples" / "legacy" / "customers.yml")
+    monkeypatch.setenv("HUADONG_DB_ADMIN_PASSWORD", "x")
+    monkeypatch.setenv("HUADONG_DB_APP_PASSWORD", "y")
+    result = cli(["data", "import", spec, mapping, "--journal", str(tmp_path)])
+    assert result.code == ExitCode.LOCKED, result.err
+    assert [p.name for p in tmp_path.iterdir()] == [LOCK_FILE]
