@@ -25,6 +25,10 @@ Cell = str | int | float | Decimal | bool | date | datetime | time | None
 
 _TYPED = (str, int, float, Decimal, bool, date, datetime, time)
 
+#: A record may span lines (a quoted field with line breaks); one spanning more is taken for
+#: a quote never closed.
+MAX_RECORD_LINES = 20
+
 #: Declared encodings read as a superset that decodes the same bytes the same way.
 SUPERSETS = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "ascii": "utf-8"}
 
@@ -60,11 +64,18 @@ class _DecodedLines:
         self.number = 0
         self.undecodable: list[tuple[int, bytes]] = []
         self.consumed: list[tuple[int, str]] = []
+        self.again: list[tuple[int, str]] = []  # lines to read again, the next one last
 
     def __iter__(self) -> Iterator[str]:
         return self
 
+    def read_again(self, lines: list[tuple[int, str]]) -> None:
+        self.again.extend(reversed(lines))
+
     def __next__(self) -> str:
+        if self.again:
+            self.consumed.append(self.again.pop())
+            return self.consumed[-1][1]
         while True:
             raw = self.handle.readline()
             if not raw:
@@ -91,18 +102,23 @@ def text_rows(path: Path, source: FileSource) -> Iterator[SourceRow]:
         raise SourceUnreadable(f"cannot be read: {exc.strerror or exc}") from None
     with handle:
         lines = _DecodedLines(handle, encoding)
-        reader = csv.reader(lines, delimiter=source.separator, quotechar=source.quote, strict=False)
+        reader = _reader(lines, source)
         while True:
             lines.consumed.clear()
             try:
                 cells = next(reader)
+                if len(lines.consumed) > MAX_RECORD_LINES:
+                    raise csv.Error(f"a quoted field runs over more than {MAX_RECORD_LINES} lines")
             except StopIteration:
                 break
             except csv.Error as exc:
-                # A quote left open runs to the end of the file; what was read is one bad row.
+                # Bad quoting (a quote never closed, text after a closing one) costs its first
+                # line: the lines read with it are read again as records of their own.
                 yield from _undecodable(lines)
                 yield _broken_row(lines, str(exc))
-                break
+                lines.read_again(lines.consumed[1:])
+                reader = _reader(lines, source)
+                continue
             yield from _undecodable(lines)
             if not cells and not lines.consumed[-1][1].strip():
                 continue  # a blank line is no record
@@ -112,6 +128,11 @@ def text_rows(path: Path, source: FileSource) -> Iterator[SourceRow]:
         yield from _undecodable(lines)
 
 
+def _reader(lines: _DecodedLines, source: FileSource) -> Iterator[list[str]]:
+    # strict: a quote out of place is an error, not text silently merged into a field.
+    return csv.reader(lines, delimiter=source.separator, quotechar=source.quote, strict=True)
+
+
 def _undecodable(lines: _DecodedLines) -> Iterator[SourceRow]:
     for number, raw in lines.undecodable:
         yield SourceRow(number, "", None, raw.rstrip(b"\r\n"))
@@ -119,9 +140,9 @@ def _undecodable(lines: _DecodedLines) -> Iterator[SourceRow]:
 
 
 def _broken_row(lines: _DecodedLines, reason: str) -> SourceRow:
-    first = lines.consumed[0][0] if lines.consumed else lines.number
-    text = "".join(t for _, t in lines.consumed).rstrip("\r\n")
-    return SourceRow(first, text, (), reason.encode())
+    """The first line of a record that did not parse, with the parser's reason."""
+    first, text = lines.consumed[0] if lines.consumed else (lines.number, "")
+    return SourceRow(first, text.rstrip("\r\n"), (), reason.encode())
 
 
 def sheet_rows(path: Path, source: FileSource) -> Iterator[SourceRow]:

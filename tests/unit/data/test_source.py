@@ -68,3 +68,21 @@ def test_a_file_that_is_no_workbook_is_unreadable(tmp_path: Path) -> None:
     path.write_bytes(b"not a zip")
     with pytest.raises(SourceUnreadable, match="not a readable xlsx workbook"):
         list(sheet_rows(path, FileSource(file="export.xlsx")))
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b'a,b\n1,"never closed\n2,x\n3,y\n', "unexpected end of data"),
+        (b'a,b\n1,"closed"then text\n2,x\n3,y\n', "expected after"),
+        (b'a,b\n1,"runs on\n' + b"filler\n" * 25 + b'"\n2,x\n3,y\n', "more than 20 lines"),
+    ],
+)
+def test_bad_quoting_costs_its_own_line_and_the_lines_after_are_read_again(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    found = rows(tmp_path, content, encoding="utf-8")
+    broken = [r for r in found if r.cells == ()]
+    assert [r.line for r in broken][:1] == [2] and reason in broken[0].raw.decode()
+    assert [r.cells for r in found[-2:]] == [("2", "x"), ("3", "y")]
+    assert found[-1].line == content.count(b"\n")
