@@ -209,16 +209,16 @@ def _source_problem(loaded: LoadedImport, message: str) -> SpecError:
 def _refuse_unknown_schema(context: RunContext, loaded: LoadedImport) -> None:
     database = context.loaded.env.database
     names = [schema.name for schema in database.schemas] if database is not None else []
-    if loaded.mapping.schema_ in names:
-        return
     if database is None:
         message = f"the spec {context.loaded.path} has no database"
+    elif database.engine == "oracle":  # whatever the schema: no Oracle session exists yet
+        message = "imports into Oracle are not supported yet"
+    elif loaded.mapping.schema_ in names:
+        return
     else:
         message = (
             f"'{loaded.mapping.schema_}' is not a schema of the spec (it has: {', '.join(names)})"
         )
-    if database is not None and database.engine == "oracle":
-        message = "imports into Oracle are not supported yet"
     raise SpecError([loaded.doc.problem(("schema",), message)])
 
 
