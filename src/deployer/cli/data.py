@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from deployer.run.context import RunContext
 
 PROGRESS_SECONDS = 5.0
-BUCKETS = ("read", "loaded", "updated", "skipped", "duplicates", "rejected")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -182,8 +181,10 @@ def _context(target: Target, journal: Journal, streams: Streams) -> Iterator[Run
 
 def describe(report: dict[str, Any]) -> list[str]:
     verb = "would load" if report["dry_run"] else "loaded"
+    from deployer.data.tally import BUCKETS
+
     lines = [f"{report['table']} {verb} from {report['source']}"]
-    lines += [f"  {name:<11}{report[name]:>10}" for name in BUCKETS]
+    lines += [f"  {name:<11}{report[name]:>10}" for name in ("read", *BUCKETS)]
     lines += [f"    {reason:<20}{count:>7}" for reason, count in report["reasons"].items()]
     count = report["count"]
     lines.append(

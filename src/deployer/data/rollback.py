@@ -5,22 +5,19 @@ deleted key is not there to delete again, and a before-image written twice is th
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from deployer.data import sql
-from deployer.data.run import MAPPING
+from deployer.data.run import in_chunks, recorded_mapping
 from deployer.data.table import row_count
 from deployer.data.undo import UNDO, UndoLog
 from deployer.journal import Journal, Run
 from deployer.run.lifecycle import run_lifecycle
 from deployer.spec.dataimport import DataImport
-from deployer.spec.loader import load_data_import
 
 REPORT = "import-rollback.json"
-CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -29,19 +26,20 @@ class ImportUndone:
     report: dict[str, Any]
 
 
-def rollback_import(connection: Any, journal: Journal, spec: Any, undone: Run) -> ImportUndone:
+def rollback_import(connection: Any, journal: Journal, spec: Path, undone: Run) -> ImportUndone:
     """Undo the import run ``undone`` over ``connection``, as a rollback run of ``journal``."""
-    mapping = load_data_import(undone.path / MAPPING).mapping
-    run = journal.start("rollback", spec, undoes=undone.id, table=_shown(mapping))
+    mapping = recorded_mapping(undone)
+    run = journal.start("rollback", spec, undoes=undone.id, table=mapping.qualified_table)
     with run_lifecycle(run, journal.redact):
         target = sql.table_name(mapping.schema_, mapping.table)
         before = row_count(connection, target)
         deleted, restored = 0, 0
-        for chunk in _chunks(UndoLog(undone.path / UNDO).newest_first()):
+        # Newest first: a key updated twice gets its oldest image last.
+        for chunk in in_chunks(UndoLog(undone.path / UNDO).newest_first()):
             counts = _undo_chunk(connection, mapping, target, chunk)
             deleted, restored = deleted + counts[0], restored + counts[1]
         report = {
-            "table": _shown(mapping),
+            "table": mapping.qualified_table,
             "undoes": undone.id,
             "dry_run": bool(undone.meta().get("dry_run")),
             "deleted": deleted,
@@ -52,12 +50,6 @@ def rollback_import(connection: Any, journal: Journal, spec: Any, undone: Run) -
     return ImportUndone(run, report)
 
 
-def _chunks(entries: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    """The log newest first, in chunks: a key updated twice gets its oldest image last."""
-    while chunk := list(itertools.islice(entries, CHUNK)):
-        yield chunk
-
-
 def _undo_chunk(
     connection: Any, mapping: DataImport, target: str, chunk: list[dict[str, Any]]
 ) -> tuple[int, int]:
@@ -66,14 +58,16 @@ def _undo_chunk(
     inserted = [entry["inserted"] for entry in chunk if "inserted" in entry]
     updated = [entry for entry in chunk if "updated" in entry]
     deleted = 0
+    put_back = sql.update(target, others, mapping.key)
     connection.begin()
     try:
         with connection.cursor() as cursor:
-            for entry in updated:
-                before = entry["before"]
-                values = [before[c] for c in others] + list(entry["updated"])
-                if others:
-                    cursor.execute(sql.update(target, others, mapping.key), values)
+            # A table of key columns only has nothing to put back.
+            put_back_rows = [
+                [*(entry["before"][c] for c in others), *entry["updated"]] for entry in updated
+            ]
+            if others and put_back_rows:
+                cursor.executemany(put_back, put_back_rows)
             if inserted:
                 keys = [value for key in inserted for value in key]
                 deleted = cursor.execute(sql.delete(target, mapping.key, len(inserted)), keys)
@@ -82,7 +76,3 @@ def _undo_chunk(
         raise
     connection.commit()
     return int(deleted or 0), len(updated)
-
-
-def _shown(mapping: DataImport) -> str:
-    return f"{mapping.schema_}.{mapping.table}"

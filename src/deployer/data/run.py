@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from deployer.data import sql
 from deployer.data.convert import Fault
@@ -23,12 +23,13 @@ from deployer.data.undo import UNDO, UndoLog
 from deployer.journal import Journal, Run
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
-from deployer.spec.dataimport import FileSource, QuerySource
-from deployer.spec.loader import LoadedImport
+from deployer.spec.dataimport import DataImport, FileSource, QuerySource
+from deployer.spec.loader import LoadedImport, load_data_import
 from deployer.spec.problems import SpecError
 from deployer.transport.hosts import SshHosts
 from deployer.transport.ssh import SshTarget
 
+Item = TypeVar("Item")
 #: Told how far an import has come, every PROGRESS_EVERY lines read.
 Progress = Callable[[Tally], None]
 PROGRESS_EVERY = 10_000
@@ -37,6 +38,8 @@ SAMPLE_BYTES = 64 * 1024
 REJECTS = "rejects.csv"
 REPORT = "import.json"
 MAPPING = "mapping.yml"
+#: Keys per statement when an import's rows are looked up again (verify, rollback).
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def import_into(
         "import",
         spec,
         mapping=str(loaded.path),
-        table=f"{loaded.mapping.schema_}.{loaded.mapping.table}",
+        table=loaded.mapping.qualified_table,
         dry_run=dry_run,
     )
     with run_lifecycle(run, journal.redact):
@@ -152,7 +155,7 @@ def _load(
     tally = loader.tally
     expected = before + (0 if dry_run else tally.loaded)
     return {
-        "table": f"{loaded.mapping.schema_}.{loaded.mapping.table}",
+        "table": loaded.mapping.qualified_table,
         "source": loaded.source_shown,
         "dry_run": dry_run,
         **tally.as_json(),
@@ -182,6 +185,17 @@ def _one(loader: TableLoader, shaper: Shaper, row: SourceRow) -> None:
         loader.reject(row.line, fault.column, fault.reason, fault.message, row.text)
         return
     loader.feed(row.line, row.text, shaped)
+
+
+def recorded_mapping(imported: Run) -> DataImport:
+    """The mapping an import ran with, as its run recorded it (the file may have changed)."""
+    return load_data_import(imported.path / MAPPING).mapping
+
+
+def in_chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
+    """``items`` in lists of at most CHUNK, read as they are needed."""
+    while chunk := list(itertools.islice(items, CHUNK)):
+        yield chunk
 
 
 def file_rows(loaded: LoadedImport) -> Iterator[SourceRow]:

@@ -50,7 +50,7 @@ def fitted(
     for name, column in mapping.columns.items():
         found = table.get(name.lower())
         if found is None:
-            message = f"the table {mapping.schema_}.{mapping.table} has no column {name}"
+            message = f"the table {mapping.qualified_table} has no column {name}"
             problems.append(doc.problem(("columns", name), message, key=True))
             continue
         why = misfit(column.type, found)

@@ -299,6 +299,11 @@ class DataImport(StrictModel):
         return value
 
     @property
+    def qualified_table(self) -> str:
+        """``schema.table``, as runs record and reports show it."""
+        return f"{self.schema_}.{self.table}"
+
+    @property
     def references(self) -> dict[str, tuple[str, str]]:
         """Column -> (table, column) it must be found in."""
         return {
