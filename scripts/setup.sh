@@ -24,6 +24,9 @@ PACKAGES=(
   dpkg-dev gnupg
   # An RPM bundle's test builds a tiny RPM with rpmbuild.
   rpm
+  # Hand-over documents are turned into PDF by LibreOffice; their tests read the PDF back
+  # (pdftotext) and render its first page (pdftoppm).
+  libreoffice-writer-nogui poppler-utils
   # The product's image is built and run with podman; runc runs it where crun cannot.
   podman runc
 )

@@ -29,6 +29,7 @@ class ExitCode(IntEnum):
     ENGINE_UNAVAILABLE = 14
     BUNDLE_INVALID = 15
     DRIFT = 16
+    DOCS_FAILED = 17
     INTERRUPTED = 130
 
 

@@ -21,12 +21,14 @@ from typing import BinaryIO
 PRIVATE = 0o600
 
 
-def write_atomic(path: Path, text: str, mode: int = PRIVATE) -> None:
+def write_atomic(path: Path, text: str | bytes, mode: int = PRIVATE) -> None:
+    """Write ``text`` (UTF-8) or bytes to ``path``, all at once or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)

@@ -106,10 +106,12 @@ def start_lab(
     return Lab(spec, lab.lab_ssh_config(spec), lab.lab_known_hosts(spec))
 
 
-#: Lab-only database passwords, with characters SQL, YAML, Jinja and shells treat specially.
+#: Lab-only database passwords, with characters SQL, YAML, Jinja and shells treat specially,
+#: and a part drawn anew for each test session: a record or document that shows one is caught
+#: by its value, not by a spelling a test knows in advance.
 DB_SECRETS = {
-    "HUADONG_DB_ADMIN_PASSWORD": "lab Adm1n;pw'\"",
-    "HUADONG_DB_APP_PASSWORD": "app {{pw}} #x",
+    "HUADONG_DB_ADMIN_PASSWORD": f"lab Adm1n;pw'\"{uuid.uuid4().hex[:10]}",
+    "HUADONG_DB_APP_PASSWORD": f"app {{{{pw}}}} #x{uuid.uuid4().hex[:10]}",
 }
 UPGRADE = EXAMPLE.with_name("huadong-production-1.1.yml")
 

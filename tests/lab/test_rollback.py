@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shlex
 import signal
 import subprocess
@@ -34,6 +35,15 @@ from labsupport import (
 )
 
 from deployer import lab
+from deployer.spec import load_environment
+from tests.support.documents import (
+    NAMES,
+    OUTPUT,
+    chinese_runs_without_east_asian_font,
+    docx_text,
+    first_page_png,
+    pdf_text,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -157,6 +167,71 @@ def test_rollback_after_an_upgrade_returns_to_the_old_release(rollback_lab: Lab)
     again = deployer("rollback", str(FOLDER / "huadong-production-1.1.yml"), "--lab", "--last")
     assert again.returncode == 0, output(again)
     assert_same(before, state(rollback_lab))
+
+
+def test_hand_over_documents_after_the_go_live(rollback_lab: Lab, tmp_path: Path) -> None:
+    """After 1.0, 1.1 and its rollback: a scan with an accepted risk, then the five documents
+    in both languages, read back from Word and from PDF."""
+    spec = str(rollback_lab.spec)
+    scan = tmp_path / "scan.json"
+    scanned = deployer("check", spec, "--lab", "--json", str(scan))
+    assert scan.exists(), output(scanned)
+    found = json.loads(scan.read_text())
+    wrong = [r for h in found["hosts"] for r in h["results"] if r["status"] in ("WARN", "FAIL")]
+    assert wrong, "the lab's scan found nothing to accept"
+    risk = wrong[0]
+    reason = f"客户确认 {secrets.token_hex(3)}"
+    accept = f"{risk['check_id']}@{risk['host']}"
+    accepted = deployer("check", spec, "--lab", "--accept", accept, "--reason", reason)
+    assert accepted.returncode in (0, 4), output(accepted)
+    out = tmp_path / "handover"
+    made = deployer(
+        "docs", spec, "--lab", "--lang", "zh,en", "--format", "docx,pdf,html", "--out", str(out)
+    )
+    assert made.returncode == 0, output(made)
+    overlay = load_environment(lab.lab_spec_path(rollback_lab.spec))
+    hosts = [(h.name, str(h.address)) for h in overlay.env.hosts]
+    runs = [
+        *(r["id"] for r in runs_of("apply")[:2]),
+        last_run("rollback")["id"],
+        last_run("check")["id"],
+    ]
+    facts = ["华东精密机械有限公司", "production", "sample-erp", "1.0", *runs]
+    facts += [part for host in hosts for part in host]
+    ports = ["22 (ssh)", "80 (nginx)", "8080 (tomcat)", "3306 (mariadb)"]
+    pages = OUTPUT / "docs-lab"
+    for lang in ("zh", "en"):
+        for name in NAMES:
+            docx = out / f"{name}.{lang}.docx"
+            text = docx_text(docx)
+            assert "{{" not in text and "{%" not in text, docx.name
+            pdf = "".join(pdf_text(docx.with_suffix(".pdf")).split())
+            expected = facts + ports
+            if name in ("implementation-report", "faq", "acceptance-sheet"):
+                expected += [risk["check_id"] if name != "faq" else risk["host"], reason]
+            for fact in expected:
+                assert fact in text, (docx.name, fact)
+                assert "".join(fact.split()) in pdf, (docx.name, "pdf", fact)
+            for secret in SECRETS.values():
+                assert secret not in text and "".join(secret.split()) not in pdf, docx.name
+            if lang == "zh":
+                assert chinese_runs_without_east_asian_font(docx) == 0, docx.name
+            first_page_png(docx.with_suffix(".pdf"), pages)
+    again = deployer(
+        "docs",
+        spec,
+        "--lab",
+        "--lang",
+        "zh,en",
+        "--format",
+        "docx",
+        "--out",
+        str(tmp_path / "again"),
+    )
+    assert again.returncode == 0, output(again)
+    for docx in sorted(out.glob("*.docx")):
+        assert (tmp_path / "again" / docx.name).read_bytes() == docx.read_bytes(), docx.name
+    print(f"first pages of the hand-over documents: {pages}")
 
 
 def test_atomic_apply_of_a_corrupt_artifact_rolls_back(rollback_lab: Lab) -> None:

@@ -22,6 +22,7 @@ from deployer.cli import (
     bundle,
     check,
     data,
+    docs,
     drift,
     image,
     keys,
@@ -52,6 +53,7 @@ COMMANDS = (
     keys,
     bundle,
     data,
+    docs,
     lab,
 )
 

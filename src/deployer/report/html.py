@@ -7,6 +7,7 @@ from typing import Any
 import jinja2
 
 from deployer.checks.model import CheckReport, CheckResult, HostReport, Status
+from deployer.report.document import Document
 from deployer.report.i18n import Lang, catalogue
 from deployer.report.ordering import ordered_hosts, ordered_results, shown_status
 from deployer.report.text import summary_line, verdict_key
@@ -80,3 +81,8 @@ def _accepted_view(result: CheckResult) -> dict[str, str]:
         "observed": result.observed,
         "reason": result.accepted.reason,
     }
+
+
+def render_document_html(document: Document) -> str:
+    """A hand-over document as one self-contained page."""
+    return _ENV.get_template("document.html.j2").render(doc=document)

@@ -63,6 +63,16 @@ class Product(StrictModel):
     templates: Text | None = Field(
         default=None, description="Folder of config templates rendered with `config`."
     )
+    faq: Text | None = Field(
+        default=None,
+        description="The product's FAQ for the hand-over documents (`deployer docs`): a YAML "
+        "file, relative to the spec, of `entries` with a question and an answer per language.",
+    )
+    documents: Text | None = Field(
+        default=None,
+        description="Folder of the product's own Word templates for `deployer docs`, relative "
+        "to the spec: a file named like a shipped one (acceptance-sheet.zh.docx) replaces it.",
+    )
     context_path: ContextPath = Field(
         default="", description="Where Tomcat serves the product: '/erp', or '' for the root."
     )
