@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from deployer.docs.records import IMPORT_REPORT
 from deployer.journal import Journal, records
 from deployer.journal.redact import Redactor
 from deployer.journal.status import RunStatus
@@ -27,6 +28,23 @@ class GoLive:
     first: str
     upgrade: str
     rollback: str
+    imported: str
+
+
+#: A legacy import's balance, as ``data import`` records it.
+BALANCE = {
+    "table": "erp.customers",
+    "source": "customers-gbk.csv",
+    "dry_run": False,
+    "read": 12,
+    "loaded": 10,
+    "updated": 0,
+    "skipped": 0,
+    "duplicates": 1,
+    "rejected": 1,
+    "balanced": True,
+    "count": {"before": 0, "after": 10, "expected": 10, "holds": True},
+}
 
 
 def managed(host: str, run: str, version: str) -> HostRecord:
@@ -72,6 +90,11 @@ def go_live(folder: Path, *edits: str) -> GoLive:
         time.sleep(0.003)
         run = journal.start("apply", spec, product_version=version)
         run.event("schema", schema="erp", created=version == "1.0", migrations=[migration])
+        run.event(
+            "task", host="app1", task=f"Ensure release {version} is current.", outcome="changed"
+        )
+        run.event("task", host="app1", task="Ensure nginx is installed.", outcome="ok")
+        run.record(records.RECAP, {"app1": {"ok": 30, "changed": 1, "failed": 0}})
         run.record(records.managed_state("app1"), managed("app1", run.id, version).model_dump())
         run.set_status(RunStatus.SUCCESSFUL, 0)
         ids.append(run.id)
@@ -80,4 +103,8 @@ def go_live(folder: Path, *edits: str) -> GoLive:
     undo.event("database", schema="erp", undone=["U2__add_order_status.sql"])
     undo.record(records.managed_state("app1"), managed("app1", undo.id, "1.0").model_dump())
     undo.set_status(RunStatus.SUCCESSFUL, 0)
-    return GoLive(spec, root, values, ids[0], ids[1], ids[2], undo.id)
+    time.sleep(0.003)
+    imported = journal.start("import", spec, table="erp.customers")
+    imported.record(IMPORT_REPORT, BALANCE)
+    imported.set_status(RunStatus.SUCCESSFUL, 0)
+    return GoLive(spec, root, values, ids[0], ids[1], ids[2], undo.id, imported.id)

@@ -37,15 +37,26 @@ def document(
 ) -> Document:
     """A document of the site's: titled for its customer, with the cover, the runs it was
     made from and the date every document carries."""
+    env = site.loaded.env
+    shown = cover(site, say)
+    fields = (
+        ("customer", env.customer),
+        ("environment", env.environment),
+        ("product", env.product.name),
+        ("version", version(site)),
+        ("date", shown[3][1]),
+        ("runs", shown[4][1]),
+    )
     return Document(
         name,
         say.lang,
-        f"{title} — {site.loaded.env.customer}",
-        cover(site, say),
+        f"{title} — {env.customer}",
+        shown,
         tuple(sections),
         site.made_from,
         site.date,
         signatures,
+        fields,
     )
 
 
@@ -56,7 +67,7 @@ def check_title(result: CheckResult, say: Say) -> str:
 def cover(site: SiteRecords, say: Say) -> tuple[tuple[str, str], ...]:
     env = site.loaded.env
     runs = site.made_from
-    span = f"{runs[0]} … {runs[-1]} ({len(runs)})" if runs else say.none
+    span = ", ".join(runs) or say.none
     return (
         (say("Customer", "客户"), env.customer),
         (say("Environment", "环境"), env.environment),

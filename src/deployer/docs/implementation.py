@@ -20,6 +20,7 @@ def implementation_report(site: SiteRecords, lang: Lang) -> Document:
         Section(say("Scope", "实施范围"), (hosts_table(site, say), *_database(site, say))),
         Section(say("Timeline of runs", "实施过程"), (_timeline(site, say),)),
         Section(say("What was installed where", "安装内容"), _installed(site, say)),
+        Section(say("What each run changed", "各次运行的变更"), _changes(site, say)),
         Section(say("Database changes", "数据库变更"), (_migrations(site, say),)),
         Section(say("Legacy data imported", "历史数据导入"), _imports(site, say)),
         Section(say("Deviations", "偏差说明"), _deviations(site, say)),
@@ -149,6 +150,33 @@ def _installed(site: SiteRecords, say: Say) -> tuple[Block, ...]:
         )
         blocks.append(Table(headers, tuple(rows)))
     return tuple(blocks)
+
+
+def _changes(site: SiteRecords, say: Say) -> tuple[Block, ...]:
+    """Per apply and rollback, every task that changed a host, and its task counts."""
+    blocks: list[Block] = []
+    for run in site.runs:
+        if run.meta.kind not in ("apply", "rollback"):
+            continue
+        counts = "; ".join(
+            f"{host}: "
+            + say(
+                "{changed} changed, {failed} failed",
+                "变更 {changed} 项，失败 {failed} 项",
+                changed=tally.get("changed", 0),
+                failed=tally.get("failed", 0),
+            )
+            for host, tally in sorted(run.recap.items())
+        )
+        blocks.append(Paragraph(f"{run.id} — {_timeline_row(run, say)[1]}: {counts or say.none}"))
+        rows = tuple(
+            (str(event.get("host", "")), str(event.get("task", "")))
+            for event in run.of_kind("task")
+            if event.get("outcome") == "changed"
+        )
+        if rows:
+            blocks.append(Table((say("Host", "主机"), say("Change", "变更内容")), rows))
+    return tuple(blocks) or (Paragraph(say.none),)
 
 
 def _migrations(site: SiteRecords, say: Say) -> Table:

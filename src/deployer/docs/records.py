@@ -34,6 +34,7 @@ class RunRecord:
     managed: dict[str, HostRecord] = field(default_factory=dict)  # host -> as the run left it
     scan: CheckReport | None = None
     balance: dict[str, Any] | None = None  # an import's import.json
+    recap: dict[str, dict[str, Any]] = field(default_factory=dict)  # host -> task counts
 
     @property
     def id(self) -> str:
@@ -148,7 +149,8 @@ def _record(run: Run, hosts: list[str]) -> RunRecord:
     scan = _parsed(run.path / records.REPORT, CheckReport) if kind == "check" else None
     balance = _json(run.path / IMPORT_REPORT) if kind == "import" else None
     events = tuple(run.events()) if kind in ("apply", "rollback") else ()
-    return RunRecord(meta, events, managed, scan, balance)
+    recap = run.recap() if kind in ("apply", "rollback") else {}
+    return RunRecord(meta, events, managed, scan, balance, recap)
 
 
 def _parsed(path: Path, model: type[Any]) -> Any:

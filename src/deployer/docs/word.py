@@ -60,19 +60,7 @@ def _jinja() -> jinja2.Environment:
 
 
 def _context(document: Document, body: object) -> dict[str, object]:
-    cover = dict(document.cover)
-    values = list(cover.values())
-    product = values[2].rsplit(" ", 1) if len(values) > 2 else ["", ""]
-    return {
-        "title": document.title,
-        "customer": values[0] if values else "",
-        "environment": values[1] if len(values) > 1 else "",
-        "product": product[0],
-        "version": product[1] if len(product) > 1 else "",
-        "date": values[3] if len(values) > 3 else "",
-        "runs": ", ".join(document.made_from) or (values[4] if len(values) > 4 else ""),
-        "body": body,
-    }
+    return {**dict(document.fields), "title": document.title, "body": body}
 
 
 def _write_sections(body: WordDocument, document: Document) -> None:

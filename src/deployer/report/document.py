@@ -60,6 +60,8 @@ class Document:
     made_from: tuple[str, ...] = ()
     date: str = ""  # of the newest record it was made from
     signatures: tuple[str, ...] = field(default=())  # parties who sign, when it is signed
+    #: Named values a Word template may place anywhere ({{ customer }}, {{ version }}, ...).
+    fields: tuple[tuple[str, str], ...] = field(default=())
 
     def text(self) -> str:
         """Every word of the document, for searching it (tests, secret scans)."""

@@ -9,6 +9,7 @@ import pytest
 
 from deployer.errors import ExitCode
 from tests.support.documents import NAMES
+from tests.support.example_specs import example_spec
 from tests.support.handover import go_live
 from tests.unit.conftest import CliResult
 
@@ -30,7 +31,7 @@ def test_docs_writes_each_document_and_says_where(cli: Cli, spec: Path, tmp_path
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{name}.en.{ext}" for name in NAMES for ext in ("docx", "html")] + ["handover.json"]
     )
-    assert "5 documents in" in done.out and "made from 4 runs" in done.out
+    assert "5 documents in" in done.out and "made from 5 runs" in done.out
     assert "Acceptance sheet — 华东精密机械有限公司 (en): acceptance-sheet.en.docx" in done.out
 
 
@@ -73,3 +74,11 @@ def test_a_faq_with_a_mistake_is_located(cli: Cli, tmp_path: Path) -> None:
     done = cli(["docs", str(spec), "--format", "html", "--out", str(tmp_path / "out")])
     assert done.code == ExitCode.INVALID_SPEC
     assert "faq.yml:3:" in done.err and "answr" in done.err
+
+
+def test_a_kubernetes_spec_with_no_runs_yet_gets_its_documents(cli: Cli, tmp_path: Path) -> None:
+    spec = example_spec(tmp_path, "huadong-kubernetes.yml")
+    out = tmp_path / "out"
+    done = cli(["docs", str(spec), "--lang", "zh,en", "--format", "docx", "--out", str(out)])
+    assert done.code == ExitCode.OK, done.err
+    assert "made from 0 runs" in done.out and len(list(out.glob("*.docx"))) == 10

@@ -27,7 +27,13 @@ def made(golive: GoLive) -> list[Document]:
 def test_the_live_release_is_the_one_the_rollback_went_back_to(golive: GoLive) -> None:
     site = read_site(load_environment(golive.spec), Journal(golive.journal))
     assert site.live is not None and site.live.id == golive.first
-    assert site.made_from == (golive.check, golive.first, golive.upgrade, golive.rollback)
+    assert site.made_from == (
+        golive.check,
+        golive.first,
+        golive.upgrade,
+        golive.rollback,
+        golive.imported,
+    )
     assert site.scan is not None and site.scan.id == golive.check
     assert [r.check_id for r in site.accepted_risks()] == ["memory.total"]
 
@@ -47,7 +53,13 @@ def test_every_document_in_both_languages_carries_the_facts(golive: GoLive) -> N
             golive.rollback,
         ):
             assert fact in text, (document.name, document.lang, fact)
-        assert document.made_from == (golive.check, golive.first, golive.upgrade, golive.rollback)
+        assert document.made_from == (
+            golive.check,
+            golive.first,
+            golive.upgrade,
+            golive.rollback,
+            golive.imported,
+        )
         for secret in golive.secrets.values():
             assert secret not in text
 
@@ -70,6 +82,13 @@ def test_hosts_addresses_ports_and_risks_are_where_they_belong(golive: GoLive, l
         assert "memory.total" in by_name[name] or "标题 memory.total" in by_name[name], name
         assert "客户确认：下月扩容" in by_name[name], name
     report = by_name["implementation-report"]
+    assert "Ensure release 1.1 is current." in report  # what the upgrade changed
+    assert "Ensure nginx is installed." not in report  # it changed nothing
+    assert "erp.customers" in report and "customers-gbk.csv" in report
+    assert (
+        golive.imported in by_name["acceptance-sheet"]
+        and "erp.customers" in by_name["acceptance-sheet"]
+    )
     assert golive.upgrade in report and "V2__add_order_status.sql" in report
     assert "U2__add_order_status.sql" in report  # what the rollback undid
     assert "tomcat10" in by_name["operations-guide"] and "nginx" in by_name["operations-guide"]

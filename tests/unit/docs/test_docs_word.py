@@ -16,7 +16,7 @@ from deployer.errors import ExitCode
 from deployer.journal import Journal
 from deployer.spec import SpecError, load_environment
 from tests.support.documents import chinese_runs_without_east_asian_font, docx_text
-from tests.support.handover import GoLive
+from tests.support.handover import GoLive, go_live
 from tests.unit.docs.conftest import GoLiveWith
 
 
@@ -100,3 +100,14 @@ def test_a_documents_folder_that_is_not_there_is_located_in_the_spec(
     with pytest.raises(SpecError) as raised:
         write(golive, tmp_path / "out")
     assert "env.yml:" in str(raised.value) and "product.documents" in str(raised.value)
+
+
+def test_markup_in_the_records_stays_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    golive = go_live(tmp_path, "customer: 华东精密机械有限公司=>customer: 华东 & Co <精密>")
+    for name, value in golive.secrets.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "out"
+    write(golive, out, ("docx", "html"))
+    assert "华东 & Co <精密>" in docx_text(out / "faq.zh.docx")
+    assert "华东 &amp; Co &lt;精密&gt;" in (out / "faq.zh.html").read_text(encoding="utf-8")
+    assert "<listening>" in docx_text(out / "implementation-report.en.docx")  # an observed value
