@@ -86,13 +86,18 @@ def write_handover(
 ) -> list[Written]:
     if "pdf" in formats:
         require_libreoffice()  # before anything is written
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+    # Every document rendered before the first is written: a template that fails leaves the
+    # folder as it was.
+    rendered = []
     for document in documents(site, langs, spec_shown):
         template = template_for(site, document.name, document.lang)
+        rendered.append((document, template, render_docx(document, template)))
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for document, template, word in rendered:
         stem = f"{document.name}.{document.lang}"
         files = [out / f"{stem}.docx"]
-        write_atomic(files[0], render_docx(document, template), mode=0o644)
+        write_atomic(files[0], word, mode=0o644)
         if "html" in formats:
             files.append(out / f"{stem}.html")
             write_atomic(files[-1], render_document_html(document), mode=0o644)
@@ -152,6 +157,7 @@ def masked(document: Document, redact: Redactor) -> Document:
         document,
         title=redact(document.title),
         cover=tuple((label, redact(value)) for label, value in document.cover),
+        fields=tuple((name, redact(value)) for name, value in document.fields),
         sections=tuple(
             Section(redact(s.title), tuple(_masked_block(b, redact) for b in s.blocks), s.level)
             for s in document.sections

@@ -118,11 +118,9 @@ class SiteRecords:
 
 def read_site(loaded: LoadedEnvironment, journal: Journal) -> SiteRecords:
     """The spec's records: its FAQ and every run of the kinds a hand-over speaks of."""
-    runs = tuple(
-        _record(run, [host.name for host in loaded.env.hosts])
-        for run in journal.runs()
-        if run.meta().get("kind") in KINDS
-    )
+    hosts = [host.name for host in loaded.env.hosts]
+    metas = ((run, run.info()) for run in journal.runs())
+    runs = tuple(_record(run, meta, hosts) for run, meta in metas if meta.kind in KINDS)
     return SiteRecords(loaded, runs, _faq(loaded))
 
 
@@ -137,8 +135,7 @@ def _faq(loaded: LoadedEnvironment) -> Faq | None:
     return load_faq(path)
 
 
-def _record(run: Run, hosts: list[str]) -> RunRecord:
-    meta = run.info()
+def _record(run: Run, meta: RunMeta, hosts: list[str]) -> RunRecord:
     kind = meta.kind
     managed = {}
     if kind in ("apply", "rollback"):

@@ -91,6 +91,7 @@ def test_a_template_naming_an_unknown_field_is_one_clear_error(
     assert raised.value.exit_code == ExitCode.DOCS_FAILED
     message = str(raised.value)
     assert "faq.en.docx" in message and "contract_number" in message and "\n" not in message
+    assert not (tmp_path / "out").exists()  # nothing written
 
 
 def test_a_documents_folder_that_is_not_there_is_located_in_the_spec(
