@@ -36,6 +36,7 @@ from deployer.spec.values import (
     SettingName,
     TomcatVersion,
 )
+from deployer.spec.watch import Watch
 
 Role = Literal["web", "app", "db"]
 ROLES: tuple[str, ...] = typing.get_args(Role)
@@ -335,6 +336,10 @@ class Environment(StrictModel):
     middleware: Middleware = Field(default_factory=Middleware, description="nginx, Tomcat, JDK.")
     database: Database | None = Field(default=None, description="The product's database.")
     target: Target = Field(default_factory=AnsibleTarget)
+    watch: Watch = Field(
+        default_factory=Watch,
+        description="The go-live watch: interval, samples in a row that make a breach, thresholds.",
+    )
 
     def route_to(self, name: str) -> list[str]:
         """The jump hosts on the way to host or bastion ``name``, nearest to the engineer

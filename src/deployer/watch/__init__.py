@@ -1,0 +1,1 @@
+"""The go-live watch: hosts sampled over SSH at an interval, compared with thresholds."""

@@ -1,0 +1,121 @@
+"""The go-live watch's sampler under the POSIX shells customers' hosts have (dash, bash
+--posix, busybox ash, posh), fed on stdin as the transport feeds it: this machine's counters,
+a log read on from its offset and across a rotation, an access log's 5xx share, and a
+health page served by the test on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from deployer.watch.sampler import (
+    HealthUrl,
+    HostSample,
+    SampleRequest,
+    WatchedLog,
+    build_sampler,
+    next_request,
+    parse_sample,
+)
+from tests.tools.test_probe_in_shells import _shells
+
+
+@contextlib.contextmanager
+def health_page() -> Iterator[str]:
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/health" else 500)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def sample(argv: list[str], request: SampleRequest) -> HostSample:
+    done = subprocess.run(
+        argv, input=build_sampler(request), capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    found = parse_sample(done.stdout)
+    assert found.unreadable == (), done.stdout
+    return found
+
+
+@pytest.mark.parametrize("argv", _shells())
+def test_the_sampler_reads_this_machine_and_its_logs(argv: list[str], tmp_path: Path) -> None:
+    catalina = tmp_path / "catalina dir" / "catalina.out"
+    catalina.parent.mkdir()
+    catalina.write_text("INFO started\n")
+    access = tmp_path / "access.log"
+    access.write_text("")
+    with health_page() as base:
+        request = SampleRequest(
+            paths=("/", str(catalina.parent)),
+            logs=(
+                WatchedLog("tomcat", str(catalina), "errors"),
+                WatchedLog("nginx", str(access), "access"),
+                WatchedLog("gone", str(tmp_path / "nope.log"), "errors"),
+            ),
+            health=(HealthUrl("direct", f"{base}/health"), HealthUrl("broken", f"{base}/x")),
+        )
+        first = sample(argv, request)
+        assert first.cpus >= 1 and len(first.cpu) == 8 and first.load is not None
+        assert first.memory_kb is not None and first.memory_kb[0] > first.memory_kb[1] > 0
+        assert [d.path for d in first.disks] == ["/", str(catalina.parent)]
+        assert first.logs["tomcat"] is not None and first.logs["tomcat"].matches == 0
+        assert first.logs["gone"] is None
+        if first.health["direct"] is not None:  # curl is there
+            assert first.health["direct"].status == 200
+            assert first.health["broken"] is not None and first.health["broken"].status == 500
+        with catalina.open("a") as log:
+            log.write("SEVERE: boom\njava.lang.IllegalStateException: x\nINFO fine\n")
+        with access.open("a") as log:
+            line = '10.0.0.1 - - [03/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" {} 5 "-" "-"\n'
+            for status in (200, 200, 502, 500):
+                log.write(line.format(status))
+        request = next_request(request, first)
+        second = sample(argv, request)
+        tomcat, nginx = second.logs["tomcat"], second.logs["nginx"]
+        assert tomcat is not None and (tomcat.matches, tomcat.lines) == (2, 3)
+        assert nginx is not None and (nginx.matches, nginx.lines) == (2, 4)
+        os.rename(catalina, catalina.with_suffix(".out.1"))  # rotated: a new, shorter file
+        catalina.write_text("ERROR after rotation\n")
+        third = sample(argv, next_request(request, second))
+        tomcat = third.logs["tomcat"]
+        assert tomcat is not None and (tomcat.matches, tomcat.lines) == (1, 1)
+
+
+def test_the_sampler_passes_shellcheck(tmp_path: Path) -> None:
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck not installed (scripts/setup.sh installs it)")
+    request = SampleRequest(
+        paths=("/", "/srv/a b"),
+        logs=(WatchedLog("tomcat", "/var/log/tomcat10/catalina.out", "errors", 5, 10),),
+        health=(HealthUrl("direct", "http://10.0.0.1:8080/erp/health.jsp"),),
+    )
+    done = subprocess.run(
+        ["shellcheck", "-s", "sh", "-"],
+        input=build_sampler(request),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
