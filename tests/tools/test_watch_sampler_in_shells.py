@@ -108,7 +108,10 @@ def test_the_sampler_passes_shellcheck(tmp_path: Path) -> None:
         pytest.skip("shellcheck not installed (scripts/setup.sh installs it)")
     request = SampleRequest(
         paths=("/", "/srv/a b"),
-        logs=(WatchedLog("tomcat", "/var/log/tomcat10/catalina.out", "errors", 5, 10),),
+        logs=(
+            WatchedLog("catalina", "/var/log/tomcat10/catalina.out", "errors", 5, 10),
+            WatchedLog("tomcat", "tomcat10.service", "journal", cursor="s=1;i=2"),
+        ),
         health=(HealthUrl("direct", "http://10.0.0.1:8080/erp/health.jsp"),),
     )
     done = subprocess.run(
@@ -119,3 +122,47 @@ def test_the_sampler_passes_shellcheck(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout
+
+
+FAKE_JOURNALCTL = """#!/bin/sh
+# Answers as journalctl does for the two calls the sampler makes, and logs its arguments.
+printf '%s\\n' "$*" >> "$(dirname "$0")/calls"
+case "$*" in
+    *"-n 1"*) printf 'Started Tomcat.\\n-- cursor: s=ab;i=5\\n' ;;
+    *"--after-cursor=s=ab;i=5"*) printf 'SEVERE: boom\\nINFO ok\\n-- cursor: s=ab;i=7\\n' ;;
+esac
+"""
+
+
+@pytest.mark.parametrize("argv", _shells())
+def test_a_units_journal_is_read_on_from_its_cursor(argv: list[str], tmp_path: Path) -> None:
+    """The sampler's side of the journal, with a journalctl that answers from a script: the
+    lab proves it against the real one."""
+    fake = tmp_path / "bin" / "journalctl"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_JOURNALCTL)
+    fake.chmod(0o755)
+    request = SampleRequest(paths=(), logs=(WatchedLog("tomcat", "tomcat10.service", "journal"),))
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
+
+    def sampled(request: SampleRequest) -> HostSample:
+        done = subprocess.run(
+            argv, input=build_sampler(request), capture_output=True, text=True, env=env, check=True
+        )
+        return parse_sample(done.stdout)
+
+    first = sampled(request)
+    assert first.logs["tomcat"] is not None and first.logs["tomcat"].cursor == "s=ab;i=5"
+    request = next_request(request, first)
+    second = sampled(request)
+    tomcat = second.logs["tomcat"]
+    assert tomcat is not None and (tomcat.matches, tomcat.lines, tomcat.cursor) == (
+        1,
+        2,
+        "s=ab;i=7",
+    )
+    calls = (fake.parent / "calls").read_text().splitlines()
+    assert calls == [
+        "-u tomcat10.service -n 1 --show-cursor -o cat -q",
+        "-u tomcat10.service --after-cursor=s=ab;i=5 --show-cursor -o cat -q",
+    ]

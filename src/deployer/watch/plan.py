@@ -27,6 +27,10 @@ def _request(env: Environment, host: Host) -> SampleRequest:
         logs.append(WatchedLog("nginx", NGINX_ACCESS_LOG, "access"))
         pages.append(HealthUrl("nginx", f"http://127.0.0.1:{port}{health}"))
     tomcat = env.tomcat_ports().get(host.name)
-    if tomcat is not None:
+    if tomcat is not None and env.middleware.tomcat is not None:
+        # Package or tarball, the unit is tomcat<major>, and Tomcat's console log, the
+        # product's exceptions included, goes to its journal.
+        major = env.middleware.tomcat.version.split(".")[0]
+        logs.append(WatchedLog("tomcat", f"tomcat{major}.service", "journal"))
         pages.append(HealthUrl("tomcat", f"http://127.0.0.1:{tomcat}{health}"))
     return SampleRequest(paths, tuple(logs), tuple(pages))

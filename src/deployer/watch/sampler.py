@@ -20,7 +20,9 @@ ERROR_PATTERN = "ERROR|SEVERE|Exception"
 #: Seconds curl may take for a health page before it counts as down.
 HEALTH_TIMEOUT = 5
 
-LogKind = Literal["errors", "access"]
+#: errors: a file's lines matching ERROR_PATTERN; access: a file's 5xx answers of all;
+#: journal: a systemd unit's journal lines matching ERROR_PATTERN (``path`` is the unit).
+LogKind = Literal["errors", "access", "journal"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class WatchedLog:
     kind: LogKind  # errors: lines matching ERROR_PATTERN; access: 5xx answers of all
     inode: int = 0
     offset: int = -1  # -1: not read yet, so only what is written from now on counts
+    cursor: str = ""  # journal: where the last sample stopped; "": not read yet; "-": empty
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class LogReading:
     size: int
     matches: int  # errors: matching lines; access: 5xx answers
     lines: int  # lines read since the last sample
+    cursor: str = ""  # journal: the cursor of the last entry read
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,19 @@ deployer_log() {  # name path kind inode offset
                 '$9 ~ /^5[0-9][0-9]$/ { e++ } { l++ } END { print "log", n, i, s, e + 0, l + 0 }'
     fi
 }
+deployer_journal() {  # name unit cursor
+    if ! command -v journalctl >/dev/null 2>&1; then echo "log $1 missing"; return; fi
+    if [ -z "$3" ]; then
+        cursor=$(journalctl -u "$2" -n 1 --show-cursor -o cat -q 2>/dev/null |
+            sed -n 's/^-- cursor: //p')
+        echo "journal $1 0 0 ${cursor:--}"
+        return
+    fi
+    if [ "$3" = - ]; then set -- "$1" "$2" "" ; else set -- "$1" "$2" "--after-cursor=$3"; fi
+    journalctl -u "$2" ${3:+"$3"} --show-cursor -o cat -q 2>/dev/null |
+        awk -v n="$1" -v c="-" '/^-- cursor: / { c = substr($0, 12); next }
+            /__ERRORS__/ { e++ } { l++ } END { print "journal", n, e + 0, l + 0, c }'
+}
 deployer_health() {  # name url
     if ! command -v curl >/dev/null 2>&1; then echo "health $1 unavailable"; return; fi
     answer=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time __TIMEOUT__ -- "$2")
@@ -137,8 +154,11 @@ def build_sampler(request: SampleRequest) -> str:
     lines = [_BODY]
     lines += [f"deployer_disk {shlex.quote(path)}" for path in request.paths]
     for log in request.logs:
-        words = (log.name, log.path, log.kind, str(log.inode), str(log.offset))
-        lines.append("deployer_log " + " ".join(shlex.quote(word) for word in words))
+        if log.kind == "journal":
+            words: tuple[str, ...] = ("deployer_journal", log.name, log.path, log.cursor)
+        else:
+            words = ("deployer_log", log.name, log.path, log.kind, str(log.inode), str(log.offset))
+        lines.append(" ".join(shlex.quote(word) for word in words))
     for page in request.health:
         lines.append(f"deployer_health {shlex.quote(page.name)} {shlex.quote(page.url)}")
     return "\n".join(lines) + "\n"
@@ -179,6 +199,9 @@ class _Reader:
         elif key == "log":
             missing = words[1] == "missing"
             self.logs[words[0]] = None if missing else _log(words[1:])
+        elif key == "journal":
+            matches, lines = int(words[1]), int(words[2])
+            self.logs[words[0]] = LogReading("journal", 0, 0, matches, lines, words[3])
         elif key == "health":
             absent = words[1] == "unavailable"
             self.health[words[0]] = (
@@ -211,6 +234,11 @@ def next_request(request: SampleRequest, sample: HostSample) -> SampleRequest:
     logs = []
     for log in request.logs:
         reading = sample.logs.get(log.name)
+        if log.kind == "journal":
+            # A cursor that did not move (no new entry: "-") keeps the last one.
+            cursor = reading.cursor if reading and reading.cursor != "-" else log.cursor or "-"
+            logs.append(WatchedLog(log.name, log.path, log.kind, cursor=cursor))
+            continue
         inode, offset = (reading.inode, reading.size) if reading else (0, 0)
         logs.append(WatchedLog(log.name, log.path, log.kind, inode, offset))
     return SampleRequest(request.paths, tuple(logs), request.health)
