@@ -12,10 +12,11 @@ suits a freshly installed site, so a spec without ``watch:`` is watched too.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
+from deployer.spec.secrets import SecretRef
 from deployer.spec.types import StrictModel
 
 #: 90s, 30m, 2h, 1h30m, or plain seconds.
@@ -67,6 +68,18 @@ class Thresholds(StrictModel):
     slow_queries: int = Field(default=10, ge=0, description="New slow queries per sample.")
 
 
+class Webhook(StrictModel):
+    """Where the watch posts its breaches and its verdict; the address usually carries the
+    robot's token, so it is a secret reference."""
+
+    url: SecretRef = Field(description="The webhook's address: ${env:VAR} or ${file:PATH}.")
+    kind: Literal["dingtalk", "wecom", "feishu", "json"] = Field(
+        default="json",
+        description="dingtalk, wecom and feishu get their robots' text message; json gets "
+        "deployer's own verdict object.",
+    )
+
+
 class Watch(StrictModel):
     interval: Seconds = Field(default=10, le=3600, description="Time between samples: 10s, 1m.")
     consecutive: int = Field(
@@ -78,4 +91,7 @@ class Watch(StrictModel):
     )
     thresholds: Thresholds = Field(
         default_factory=Thresholds, description="Limits above which a reading is over."
+    )
+    webhook: Webhook | None = Field(
+        default=None, description="Optional: a chat robot told of breaches and of the verdict."
     )
