@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from deployer.spec.watch import DurationError, Thresholds, Watch, parse_duration
+from deployer.watch.database import database_status
 from deployer.watch.readings import Reading, cpu_busy, database_readings, host_readings
 from deployer.watch.sampler import (
     HostSample,
@@ -140,3 +141,41 @@ def test_a_check_not_measured_breaks_the_run() -> None:
     tracker.add([("app1", over)])
     assert tracker.go
     assert HostSample().cpu == ()
+
+
+class StatusCursor:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __enter__(self) -> StatusCursor:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        pass
+
+    def execute(self, statement: str) -> None:
+        self.statements.append(statement)
+
+    def fetchall(self) -> list[tuple[str, str]]:
+        return [("Threads_connected", "12"), ("Threads_running", "2"), ("Slow_queries", "x")]
+
+    def fetchone(self) -> tuple[int]:
+        return (151,)
+
+
+class StatusConnection:
+    def __init__(self) -> None:
+        self.made = StatusCursor()
+
+    def cursor(self) -> StatusCursor:
+        return self.made
+
+
+def test_the_database_status_is_read_as_integers() -> None:
+    connection = StatusConnection()
+    status = database_status(connection)
+    assert status == {"Threads_connected": 12, "Threads_running": 2, "max_connections": 151}
+    assert connection.made.statements[0] == (
+        "SHOW GLOBAL STATUS WHERE Variable_name IN "
+        "('Threads_connected', 'Threads_running', 'Slow_queries')"
+    )
