@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     BUNDLE_INVALID = 15
     DRIFT = 16
     DOCS_FAILED = 17
+    NO_GO = 18
     INTERRUPTED = 130
 
 

@@ -35,6 +35,7 @@ from labsupport import (
 )
 
 from deployer import lab
+from deployer.errors import ExitCode
 from deployer.spec import load_environment
 from tests.support.documents import (
     NAMES,
@@ -44,6 +45,7 @@ from tests.support.documents import (
     first_page_png,
     pdf_text,
 )
+from tests.support.robot import robot
 
 pytestmark = pytest.mark.lab
 
@@ -232,6 +234,98 @@ def test_hand_over_documents_after_the_go_live(rollback_lab: Lab, tmp_path: Path
     for docx in sorted(out.glob("*.docx")):
         assert (tmp_path / "again" / docx.name).read_bytes() == docx.read_bytes(), docx.name
     print(f"first pages of the hand-over documents: {pages}")
+
+
+def watch_lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def watch_spec(rollback_lab: Lab) -> Path:
+    """The lab's spec with a watch that tells a robot (ROBOT_URL). The lab's hosts see the
+    machine's CPU, which the rest of the suite keeps busy: CPU and load never breach here."""
+    data = yaml.safe_load(rollback_lab.spec.read_text(encoding="utf-8"))
+    data["watch"] = {
+        "interval": "5s",
+        "thresholds": {"cpu_percent": 100, "load_per_cpu": 1000},
+        "webhook": {"url": "${env:ROBOT_URL}", "kind": "json"},
+    }
+    spec = FOLDER / "huadong-production-watch.yml"
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return spec
+
+
+def test_a_healthy_release_watched_for_20_seconds_is_go(rollback_lab: Lab, tmp_path: Path) -> None:
+    """With a robot told of the verdict: a webhook the test serves on loopback."""
+    lines = tmp_path / "watch.jsonl"
+    argv = ["watch", str(watch_spec(rollback_lab)), "--lab", "--for", "20s", "--json", str(lines)]
+    with robot() as (url, received):
+        watched = subprocess.run(
+            [sys.executable, "-m", "deployer", *argv],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            env={**os.environ, **SECRETS, "ROBOT_URL": url},
+        )
+    assert watched.returncode == 0, output(watched)
+    assert "go: " in watched.stdout
+    samples = watch_lines(lines)
+    assert len(samples) >= 3
+    last = samples[-1]["readings"]
+    assert set(last) == {"app1", "db1", "database"}, last
+    checks = set(last["app1"])
+    assert {"cpu", "memory", "load", "disk:/", "health:nginx", "health:tomcat"} <= checks
+    assert {"errors:tomcat", "5xx:nginx"} <= checks
+    assert not any(r["over"] for host in last.values() for r in host.values()), last
+    meta = last_run("watch")
+    assert meta["status"] == "successful" and meta["exit_code"] == 0
+    assert [message["verdict"] for message in received] == ["go"]
+    journal = lab.lab_spec_path(rollback_lab.spec).parent / "runs" / meta["id"]
+    assert (
+        "t0k3n" not in (journal / "meta.json").read_text() + (journal / "events.jsonl").read_text()
+    )
+
+
+def test_tomcat_stopped_during_a_watch_is_no_go_and_rolled_back(
+    rollback_lab: Lab, tmp_path: Path
+) -> None:
+    upgrade = deployer("apply", str(FOLDER / "huadong-production-1.1.yml"), "--lab", "-y")
+    assert upgrade.returncode == 0, output(upgrade)
+    assert health(rollback_lab)["version"] == "1.1"
+    lines = tmp_path / "watch.jsonl"
+    argv = [sys.executable, "-m", "deployer", "watch", str(watch_spec(rollback_lab)), "--lab"]
+    argv += ["--for", "90s", "--interval", "3s", "--json", str(lines), "--rollback-on-breach"]
+    with robot() as (url, received):
+        watch = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **SECRETS, "ROBOT_URL": url},
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not (lines.exists() and lines.read_text().strip()):
+                assert time.monotonic() < deadline and watch.poll() is None, "no first sample"
+                time.sleep(0.5)
+            stopped = rollback_lab.ssh("app1", "sudo systemctl stop tomcat10")
+            assert stopped.returncode == 0, stopped.stderr
+            out, err = watch.communicate(timeout=600)
+        finally:
+            if watch.poll() is None:
+                watch.kill()
+                watch.wait()
+    assert any(m.get("check") == "health:tomcat" for m in received), received
+    assert received[-1]["verdict"] == "no-go"
+    assert watch.returncode == ExitCode.NO_GO, out[-3000:] + err[-3000:]
+    assert "no-go" in err and "health:tomcat on app1" in err, err[-3000:]
+    samples = watch_lines(lines)
+    breached = [
+        n for n, sample in enumerate(samples, 1) if "health:tomcat@app1" in sample["breaches"]
+    ]
+    assert breached and breached[0] <= 1 + 3 + 1, samples  # within watch.consecutive samples
+    assert health(rollback_lab)["version"] == "1.0"  # rolled back, and healthy
+    assert last_run("rollback")["status"] == "successful"
 
 
 def test_atomic_apply_of_a_corrupt_artifact_rolls_back(rollback_lab: Lab) -> None:

@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deployer.docs.records import IMPORT_REPORT
 from deployer.journal import Journal, records
 from deployer.journal.redact import Redactor
 from deployer.journal.status import RunStatus
@@ -105,6 +104,6 @@ def go_live(folder: Path, *edits: str) -> GoLive:
     undo.set_status(RunStatus.SUCCESSFUL, 0)
     time.sleep(0.003)
     imported = journal.start("import", spec, table="erp.customers")
-    imported.record(IMPORT_REPORT, BALANCE)
+    imported.record(records.IMPORT_REPORT, BALANCE)
     imported.set_status(RunStatus.SUCCESSFUL, 0)
     return GoLive(spec, root, values, ids[0], ids[1], ids[2], undo.id, imported.id)

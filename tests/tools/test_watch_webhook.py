@@ -3,11 +3,6 @@ message shape, and a robot that refuses or is not there as one line, never an er
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -15,29 +10,7 @@ import pytest
 from deployer.spec.secrets import SecretRef
 from deployer.spec.watch import Webhook
 from deployer.watch.notify import notify
-
-
-@contextmanager
-def robot(status: int = 200) -> Iterator[tuple[str, list[Any]]]:
-    received: list[Any] = []
-
-    class Robot(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers["Content-Length"])
-            received.append(json.loads(self.rfile.read(length).decode("utf-8")))
-            self.send_response(status)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Robot)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/robot/send?access_token=t0k3n", received
-    finally:
-        server.shutdown()
-        server.server_close()
+from tests.support.robot import robot
 
 
 @pytest.mark.parametrize(
@@ -50,7 +23,7 @@ def robot(status: int = 200) -> Iterator[tuple[str, list[Any]]]:
     ],
 )
 def test_each_robot_gets_its_own_message(kind: str, expected: dict[str, Any]) -> None:
-    hook = Webhook(url=SecretRef("env", "ROBOT"), kind=kind)  # type: ignore[arg-type]
+    hook = Webhook(url=SecretRef("env", "ROBOT"), kind=kind)
     with robot() as (url, received):
         assert notify(hook, url, "no-go: app1 health:tomcat", {"verdict": "no-go"}) is None
     assert received == [expected]

@@ -33,6 +33,7 @@ from deployer.cli import (
     runs,
     schema,
     validate,
+    watch,
 )
 from deployer.cli.events import JsonEvents
 from deployer.cli.io import Streams
@@ -54,6 +55,7 @@ COMMANDS = (
     bundle,
     data,
     docs,
+    watch,
     lab,
 )
 

@@ -20,7 +20,7 @@ from deployer.data.source import SourceRow, SourceUnreadable, guessed_encoding, 
 from deployer.data.table import TableColumn, read_table, row_count
 from deployer.data.tally import Rejects, Tally
 from deployer.data.undo import UNDO, UndoLog
-from deployer.journal import Journal, Run
+from deployer.journal import Journal, Run, records
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
 from deployer.spec.dataimport import DataImport, FileSource, QuerySource
@@ -36,7 +36,7 @@ PROGRESS_EVERY = 10_000
 #: Bytes of undecodable lines given to the encoding guess.
 SAMPLE_BYTES = 64 * 1024
 REJECTS = "rejects.csv"
-REPORT = "import.json"
+REPORT = records.IMPORT_REPORT
 MAPPING = "mapping.yml"
 #: Keys per statement when an import's rows are looked up again (verify, rollback).
 CHUNK = 1000

@@ -98,6 +98,8 @@ def _timeline_row(run: RunRecord, say: Say) -> tuple[str, ...]:
         what += say(" of {run}", "（撤销 {run}）", run=meta.undoes)
     who = "@".join(part for part in (meta.user, meta.host) if part)
     result = say.status(meta.status.value)
+    if meta.kind == "watch" and run.balance is not None:
+        result = str(run.balance.get("verdict", result))
     if meta.exit_code not in (None, 0):
         result += f" (exit {meta.exit_code})"
     return (

@@ -22,9 +22,7 @@ from deployer.spec.problems import SpecError
 from deployer.state.model import HostRecord
 
 #: The runs a hand-over speaks of: what was checked, changed, undone or loaded.
-KINDS = ("check", "apply", "rollback", "import")
-#: An import's balance, as ``deployer data import`` records it.
-IMPORT_REPORT = "import.json"
+KINDS = ("check", "apply", "rollback", "import", "watch")
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ class RunRecord:
     events: tuple[dict[str, Any], ...] = ()
     managed: dict[str, HostRecord] = field(default_factory=dict)  # host -> as the run left it
     scan: CheckReport | None = None
-    balance: dict[str, Any] | None = None  # an import's import.json
+    balance: dict[str, Any] | None = None  # an import's import.json, a watch's watch.json
     recap: dict[str, dict[str, Any]] = field(default_factory=dict)  # host -> task counts
 
     @property
@@ -144,7 +142,9 @@ def _record(run: Run, meta: RunMeta, hosts: list[str]) -> RunRecord:
             if path.exists():
                 managed[host] = _parsed(path, HostRecord)
     scan = _parsed(run.path / records.REPORT, CheckReport) if kind == "check" else None
-    balance = _json(run.path / IMPORT_REPORT) if kind == "import" else None
+    balance = _json(run.path / records.IMPORT_REPORT) if kind == "import" else None
+    if kind == "watch":
+        balance = _json(run.path / records.WATCH_VERDICT)
     events = tuple(run.events()) if kind in ("apply", "rollback") else ()
     recap = run.recap() if kind in ("apply", "rollback") else {}
     return RunRecord(meta, events, managed, scan, balance, recap)

@@ -42,6 +42,7 @@ class Say:
             "apply": ("installation / upgrade", "安装 / 升级"),
             "rollback": ("rollback", "回滚"),
             "import": ("data import", "数据导入"),
+            "watch": ("go-live watch", "上线观察"),
         }
         en, zh = words.get(kind, (kind, kind))
         return self(en, zh)

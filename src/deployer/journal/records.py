@@ -16,6 +16,8 @@ of older runs (and people browsing a journal) rely on, so no module spells them 
                    fixup-<host>.sh       a scan's suggested fixes, never run by deployer
                    managed-<host>.json   what deployer manages on the host, as the run left it
                    dump-<schema>.sql     a schema's dump before migrating (not redacted)
+                   import.json           a data import's balance
+                   watch.json            a go-live watch's verdict
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ ROLLBACK_PLAN = "rollback.json"
 ROLLBACK_TEXT = "rollback.md"
 PACKAGES_BEFORE = "packages-before.json"
 ANSIBLE_FACTS = "ansible-facts.json"
+IMPORT_REPORT = "import.json"
+WATCH_VERDICT = "watch.json"
 
 
 def fixup_script(host: str) -> str:

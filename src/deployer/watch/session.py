@@ -50,9 +50,11 @@ def watch_for(
     clock: Clock,
     pause: Pause,
     on_round: OnRound,
+    stop_on_breach: bool = False,
 ) -> Verdict:
-    """Sample every ``interval`` seconds for ``duration`` (None: until Ctrl-C). A round that
-    takes longer than the interval is followed at once by the next, never by two."""
+    """Sample every ``interval`` seconds for ``duration`` (None: until Ctrl-C), or, with
+    ``stop_on_breach``, until the first breach. A round that takes longer than the interval
+    is followed at once by the next, never by two."""
     started = clock()
     number = 0
     interrupted = False
@@ -60,7 +62,10 @@ def watch_for(
         while True:
             number += 1
             began = clock()
-            on_round(watcher.sample(number, began - started))
+            done = watcher.sample(number, began - started)
+            on_round(done)
+            if stop_on_breach and done.breaches:
+                break
             elapsed = clock() - started
             if duration is not None and elapsed + interval > duration + 1e-9:
                 break

@@ -131,3 +131,17 @@ def test_the_sample_products_faq_is_valid_in_both_languages() -> None:
     assert len(faq.entries) == 3
     for entry in faq.entries:
         assert entry.question.zh and entry.question.en and entry.answer.zh and entry.answer.en
+
+
+def test_a_go_live_watch_is_in_the_timeline_with_its_verdict(golive: GoLive) -> None:
+    watch = Journal(golive.journal).start("watch", golive.spec, product_version="1.0")
+    watch.record("watch.json", {"verdict": "no-go", "samples": 9, "breaches": []})
+    watch.set_status(watch.info().status.__class__("successful"), 18)
+    report = next(d for d in made(golive) if d.name == "implementation-report" and d.lang == "en")
+    [row] = [
+        row
+        for block in report.sections[2].blocks
+        for row in getattr(block, "rows", ())
+        if row[0] == watch.id
+    ]
+    assert row[1] == "go-live watch" and row[-1].startswith("no-go")

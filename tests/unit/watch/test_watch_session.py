@@ -91,3 +91,17 @@ def test_ctrl_c_ends_the_watch_with_its_verdict() -> None:
             "in_a_row": 2,
         }
     ]
+
+
+def test_with_stop_on_breach_the_watch_ends_at_the_first_breach() -> None:
+    clock = Clock()
+    verdict = watch_for(
+        FakeWatcher(clock, over_from=2),  # type: ignore[arg-type]
+        interval=5,
+        duration=600,
+        clock=clock,
+        pause=clock.pause,
+        on_round=lambda r: None,
+        stop_on_breach=True,
+    )
+    assert not verdict.go and verdict.samples == 3 and not verdict.interrupted
