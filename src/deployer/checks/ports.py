@@ -44,13 +44,11 @@ def service_ports(env: Environment, matrix: SupportMatrix, host: Host) -> list[P
     for need in matrix.ports_free:
         if set(need.roles) & set(host.roles):
             add(need.port, need.service, None)
-    nginx, tomcat = env.middleware.nginx, env.middleware.tomcat
-    if "web" in host.roles and nginx is not None:
-        override = host.overrides.nginx.listen_port if host.overrides.nginx else None
-        add(override or nginx.listen_port, "nginx", "middleware.nginx.listen_port")
-    if "app" in host.roles and tomcat is not None:
-        override = host.overrides.tomcat.port if host.overrides.tomcat else None
-        add(override or tomcat.port, "tomcat", "middleware.tomcat.port")
+    nginx, tomcat = env.nginx_ports().get(host.name), env.tomcat_ports().get(host.name)
+    if nginx is not None:
+        add(nginx, "nginx", "middleware.nginx.listen_port")
+    if tomcat is not None:
+        add(tomcat, "tomcat", "middleware.tomcat.port")
     if env.database is not None and env.database.host == host.name:
         add(env.database.effective_port, env.database.engine, "database.port")
     return [PortNeed(port, tuple(services[port]), fields.get(port)) for port in sorted(services)]

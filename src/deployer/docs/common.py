@@ -38,14 +38,23 @@ def document(
     """A document of the site's: titled for its customer, with the cover, the runs it was
     made from and the date every document carries."""
     env = site.loaded.env
-    shown = cover(site, say)
+    release = version(site)
+    date = when(site.date) or say.none
+    runs = ", ".join(site.made_from) or say.none
+    shown = (
+        (say("Customer", "客户"), env.customer),
+        (say("Environment", "环境"), env.environment),
+        (say("Product", "产品"), f"{env.product.name} {release}"),
+        (say("Date", "日期"), date),
+        (say("Made from runs", "依据的运行记录"), runs),
+    )
     fields = (
         ("customer", env.customer),
         ("environment", env.environment),
         ("product", env.product.name),
-        ("version", version(site)),
-        ("date", shown[3][1]),
-        ("runs", shown[4][1]),
+        ("version", release),
+        ("date", date),
+        ("runs", runs),
     )
     return Document(
         name,
@@ -60,21 +69,17 @@ def document(
     )
 
 
+def where_from(ref: SecretRef, say: Say) -> str:
+    """Where a secret comes from, never what it is."""
+    if ref.source == "env":
+        return say("environment variable {name}", "环境变量 {name}", name=ref.locator)
+    if ref.source == "file":
+        return say("file {path}", "文件 {path}", path=ref.locator)
+    return say("written in the spec (not shown)", "写在规格文件中（不显示）")
+
+
 def check_title(result: CheckResult, say: Say) -> str:
     return result.title_zh if say.lang == "zh" else result.title
-
-
-def cover(site: SiteRecords, say: Say) -> tuple[tuple[str, str], ...]:
-    env = site.loaded.env
-    runs = site.made_from
-    span = ", ".join(runs) or say.none
-    return (
-        (say("Customer", "客户"), env.customer),
-        (say("Environment", "环境"), env.environment),
-        (say("Product", "产品"), f"{env.product.name} {version(site)}"),
-        (say("Date", "日期"), when(site.date) or say.none),
-        (say("Made from runs", "依据的运行记录"), span),
-    )
 
 
 def hosts_table(site: SiteRecords, say: Say) -> Table:

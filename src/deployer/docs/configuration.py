@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from deployer.docs.common import document, hosts_table
+from deployer.docs.common import document, hosts_table, where_from
 from deployer.docs.records import SiteRecords
 from deployer.docs.site import HostPlan, host_plans
 from deployer.docs.wording import Say
 from deployer.report.document import Block, Document, Paragraph, Section, Table
 from deployer.report.i18n import Lang
-from deployer.spec import SecretRef
 from deployer.spec.secrets import is_secret_setting, secret_reference
 from deployer.spec.sources import TarballSource, tarball_of
 
@@ -174,15 +173,6 @@ def _source(source: Literal["package"] | TarballSource, say: Say) -> str:
     if tarball is None:
         return say("the OS's package", "操作系统软件包")
     return say("vendor tarball {path}", "厂商压缩包 {path}", path=tarball)
-
-
-def where_from(ref: SecretRef, say: Say) -> str:
-    """Where a secret comes from, never what it is."""
-    if ref.source == "env":
-        return say("environment variable {name}", "环境变量 {name}", name=ref.locator)
-    if ref.source == "file":
-        return say("file {path}", "文件 {path}", path=ref.locator)
-    return say("written in the spec (not shown)", "写在规格文件中（不显示）")
 
 
 def shown_setting(key: object, value: Any, say: Say) -> str:

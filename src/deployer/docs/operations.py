@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shlex
 
-from deployer.docs.common import document, hosts_table, version
+from deployer.docs.common import document, hosts_table, version, where_from
 from deployer.docs.records import SiteRecords
 from deployer.docs.site import HostPlan, host_plans, port_of
 from deployer.docs.wording import Say
@@ -177,17 +177,9 @@ def _backup(env: Environment, say: Say) -> tuple[Block, ...]:
         "在 {host} 上以 {user} 账号执行（密码来源：{source}）。每次升级前备份；恢复前先停止产品。",
         host=database.host,
         user=database.admin.user,
-        source=_source(database.admin.password.source, database.admin.password.locator, say),
+        source=where_from(database.admin.password, say),
     )
     return (Paragraph(where), Commands(tuple(lines)))
-
-
-def _source(source: str, locator: str, say: Say) -> str:
-    if source == "env":
-        return say("environment variable {name}", "环境变量 {name}", name=locator)
-    if source == "file":
-        return say("file {path}", "文件 {path}", path=locator)
-    return say("kept by the implementation team", "由实施团队保管")
 
 
 def _rollback(site: SiteRecords, spec_shown: str, say: Say) -> tuple[Block, ...]:

@@ -23,6 +23,8 @@ from deployer.state.model import HostRecord
 
 #: The runs a hand-over speaks of: what was checked, changed, undone or loaded.
 KINDS = ("check", "apply", "rollback", "import", "watch")
+#: The record that holds a run's outcome, by kind: an import's balance, a watch's verdict.
+OUTCOMES = {"import": records.IMPORT_REPORT, "watch": records.WATCH_VERDICT}
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,8 @@ def _record(run: Run, meta: RunMeta, hosts: list[str]) -> RunRecord:
             if path.exists():
                 managed[host] = _parsed(path, HostRecord)
     scan = _parsed(run.path / records.REPORT, CheckReport) if kind == "check" else None
-    balance = _json(run.path / records.IMPORT_REPORT) if kind == "import" else None
-    if kind == "watch":
-        balance = _json(run.path / records.WATCH_VERDICT)
+    outcome = OUTCOMES.get(kind)
+    balance = _json(run.path / outcome) if outcome else None
     events = tuple(run.events()) if kind in ("apply", "rollback") else ()
     recap = run.recap() if kind in ("apply", "rollback") else {}
     return RunRecord(meta, events, managed, scan, balance, recap)

@@ -35,15 +35,14 @@ def host_plan(env: Environment, host: Host) -> HostPlan:
     nginx, tomcat = env.middleware.nginx, env.middleware.tomcat
     server_name = None
     jvm: tuple[str, ...] = ()
-    if "web" in host.roles and nginx is not None:
+    nginx_port, tomcat_port = env.nginx_ports().get(host.name), env.tomcat_ports().get(host.name)
+    if nginx is not None and nginx_port is not None:
+        listeners.append(Listener("nginx", nginx_port))
         override = host.overrides.nginx
-        listeners.append(
-            Listener("nginx", (override and override.listen_port) or nginx.listen_port)
-        )
         server_name = str((override and override.server_name) or nginx.server_name)
-    if "app" in host.roles and tomcat is not None:
+    if tomcat is not None and tomcat_port is not None:
+        listeners.append(Listener("tomcat", tomcat_port))
         at = host.overrides.tomcat
-        listeners.append(Listener("tomcat", (at and at.port) or tomcat.port))
         options = at.jvm_options if at and at.jvm_options is not None else None
         jvm = tuple(options if options is not None else tomcat.jvm_options)
     database = env.database

@@ -360,6 +360,19 @@ class Environment(StrictModel):
         host = self.host(name)
         return host.address if host else name
 
+    def nginx_ports(self) -> dict[str, int]:
+        """Per web host, the port its nginx listens on (host overrides applied)."""
+        nginx = self.middleware.nginx
+        if nginx is None:
+            return {}
+        found = {}
+        for host in self.hosts_with("web"):
+            override = host.overrides.nginx
+            found[host.name] = (
+                override.listen_port if override and override.listen_port else nginx.listen_port
+            )
+        return found
+
     def tomcat_ports(self) -> dict[str, int]:
         """Per app host, the port its Tomcat serves the product on (host overrides applied)."""
         tomcat = self.middleware.tomcat

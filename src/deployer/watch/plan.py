@@ -20,10 +20,8 @@ def _request(env: Environment, host: Host) -> SampleRequest:
     logs: list[WatchedLog] = []
     pages: list[HealthUrl] = []
     health = env.product.health_path
-    nginx = env.middleware.nginx
-    if "web" in host.roles and nginx is not None:
-        override = host.overrides.nginx
-        port = (override and override.listen_port) or nginx.listen_port
+    port = env.nginx_ports().get(host.name)
+    if port is not None:
         logs.append(WatchedLog("nginx", NGINX_ACCESS_LOG, "access"))
         pages.append(HealthUrl("nginx", f"http://127.0.0.1:{port}{health}"))
     tomcat = env.tomcat_ports().get(host.name)
