@@ -9,6 +9,7 @@ starts from the product on 1.0.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -293,28 +295,11 @@ def test_tomcat_stopped_during_a_watch_is_no_go_and_rolled_back(
     assert upgrade.returncode == 0, output(upgrade)
     assert health(rollback_lab)["version"] == "1.1"
     lines = tmp_path / "watch.jsonl"
-    argv = [sys.executable, "-m", "deployer", "watch", str(watch_spec(rollback_lab)), "--lab"]
-    argv += ["--for", "90s", "--interval", "3s", "--json", str(lines), "--rollback-on-breach"]
-    with robot() as (url, received):
-        watch = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **SECRETS, "ROBOT_URL": url},
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not (lines.exists() and lines.read_text().strip()):
-                assert time.monotonic() < deadline and watch.poll() is None, "no first sample"
-                time.sleep(0.5)
-            stopped = rollback_lab.ssh("app1", "sudo systemctl stop tomcat10")
-            assert stopped.returncode == 0, stopped.stderr
-            out, err = watch.communicate(timeout=600)
-        finally:
-            if watch.poll() is None:
-                watch.kill()
-                watch.wait()
+    with watching(rollback_lab, lines, "--for", "90s", "--rollback-on-breach") as (watch, received):
+        wait_for_samples(watch, lines, 1)
+        stopped = rollback_lab.ssh("app1", "sudo systemctl stop tomcat10")
+        assert stopped.returncode == 0, stopped.stderr
+        out, err = watch.communicate(timeout=600)
     assert any(m.get("check") == "health:tomcat" for m in received), received
     assert received[-1]["verdict"] == "no-go"
     assert watch.returncode == ExitCode.NO_GO, out[-3000:] + err[-3000:]
@@ -326,6 +311,97 @@ def test_tomcat_stopped_during_a_watch_is_no_go_and_rolled_back(
     assert breached and breached[0] <= 1 + 3 + 1, samples  # within watch.consecutive samples
     assert health(rollback_lab)["version"] == "1.0"  # rolled back, and healthy
     assert last_run("rollback")["status"] == "successful"
+
+
+#: A page that fails as a product's bug does: Tomcat logs the exception, nginx answers 500.
+FAILING_PAGE = """<%@ page session="false" %>
+<% if (request != null) throw new IllegalStateException("order 42 has no customer"); %>
+"""
+#: What logrotate does to nginx's access log on Debian (less the compression): rename to .1,
+#: then USR1 to the master, which reopens its logs.
+ROTATE_NGINX_LOG = (
+    "sudo mv /var/log/nginx/access.log /var/log/nginx/access.log.1 && "
+    "sudo kill -USR1 $(cat /run/nginx.pid)"
+)
+SHOWN_5XX = re.compile(r"^(\d+) of (\d+) answers 5xx")
+SHOWN_ERRORS = re.compile(r"^(\d+) new error lines")
+
+
+def access_log_inode(rollback_lab: Lab) -> str:
+    done = rollback_lab.ssh("app1", "sudo ls -i /var/log/nginx/access.log")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()[0]
+
+
+def test_a_page_failing_during_a_watch_raises_errors_and_5xx_across_a_log_rotation(
+    rollback_lab: Lab, tmp_path: Path
+) -> None:
+    """Every 500 the page answered is counted once, though nginx's log was rotated mid-watch:
+    the lines written between the last sample and the rotation are read from access.log.1."""
+    page = "/opt/sample-erp/current/failing-order.jsp"
+    put = rollback_lab.ssh("app1", f"printf %s {shlex.quote(FAILING_PAGE)} | sudo tee {page}")
+    assert put.returncode == 0, put.stderr
+    lines = tmp_path / "watch.jsonl"
+    requests = "for i in $(seq 30); do curl -s -o /dev/null -w '%{http_code}\\n' "
+    requests += "http://localhost/erp/failing-order.jsp; sleep 0.4; done"
+    inode_before = access_log_inode(rollback_lab)
+    try:
+        with watching(rollback_lab, lines, "--for", "30s") as (watch, _):
+            wait_for_samples(watch, lines, 1)
+            with ThreadPoolExecutor(1) as pool:
+                answers = pool.submit(rollback_lab.ssh, "app1", requests)
+                wait_for_samples(watch, lines, 3)
+                rotated = rollback_lab.ssh("app1", ROTATE_NGINX_LOG)
+                assert rotated.returncode == 0, rotated.stderr
+                failed = answers.result().stdout.split()
+            out, err = watch.communicate(timeout=600)
+    finally:
+        rollback_lab.ssh("app1", f"sudo rm -f {page}")
+    assert access_log_inode(rollback_lab) != inode_before  # it was rotated during the watch
+    assert failed == ["500"] * 30, failed
+    assert watch.returncode == ExitCode.NO_GO, out[-3000:] + err[-3000:]
+    assert "errors:tomcat on app1" in err and "5xx:nginx on app1" in err, err[-3000:]
+    samples = watch_lines(lines)
+    counted = [SHOWN_5XX.match(s["readings"]["app1"]["5xx:nginx"]["reading"]) for s in samples]
+    assert all(counted), samples
+    # The watch's own health requests through nginx answer 200; only the page's are 5xx.
+    assert sum(int(m.group(1)) for m in counted if m) == 30, samples
+    # Each exception is a SEVERE line and the exception's own in localhost.DATE.log.
+    errors = [
+        SHOWN_ERRORS.match(s["readings"]["app1"]["errors:tomcat"]["reading"]) for s in samples
+    ]
+    assert all(errors) and sum(int(m.group(1)) for m in errors if m) >= 2 * 30, samples
+
+
+@contextlib.contextmanager
+def watching(
+    rollback_lab: Lab, lines: Path, *options: str
+) -> Iterator[tuple[subprocess.Popen[str], list[Any]]]:
+    """``deployer watch`` every 3 s in the background, telling a robot; stopped if still
+    running at the end."""
+    argv = [sys.executable, "-m", "deployer", "watch", str(watch_spec(rollback_lab)), "--lab"]
+    argv += ["--interval", "3s", "--json", str(lines), *options]
+    with robot() as (url, received):
+        watch = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **SECRETS, "ROBOT_URL": url},
+        )
+        try:
+            yield watch, received
+        finally:
+            if watch.poll() is None:
+                watch.kill()
+                watch.wait()
+
+
+def wait_for_samples(watch: subprocess.Popen[str], lines: Path, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while not (lines.exists() and len(lines.read_text().splitlines()) >= count):
+        assert time.monotonic() < deadline and watch.poll() is None, f"no sample {count}"
+        time.sleep(0.2)
 
 
 def test_atomic_apply_of_a_corrupt_artifact_rolls_back(rollback_lab: Lab) -> None:

@@ -96,11 +96,66 @@ def test_the_sampler_reads_this_machine_and_its_logs(argv: list[str], tmp_path: 
         tomcat, nginx = second.logs["tomcat"], second.logs["nginx"]
         assert tomcat is not None and (tomcat.matches, tomcat.lines) == (2, 3)
         assert nginx is not None and (nginx.matches, nginx.lines) == (2, 4)
+        with catalina.open("a") as log:  # written before the rotation, read from PATH.1
+            log.write("SEVERE: just before rotation\nINFO fine\n")
+        with access.open("a") as log:
+            log.write(line.format(503))
         os.rename(catalina, catalina.with_suffix(".out.1"))  # rotated: a new, shorter file
         catalina.write_text("ERROR after rotation\n")
-        third = sample(argv, next_request(request, second))
-        tomcat = third.logs["tomcat"]
-        assert tomcat is not None and (tomcat.matches, tomcat.lines) == (1, 1)
+        os.rename(access, tmp_path / "access.log.1")
+        access.write_text(line.format(200))
+        request = next_request(request, second)
+        third = sample(argv, request)
+        tomcat, nginx = third.logs["tomcat"], third.logs["nginx"]
+        assert tomcat is not None and (tomcat.matches, tomcat.lines) == (2, 3)
+        assert nginx is not None and (nginx.matches, nginx.lines) == (1, 2)
+        catalina.write_text("")  # truncated in place (copytruncate), then written again
+        catalina.write_text("INFO again\n")
+        fourth = sample(argv, next_request(request, third))
+        tomcat = fourth.logs["tomcat"]
+        assert tomcat is not None and (tomcat.matches, tomcat.lines) == (0, 1)
+
+
+@pytest.mark.parametrize("argv", _shells())
+def test_a_dated_log_is_followed_to_the_next_days_file(argv: list[str], tmp_path: Path) -> None:
+    """Tomcat's own logs (localhost.DATE.log) rotate by starting a new file each day: the
+    newest file is read, and the rest of the day before once the new one appears."""
+    folder = tmp_path / "tomcat logs"
+    folder.mkdir()
+    (folder / "localhost.2026-12-02.log").write_text("SEVERE: long ago\n")
+    today = folder / "localhost.2026-12-03.log"
+    today.write_text("INFO started\n")
+    (folder / "catalina.2026-12-03.log").write_text("SEVERE: another log\n")
+    request = SampleRequest(logs=(WatchedLog("product", f"{folder}/localhost.*.log", "errors"),))
+    first = sample(argv, request)
+    assert first.logs["product"] is not None and first.logs["product"].size == len("INFO started\n")
+    with today.open("a") as log:
+        log.write("SEVERE: Servlet.service() threw exception\n")
+    request = next_request(request, first)
+    (folder / "localhost.2026-12-04.log").write_text("java.lang.IllegalStateException: x\nok\n")
+    second = sample(argv, request)
+    product = second.logs["product"]
+    assert product is not None and (product.matches, product.lines) == (2, 3)
+    request = next_request(request, second)
+    third = sample(argv, request)
+    product = third.logs["product"]
+    assert product is not None and (product.matches, product.lines) == (0, 0)
+    missing = SampleRequest(logs=(WatchedLog("x", f"{tmp_path}/no folder/x.*.log", "errors"),))
+    assert sample(argv, missing).logs["x"] is None
+
+
+@pytest.mark.parametrize("argv", _shells())
+def test_a_log_not_written_yet_is_read_from_its_start_once_it_is(
+    argv: list[str], tmp_path: Path
+) -> None:
+    request = SampleRequest(logs=(WatchedLog("tomcat", f"{tmp_path}/localhost.*.log", "errors"),))
+    first = sample(argv, request)
+    assert first.logs["tomcat"] is not None and first.logs["tomcat"].lines == 0
+    request = next_request(request, first)
+    assert sample(argv, request).logs["tomcat"] == first.logs["tomcat"]  # still nothing
+    (tmp_path / "localhost.2026-12-04.log").write_text("SEVERE: first\njava.lang.Exception\n")
+    found = sample(argv, request).logs["tomcat"]
+    assert found is not None and (found.matches, found.lines) == (2, 2)
 
 
 def test_the_sampler_passes_shellcheck(tmp_path: Path) -> None:
@@ -109,7 +164,7 @@ def test_the_sampler_passes_shellcheck(tmp_path: Path) -> None:
     request = SampleRequest(
         paths=("/", "/srv/a b"),
         logs=(
-            WatchedLog("catalina", "/var/log/tomcat10/catalina.out", "errors", 5, 10),
+            WatchedLog("catalina", "/var/log/tomcat10/localhost.*.log", "errors", 5, 10),
             WatchedLog("tomcat", "tomcat10.service", "journal", cursor="s=1;i=2"),
         ),
         health=(HealthUrl("direct", "http://10.0.0.1:8080/erp/health.jsp"),),

@@ -152,6 +152,8 @@ def _view(streams: Streams) -> Iterator[Callable[[Round], None]]:
 
 def _summary(streams: Streams, verdict: Verdict, rollback: str) -> None:
     ended = " (ended by Ctrl-C)" if verdict.interrupted else ""
+    if verdict.baseline:
+        streams.say(f"compared with run {verdict.baseline}, the watch before the last apply")
     if verdict.go:
         streams.say(
             f"go: {verdict.samples} samples in {verdict.seconds:.0f} s, no breach{ended}",

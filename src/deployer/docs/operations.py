@@ -13,6 +13,7 @@ from deployer.docs.wording import Say
 from deployer.report.document import Block, Bullets, Commands, Document, Paragraph, Section, Table
 from deployer.report.i18n import Lang
 from deployer.spec import Environment
+from deployer.spec.layout import product_layout
 from deployer.spec.sources import tarball_of
 
 NAME = "operations-guide"
@@ -81,13 +82,14 @@ def _services(site: SiteRecords, plans: list[HostPlan], say: Say) -> tuple[Block
 def _logs(site: SiteRecords, plans: list[HostPlan], say: Say) -> Table:
     tomcat = site.loaded.env.middleware.tomcat
     tarball = tomcat is not None and tarball_of(tomcat.source) is not None
+    tomcat_logs = product_layout(site.loaded.env).tomcat_logs
     rows = []
     for plan in plans:
         for unit in services_of(site, plan.host.name):
             files: tuple[str, ...] = LOG_FILES.get(unit, ())
             by_logrotate = unit in LOG_FILES
             if unit.startswith("tomcat"):
-                files = ("/opt/tomcat/logs/",) if tarball else (f"/var/log/{unit}/",)
+                files = (f"{tomcat_logs}/",)
                 by_logrotate = not tarball
             where = "; ".join((f"journalctl -u {shlex.quote(unit)}", *files))
             if by_logrotate:

@@ -92,6 +92,13 @@ class Watch(StrictModel):
     thresholds: Thresholds = Field(
         default_factory=Thresholds, description="Limits above which a reading is over."
     )
+    baseline_margin_percent: float = Field(
+        default=10,
+        ge=0,
+        le=1000,
+        description="A check already over its threshold in the watch before the last apply "
+        "(the baseline) is over again only once this much worse than it was.",
+    )
     webhook: Webhook | None = Field(
         default=None, description="Optional: a chat robot told of breaches and of the verdict."
     )

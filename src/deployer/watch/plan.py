@@ -1,11 +1,13 @@
 """What the watch samples on each host, from the spec: the disks of / and the spec's watched
 paths everywhere; nginx's access log and its health page through nginx on web hosts; the
-health page straight from Tomcat on app hosts. Pages are asked from the host itself
-(loopback), so a bastion between the engineer and the hosts changes nothing."""
+health page straight from Tomcat, its log of the product's exceptions and its unit's journal
+on app hosts. Pages are asked from the host itself (loopback), so a bastion between the
+engineer and the hosts changes nothing."""
 
 from __future__ import annotations
 
 from deployer.spec import Environment, Host
+from deployer.spec.layout import product_layout
 from deployer.watch.sampler import HealthUrl, SampleRequest, WatchedLog
 
 NGINX_ACCESS_LOG = "/var/log/nginx/access.log"
@@ -26,9 +28,11 @@ def _request(env: Environment, host: Host) -> SampleRequest:
         pages.append(HealthUrl("nginx", f"http://127.0.0.1:{port}{health}"))
     tomcat = env.tomcat_ports().get(host.name)
     if tomcat is not None and env.middleware.tomcat is not None:
-        # Package or tarball, the unit is tomcat<major>, and Tomcat's console log, the
-        # product's exceptions included, goes to its journal.
-        major = env.middleware.tomcat.version.split(".")[0]
-        logs.append(WatchedLog("tomcat", f"tomcat{major}.service", "journal"))
+        layout = product_layout(env)
+        # A webapp's uncaught exceptions go to localhost.DATE.log only (Tomcat's logging
+        # gives that logger its own file and no parent handlers); the console, in the unit's
+        # journal, has Tomcat's own: a context that failed to start, a port taken.
+        logs.append(WatchedLog("tomcat", f"{layout.tomcat_logs}/localhost.*.log", "errors"))
+        logs.append(WatchedLog("tomcat-journal", f"{layout.service}.service", "journal"))
         pages.append(HealthUrl("tomcat", f"http://127.0.0.1:{tomcat}{health}"))
     return SampleRequest(paths, tuple(logs), tuple(pages))

@@ -18,10 +18,14 @@ class Reading:
     check: str  # cpu, memory, load, disk:/, health:nginx, errors:tomcat, 5xx:nginx, db.*
     shown: str  # 93.1 % (limit 90 %)
     over: bool
+    # The number compared with the threshold, when the check has one (a health page that does
+    # not answer is over whatever its latency): what a baseline is taken of.
+    value: float | None = None
+    limit: float | None = None
 
 
 def _percent(check: str, value: float, limit: float) -> Reading:
-    return Reading(check, f"{value:.1f} % (limit {limit:g} %)", value > limit)
+    return Reading(check, f"{value:.1f} % (limit {limit:g} %)", value > limit, value, limit)
 
 
 def host_readings(before: HostSample | None, now: HostSample, limits: Thresholds) -> list[Reading]:
@@ -35,7 +39,9 @@ def host_readings(before: HostSample | None, now: HostSample, limits: Thresholds
     if now.load is not None and now.cpus > 0:
         per_cpu = now.load / now.cpus
         shown = f"{per_cpu:.2f} per core (limit {limits.load_per_cpu:g})"
-        found.append(Reading("load", shown, per_cpu > limits.load_per_cpu))
+        found.append(
+            Reading("load", shown, per_cpu > limits.load_per_cpu, per_cpu, limits.load_per_cpu)
+        )
     for disk in now.disks:
         found.append(_percent(f"disk:{disk.path}", disk.percent, limits.disk_percent))
     for name, page in sorted(now.health.items()):
@@ -44,7 +50,8 @@ def host_readings(before: HostSample | None, now: HostSample, limits: Thresholds
         ms = page.seconds * 1000
         down = page.status not in HEALTHY
         shown = f"HTTP {page.status or 'no answer'}, {ms:.0f} ms (limit {limits.health_ms} ms)"
-        found.append(Reading(f"health:{name}", shown, down or ms > limits.health_ms))
+        over = down or ms > limits.health_ms
+        found.append(Reading(f"health:{name}", shown, over, None if down else ms, limits.health_ms))
     for name, log in sorted(now.logs.items()):
         if log is None:
             continue
@@ -54,10 +61,12 @@ def host_readings(before: HostSample | None, now: HostSample, limits: Thresholds
                 f"{log.matches} of {log.lines} answers 5xx, {share:.1f} % "
                 f"(limit {limits.http_5xx_percent:g} %)"
             )
-            found.append(Reading(f"5xx:{name}", shown, share > limits.http_5xx_percent))
+            limit = limits.http_5xx_percent
+            found.append(Reading(f"5xx:{name}", shown, share > limit, share, limit))
         else:
             shown = f"{log.matches} new error lines (limit {limits.error_lines})"
-            found.append(Reading(f"errors:{name}", shown, log.matches > limits.error_lines))
+            limit = limits.error_lines
+            found.append(Reading(f"errors:{name}", shown, log.matches > limit, log.matches, limit))
     return found
 
 
@@ -86,9 +95,11 @@ def database_readings(
     running = now.get("Threads_running")
     if running is not None:
         shown = f"{running} threads running (limit {limits.db_threads_running})"
-        found.append(Reading("db.threads_running", shown, running > limits.db_threads_running))
+        limit = limits.db_threads_running
+        found.append(Reading("db.threads_running", shown, running > limit, running, limit))
     if before is not None and "Slow_queries" in now and "Slow_queries" in before:
         new = now["Slow_queries"] - before["Slow_queries"]
         shown = f"{new} new slow queries (limit {limits.slow_queries})"
-        found.append(Reading("db.slow_queries", shown, new > limits.slow_queries))
+        limit = limits.slow_queries
+        found.append(Reading("db.slow_queries", shown, new > limit, new, limit))
     return found

@@ -5,7 +5,7 @@ its verdicts are tested without waiting."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -13,6 +13,7 @@ from deployer.errors import DeployerError
 from deployer.spec.watch import Thresholds
 from deployer.transport.hosts import Hosts
 from deployer.transport.result import CommandResult
+from deployer.watch.baseline import Baseline
 from deployer.watch.readings import Reading, database_readings, host_readings
 from deployer.watch.sampler import (
     HostSample,
@@ -47,6 +48,8 @@ class Watcher:
     limits: Thresholds
     tracker: Tracker
     database: DatabaseStatus | None = None
+    baseline: Baseline | None = None
+    margin_percent: float = 10.0
     last: dict[str, HostSample] = field(default_factory=dict)
     last_status: Mapping[str, int] | None = None
 
@@ -60,13 +63,19 @@ class Watcher:
                 readings[name] = (Reading("reach", f"not sampled: {''.join(why)}", True),)
                 continue
             sample = parse_sample(result.stdout)
-            readings[name] = tuple(host_readings(self.last.get(name), sample, self.limits))
+            found = host_readings(self.last.get(name), sample, self.limits)
+            readings[name] = self._judged(name, found)
             self.requests[name] = next_request(self.requests[name], sample)
             self.last[name] = sample
         if self.database is not None:
-            readings[DATABASE] = self._database()
+            readings[DATABASE] = self._judged(DATABASE, self._database())
         flat = [(host, reading) for host, found in readings.items() for reading in found]
         return Round(number, now, readings, tuple(self.tracker.add(flat)))
+
+    def _judged(self, host: str, found: Iterable[Reading]) -> tuple[Reading, ...]:
+        if self.baseline is None:
+            return tuple(found)
+        return tuple(self.baseline.judge(host, r, self.margin_percent) for r in found)
 
     def _sampled(self) -> dict[str, CommandResult]:
         # Each host gets its own script (its offsets, its paths), so each its own stdin.

@@ -8,10 +8,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
-from deployer.errors import ExitCode
+from deployer.errors import DeployerError, ExitCode
 from deployer.journal import Run, records
 from deployer.run.context import RunContext
 from deployer.run.lifecycle import run_lifecycle
+from deployer.watch.baseline import Baseline, find_baseline
 from deployer.watch.database import database_status
 from deployer.watch.notify import notify
 from deployer.watch.plan import sample_requests
@@ -35,8 +36,13 @@ def run_watch(
     every = interval or env.watch.interval
     name = f"{env.customer} {env.environment} {env.product.name} {env.product.version}"
     address = webhook_address(context)  # a missing secret is refused before the run starts
+    baseline = _baseline(context, on_problem)
     run = context.journal.start(
-        "watch", context.loaded.path, product_version=env.product.version, interval=every
+        "watch",
+        context.loaded.path,
+        product_version=env.product.version,
+        interval=every,
+        baseline=baseline.run_id if baseline else None,
     )
     with run_lifecycle(run, context.redact) as ending:
         context.trust_first_contacts()
@@ -46,6 +52,8 @@ def run_watch(
             env.watch.thresholds,
             Tracker(env.watch.consecutive),
             _status(context) if env.database is not None else None,
+            baseline,
+            env.watch.baseline_margin_percent,
         )
 
         tell = robot(context, run, address, on_problem)
@@ -75,6 +83,16 @@ def run_watch(
         tell(f"{name}: {word} after {verdict.samples} samples", verdict.to_json())
         ending.exit_code = ExitCode.OK if verdict.go else ExitCode.NO_GO
     return run, verdict
+
+
+def _baseline(context: RunContext, on_problem: Callable[[str], None]) -> Baseline | None:
+    """The watch before the last apply; a journal that cannot be read for it leaves the watch
+    with its thresholds alone, and says so."""
+    try:
+        return find_baseline(context.journal)
+    except DeployerError as exc:
+        on_problem(f"no baseline: {exc}")
+        return None
 
 
 def _status(context: RunContext) -> DatabaseStatus:

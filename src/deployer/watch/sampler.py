@@ -2,9 +2,10 @@
 installed on the host), and the parser of what it prints.
 
 The host keeps no state. The controller passes each log's inode and byte offset from the last
-sample, and the script reads only what was written since; a log whose inode changed, or that
-shrank, was rotated and is read from its start. CPU is reported as /proc/stat's counters, and
-the busy share is the difference between two samples.
+sample, and the script reads only what was written since. A log whose inode changed was
+rotated: the rest of the old file is read where rotation leaves it (PATH.1), then the new one
+from its start; a log that shrank was truncated in place and is read from its start. CPU is
+reported as /proc/stat's counters, and the busy share is the difference between two samples.
 
 Every line the script prints is ``KEY FIELD...``; a path, which may hold blanks, is last.
 """
@@ -28,7 +29,7 @@ LogKind = Literal["errors", "access", "journal"]
 @dataclass(frozen=True)
 class WatchedLog:
     name: str  # tomcat, nginx
-    path: str
+    path: str  # a file; a pattern (localhost.*.log): its newest file; journal: the unit
     kind: LogKind  # errors: lines matching ERROR_PATTERN; access: 5xx answers of all
     inode: int = 0
     offset: int = -1  # -1: not read yet, so only what is written from now on counts
@@ -78,7 +79,6 @@ class HealthReading:
 
 @dataclass(frozen=True)
 class HostSample:
-    time: int = 0
     cpu: tuple[int, ...] = ()  # /proc/stat: user nice system idle iowait irq softirq steal
     cpus: int = 0
     load: float | None = None
@@ -92,41 +92,92 @@ class HostSample:
 
 _BODY = r"""
 export LC_ALL=C
-echo "time $(date +%s)"
-while read -r name user nice system idle iowait irq softirq steal rest; do
-    [ "$name" = cpu ] &&
-        echo "cpu $user $nice $system $idle ${iowait:-0} ${irq:-0} ${softirq:-0} ${steal:-0}"
-    break
-done < /proc/stat
-echo "cpus $(grep -c '^processor' /proc/cpuinfo)"
-read -r one rest < /proc/loadavg && echo "load $one"
-awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 }
-    END { print "mem", t + 0, a + 0 }' /proc/meminfo
-established=$(awk 'FNR > 1 && $4 == "01" { n++ } END { print n + 0 }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null)
-echo "conns ${established:-0}"
+unset BLOCK_SIZE LS_BLOCK_SIZE  # ls -l below gives sizes in bytes
+# The system's readings in one awk: each program started costs the host more than reading.
+set -- /proc/stat /proc/loadavg /proc/meminfo
+for table in /proc/net/tcp /proc/net/tcp6; do [ -r "$table" ] && set -- "$@" "$table"; done
+awk 'FILENAME == "/proc/stat" && $1 == "cpu" {
+        print "cpu", $2, $3, $4, $5, $6 + 0, $7 + 0, $8 + 0, $9 + 0
+    }
+    FILENAME == "/proc/stat" && $1 ~ /^cpu[0-9]/ { cpus++ }
+    FILENAME == "/proc/loadavg" { print "load", $1 }
+    FILENAME == "/proc/meminfo" && $1 == "MemTotal:" { total = $2 }
+    FILENAME == "/proc/meminfo" && $1 == "MemAvailable:" { available = $2 }
+    FILENAME ~ /^\/proc\/net\/tcp/ && FNR > 1 && $4 == "01" { established++ }
+    END {
+        print "cpus", cpus + 0
+        print "mem", total + 0, available + 0
+        print "conns", established + 0
+    }' "$@"
 deployer_disk() {
-    df -Pk -- "$1" 2>/dev/null | awk -v p="$1" 'NR == 2 { print "disk", $3, $4, p }'
+    df -Pk -- "$1" 2>/dev/null | {
+        read -r _
+        read -r _ _ used available _ && echo "disk $used $available $1"
+    }
 }
-deployer_log() {  # name path kind inode offset
-    if [ ! -r "$2" ]; then echo "log $1 missing"; return; fi
-    # ls -i is POSIX's only way to an inode (stat and find -printf are not everywhere); the
-    # first field is the number, whatever the name holds.
-    # shellcheck disable=SC2012
-    inode=$(ls -di -- "$2" | awk '{ print $1 }')
-    size=$(wc -c < "$2" | tr -d ' ')
+deployer_count() {  # path kind from to: "matches lines" of the bytes from..to
+    # awk stops at the size the sample saw (lengths are bytes under LC_ALL=C), so what is
+    # written meanwhile is left for the next sample.
+    tail -c +$(($3 + 1)) -- "$1" | awk -v k="$2" -v most=$(($4 - $3)) '
+        { seen += length($0) + 1; if (seen > most) exit; l++ }
+        k == "errors" && /__ERRORS__/ { e++ }
+        k == "access" && $9 ~ /^5[0-9][0-9]$/ { e++ }
+        END { print e + 0, l + 0 }'
+}
+deployer_log() {  # name pattern kind inode offset
+    # The pattern's newest file (dated names sort by date). Unquoted on purpose, with no field
+    # splitting: its wildcards expand, blanks in its directories stay.
+    file=""
+    saved_ifs=$IFS
+    IFS=''
+    # shellcheck disable=SC2086
+    for candidate in $2; do [ -f "$candidate" ] && [ -r "$candidate" ] && file=$candidate; done
+    IFS=$saved_ifs
+    case $2 in *[*?[]*)
+        if [ -z "$file" ] && [ -d "$(dirname -- "$2")" ]; then
+            # A dated log not written yet (Tomcat makes localhost.DATE.log at its first
+            # record): nothing new. Inode 0 matches no file, so the one that appears is read
+            # from its start.
+            echo "log $1 $3 0 0 0 0"
+            return
+        fi
+    esac
+    if [ -z "$file" ]; then echo "log $1 missing"; return; fi
+    # ls -i is POSIX's only way to an inode (stat is not everywhere), and -l has the size:
+    # fields 1 and 6, whatever the name holds.
+    # shellcheck disable=SC2012,SC2046
+    set -- "$1" "$2" "$3" "$4" "$5" $(ls -dil -- "$file")
+    inode=$6
+    size=${11}
     offset=$5
     if [ "$offset" -lt 0 ]; then echo "log $1 $3 $inode $size 0 0"; return; fi
-    if [ "$inode" != "$4" ] || [ "$size" -lt "$offset" ]; then offset=0; fi
-    if [ "$3" = errors ]; then
-        tail -c +$((offset + 1)) -- "$2" | head -c $((size - offset)) |
-            awk -v n="$1 $3" -v i="$inode" -v s="$size" \
-                '/__ERRORS__/ { e++ } { l++ } END { print "log", n, i, s, e + 0, l + 0 }'
-    else
-        tail -c +$((offset + 1)) -- "$2" | head -c $((size - offset)) |
-            awk -v n="$1 $3" -v i="$inode" -v s="$size" \
-                '$9 ~ /^5[0-9][0-9]$/ { e++ } { l++ } END { print "log", n, i, s, e + 0, l + 0 }'
+    before="0 0"
+    if [ "$inode" != "$4" ]; then
+        # Rotated. What was written after the last sample and before the rotation is in the
+        # old file: beside it as FILE.1 (logrotate, savelog), or the pattern's previous dated
+        # file (Tomcat's own logs).
+        old=$(
+            IFS=''
+            # shellcheck disable=SC2012,SC2086
+            ls -dil -- $2 "$file.1" 2>/dev/null | awk -v i="$4" '$1 == i {
+                size = $6
+                for (k = 1; k <= 9; k++) sub(/^ *[^ ]+ +/, "")
+                print size, $0
+                exit
+            }'
+        )
+        if [ -n "$old" ]; then
+            old_size=${old%% *}
+            [ "$old_size" -gt "$offset" ] &&
+                before=$(deployer_count "${old#* }" "$3" "$offset" "$old_size")
+        fi
+        offset=0
+    elif [ "$size" -lt "$offset" ]; then
+        offset=0  # truncated in place (copytruncate)
     fi
+    now="0 0"
+    [ "$size" -gt "$offset" ] && now=$(deployer_count "$file" "$3" "$offset" "$size")
+    echo "log $1 $3 $inode $size $((${before% *} + ${now% *})) $((${before#* } + ${now#* }))"
 }
 deployer_journal() {  # name unit cursor
     if ! command -v journalctl >/dev/null 2>&1; then echo "log $1 missing"; return; fi
@@ -137,16 +188,49 @@ deployer_journal() {  # name unit cursor
         return
     fi
     if [ "$3" = - ]; then set -- "$1" "$2" "" ; else set -- "$1" "$2" "--after-cursor=$3"; fi
-    journalctl -u "$2" ${3:+"$3"} --show-cursor -o cat -q 2>/dev/null |
-        awk -v n="$1" -v c="-" '/^-- cursor: / { c = substr($0, 12); next }
-            /__ERRORS__/ { e++ } { l++ } END { print "journal", n, e + 0, l + 0, c }'
+    # Counted by the shell itself: a unit's console says little, and a program started
+    # costs the host more than reading a few lines.
+    journalctl -u "$2" ${3:+"$3"} --show-cursor -o cat -q 2>/dev/null | {
+        matches=0
+        lines=0
+        cursor=-
+        while IFS= read -r line; do
+            case $line in
+                "-- cursor: "*) cursor=${line#"-- cursor: "} ;;
+                __ERRORS_CASE__) matches=$((matches + 1)) lines=$((lines + 1)) ;;
+                *) lines=$((lines + 1)) ;;
+            esac
+        done
+        echo "journal $1 $matches $lines $cursor"
+    }
 }
-deployer_health() {  # name url
-    if ! command -v curl >/dev/null 2>&1; then echo "health $1 unavailable"; return; fi
-    answer=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time __TIMEOUT__ -- "$2")
-    echo "health $1 ${answer:-000 __TIMEOUT__}"
+deployer_health() {  # name url [name url...]: one curl for every page
+    if ! command -v curl >/dev/null 2>&1; then
+        while [ $# -gt 1 ]; do echo "health $1 unavailable"; shift 2; done
+        return
+    fi
+    pages=$(($# / 2))
+    names=""
+    while [ "$pages" -gt 0 ]; do
+        names="$names $1"
+        set -- "$@" -o /dev/null "$2"
+        shift 2
+        pages=$((pages - 1))
+    done
+    curl -s -w '%{http_code} %{time_total}\n' --max-time __TIMEOUT__ "$@" | {
+        # shellcheck disable=SC2086
+        for name in $names; do
+            read -r code seconds || code=""
+            echo "health $name ${code:-000} ${seconds:-__TIMEOUT__}"
+        done
+    }
 }
-""".replace("__ERRORS__", ERROR_PATTERN).replace("__TIMEOUT__", str(HEALTH_TIMEOUT))
+"""
+_BODY = (
+    _BODY.replace("__ERRORS_CASE__", "|".join(f"*{word}*" for word in ERROR_PATTERN.split("|")))
+    .replace("__ERRORS__", ERROR_PATTERN)
+    .replace("__TIMEOUT__", str(HEALTH_TIMEOUT))
+)
 
 
 def build_sampler(request: SampleRequest) -> str:
@@ -159,8 +243,9 @@ def build_sampler(request: SampleRequest) -> str:
         else:
             words = ("deployer_log", log.name, log.path, log.kind, str(log.inode), str(log.offset))
         lines.append(" ".join(shlex.quote(word) for word in words))
-    for page in request.health:
-        lines.append(f"deployer_health {shlex.quote(page.name)} {shlex.quote(page.url)}")
+    if request.health:
+        pages = (word for page in request.health for word in (page.name, page.url))
+        lines.append(" ".join(("deployer_health", *(shlex.quote(word) for word in pages))))
     return "\n".join(lines) + "\n"
 
 
@@ -186,7 +271,7 @@ class _Reader:
     def read(self, line: str) -> None:
         key, _, rest = line.partition(" ")
         words = rest.split()
-        scalars = {"time": int, "cpus": int, "load": float, "conns": int}
+        scalars = {"cpus": int, "load": float, "conns": int}
         if key in scalars:
             self.fields["connections" if key == "conns" else key] = scalars[key](words[0])
         elif key == "cpu":

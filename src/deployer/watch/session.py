@@ -22,6 +22,7 @@ class Verdict:
     samples: int
     seconds: float
     interrupted: bool  # ended by Ctrl-C before its time was up
+    baseline: str | None = None  # the watch run before the last apply it was compared with
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -29,6 +30,7 @@ class Verdict:
             "samples": self.samples,
             "seconds": round(self.seconds, 1),
             "interrupted": self.interrupted,
+            "baseline": self.baseline,
             "breaches": [
                 {
                     "host": b.host,
@@ -79,4 +81,5 @@ def watch_for(
         tracker.samples,
         clock() - started,
         interrupted,
+        watcher.baseline.run_id if watcher.baseline else None,
     )

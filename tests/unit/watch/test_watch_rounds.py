@@ -67,7 +67,11 @@ def test_what_each_host_of_the_example_is_asked(tmp_path: Path) -> None:
         "http://127.0.0.1:80/erp/health.jsp",
         "http://127.0.0.1:8080/erp/health.jsp",
     ]
-    assert [log.path for log in app1.logs] == ["/var/log/nginx/access.log", "tomcat10.service"]
+    assert [(log.name, log.path) for log in app1.logs] == [
+        ("nginx", "/var/log/nginx/access.log"),
+        ("tomcat", "/var/log/tomcat10/localhost.*.log"),
+        ("tomcat-journal", "tomcat10.service"),
+    ]
     assert db1.health == () and db1.logs == () and db1.paths == ("/",)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from deployer.watch.baseline import Baseline
 from deployer.watch.readings import Reading
 from deployer.watch.rounds import Round
 from deployer.watch.session import watch_for
@@ -31,6 +32,7 @@ class FakeWatcher:
     over_from: int = 10**9  # the round from which the health page is down
     interrupt_at: int = 0
     tracker: Tracker = field(default_factory=lambda: Tracker(consecutive=2))
+    baseline: Baseline | None = None
 
     def sample(self, number: int, at: float) -> Round:
         if number == self.interrupt_at:

@@ -19,8 +19,7 @@ from deployer.watch.sampler import (
 )
 from deployer.watch.verdict import Tracker
 
-OUTPUT = """time 1764756000
-cpu 100 0 50 800 50 0 0 0
+OUTPUT = """cpu 100 0 50 800 50 0 0 0
 cpus 2
 load 0.50
 mem 2000000 500000
