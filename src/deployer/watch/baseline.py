@@ -19,35 +19,36 @@ from deployer.watch.readings import Reading
 class Baseline:
     run_id: str  # the watch run it was taken from
     values: Mapping[tuple[str, str], float]  # (host, check) -> the median of its samples
+    margin_percent: float  # how much worse than before a check must be to be over again
 
-    def judge(self, host: str, reading: Reading, margin_percent: float) -> Reading:
+    def judge(self, host: str, reading: Reading) -> Reading:
         """``reading``, no longer over when it is over only as much as it was before."""
         before = self.values.get((host, reading.check))
         value, limit = reading.value, reading.limit
         if before is None or value is None or limit is None or not reading.over:
             return reading
-        if before <= limit or value > before * (1 + margin_percent / 100):
+        if before <= limit or value > before * (1 + self.margin_percent / 100):
             return reading
         shown = f"{reading.shown}; {before:g} before the release (run {self.run_id})"
         return replace(reading, shown=shown, over=False)
 
 
-def find_baseline(journal: Journal) -> Baseline | None:
+def find_baseline(journal: Journal, margin_percent: float) -> Baseline | None:
     """The newest watch that ended before the last apply began, if it took any sample."""
-    runs = [run.meta() for run in journal.runs()]
-    applies = [meta for meta in runs if meta.get("kind") == "apply"]
+    runs = [(run, run.meta()) for run in journal.runs()]
+    applies = [meta for _, meta in runs if meta.get("kind") == "apply"]
     if not applies:
         return None
     began = str(applies[-1].get("started", ""))
     watches = [
-        meta
-        for meta in runs
+        run
+        for run, meta in runs
         if meta.get("kind") == "watch" and str(meta.get("finished") or "~") <= began
     ]
-    for meta in reversed(watches):
-        values = medians(journal.get(str(meta["id"])).events())
+    for run in reversed(watches):
+        values = medians(run.events())
         if values:
-            return Baseline(str(meta["id"]), values)
+            return Baseline(run.id, values, margin_percent)
     return None
 
 

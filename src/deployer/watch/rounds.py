@@ -49,7 +49,6 @@ class Watcher:
     tracker: Tracker
     database: DatabaseStatus | None = None
     baseline: Baseline | None = None
-    margin_percent: float = 10.0
     last: dict[str, HostSample] = field(default_factory=dict)
     last_status: Mapping[str, int] | None = None
 
@@ -75,7 +74,7 @@ class Watcher:
     def _judged(self, host: str, found: Iterable[Reading]) -> tuple[Reading, ...]:
         if self.baseline is None:
             return tuple(found)
-        return tuple(self.baseline.judge(host, r, self.margin_percent) for r in found)
+        return tuple(self.baseline.judge(host, r) for r in found)
 
     def _sampled(self) -> dict[str, CommandResult]:
         # Each host gets its own script (its offsets, its paths), so each its own stdin.

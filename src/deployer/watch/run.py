@@ -53,7 +53,6 @@ def run_watch(
             Tracker(env.watch.consecutive),
             _status(context) if env.database is not None else None,
             baseline,
-            env.watch.baseline_margin_percent,
         )
 
         tell = robot(context, run, address, on_problem)
@@ -89,7 +88,7 @@ def _baseline(context: RunContext, on_problem: Callable[[str], None]) -> Baselin
     """The watch before the last apply; a journal that cannot be read for it leaves the watch
     with its thresholds alone, and says so."""
     try:
-        return find_baseline(context.journal)
+        return find_baseline(context.journal, context.loaded.env.watch.baseline_margin_percent)
     except DeployerError as exc:
         on_problem(f"no baseline: {exc}")
         return None

@@ -3,9 +3,10 @@ installed on the host), and the parser of what it prints.
 
 The host keeps no state. The controller passes each log's inode and byte offset from the last
 sample, and the script reads only what was written since. A log whose inode changed was
-rotated: the rest of the old file is read where rotation leaves it (PATH.1), then the new one
-from its start; a log that shrank was truncated in place and is read from its start. CPU is
-reported as /proc/stat's counters, and the busy share is the difference between two samples.
+rotated: the rest of the old file is read where rotation leaves it (PATH.1, or a dated log's
+previous file), then the new one from its start; a log that shrank was truncated in place and
+is read from its start. CPU is reported as /proc/stat's counters, and the busy share is the
+difference between two samples.
 
 Every line the script prints is ``KEY FIELD...``; a path, which may hold blanks, is last.
 """

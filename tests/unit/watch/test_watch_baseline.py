@@ -35,13 +35,13 @@ def applied(journal: Journal) -> None:
 
 def test_the_watch_before_the_last_apply_is_the_baseline(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "runs")
-    assert find_baseline(journal) is None  # no apply yet
+    assert find_baseline(journal, 10) is None  # no apply yet
     watched(journal, 50, 60, 70)
     applied(journal)
     before = watched(journal, 93, 94, 99)
     applied(journal)
     watched(journal, 20)  # after the last apply: the night itself, not a baseline
-    found = find_baseline(journal)
+    found = find_baseline(journal, 10)
     assert found is not None and found.run_id == before
     assert found.values == {("app1", "memory"): 94.0}
 
@@ -51,21 +51,21 @@ def test_a_watch_with_no_sample_is_passed_over(tmp_path: Path) -> None:
     first = watched(journal, 95)
     watched(journal)
     applied(journal)
-    found = find_baseline(journal)
+    found = find_baseline(journal, 10)
     assert found is not None and found.run_id == first
 
 
 def test_over_as_before_the_release_is_not_over_until_worse_by_the_margin() -> None:
-    baseline = Baseline("20261203-0100", {("app1", "memory"): 94.0})
-    same = baseline.judge("app1", memory(95), margin_percent=10)
+    baseline = Baseline("20261203-0100", {("app1", "memory"): 94.0}, margin_percent=10)
+    same = baseline.judge("app1", memory(95))
     assert not same.over and "94 before the release (run 20261203-0100)" in same.shown
-    worse = baseline.judge("app1", memory(104), margin_percent=10)
+    worse = baseline.judge("app1", memory(104))
     assert worse.over and "before the release" not in worse.shown
-    assert baseline.judge("db1", memory(95), 10).over  # no baseline for that host
-    fine_before = Baseline("r", {("app1", "memory"): 60.0})
-    assert fine_before.judge("app1", memory(91), 10).over  # was within its limit: no leniency
+    assert baseline.judge("db1", memory(95)).over  # no baseline for that host
+    fine_before = Baseline("r", {("app1", "memory"): 60.0}, 10)
+    assert fine_before.judge("app1", memory(91)).over  # was within its limit: no leniency
     down = Reading("health:tomcat", "HTTP 502, 3 ms (limit 3000 ms)", True, None, 3000)
-    assert Baseline("r", {("app1", "health:tomcat"): 5000.0}).judge("app1", down, 10).over
+    assert Baseline("r", {("app1", "health:tomcat"): 5000.0}, 10).judge("app1", down).over
 
 
 def test_the_watcher_compares_with_the_baseline(tmp_path: Path) -> None:
@@ -83,7 +83,7 @@ def test_the_watcher_compares_with_the_baseline(tmp_path: Path) -> None:
         limits=Thresholds(),
         tracker=Tracker(consecutive=1),
         database=lambda: next(answers),
-        baseline=find_baseline(journal),
+        baseline=find_baseline(journal, 10),
     )
     calm, busy = watcher.sample(1, 0.0), watcher.sample(2, 10.0)
     assert calm.breaches == () and "60 before the release" in calm.readings["database"][0].shown
