@@ -16,6 +16,7 @@ of older runs (and people browsing a journal) rely on, so no module spells them 
                    fixup-<host>.sh       a scan's suggested fixes, never run by deployer
                    managed-<host>.json   what deployer manages on the host, as the run left it
                    dump-<schema>.sql     a schema's dump before migrating (not redacted)
+                   dump-<schema>.dmp     the same for Oracle: a Data Pump export
                    import.json           a data import's balance
                    watch.json            a go-live watch's verdict
 """
@@ -49,6 +50,6 @@ def managed_state(host: str) -> str:
     return f"managed-{host}.json"
 
 
-def dump_file(schema: str) -> str:
+def dump_file(schema: str, engine: str = "mysql") -> str:
     """The dump of ``schema``; the caller makes sure the name is a plain identifier."""
-    return f"dump-{schema}.sql"
+    return f"dump-{schema}.dmp" if engine == "oracle" else f"dump-{schema}.sql"

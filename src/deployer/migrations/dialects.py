@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from deployer.migrations.sqlplus import split_sqlplus
 from deployer.migrations.sqltext import Statement, split_script
+from deployer.transport.oracle import quote_ident as oracle_ident
 
 HISTORY_TABLE = "deployer_schema_history"
 
@@ -35,7 +36,7 @@ class Dialect:
 
     def quote_ident(self, name: str) -> str:
         if self.name == "oracle":
-            return '"' + name.upper().replace('"', '""') + '"'
+            return oracle_ident(name)
         return "`" + name.replace("`", "``") + "`"
 
     def history_ddl(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from deployer.migrations.dialects import HISTORY_TABLE, MYSQL
 from deployer.migrations.runner import Cursor
+from deployer.spec.environment import Schema
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 #: What the product's own account may do in its schema: data, not structure.
@@ -51,21 +52,22 @@ def schema_size_mb(cursor: Cursor, schema: str) -> float:
     return float(row[0] if row else 0) / (1024 * 1024)
 
 
-def ensure_schema(cursor: Cursor, schema: str, charset: str, collation: str) -> bool:
+def ensure_schema(cursor: Cursor, schema: Schema) -> bool:
     """Create the schema if missing; True if it was created."""
-    if schema_exists(cursor, schema):
+    if schema_exists(cursor, schema.name):
         return False
     cursor.execute(
-        f"CREATE DATABASE {MYSQL.quote_ident(schema)} "
-        f"CHARACTER SET {_charset_name(charset)} COLLATE {_charset_name(collation)}"
+        f"CREATE DATABASE {MYSQL.quote_ident(schema.name)} "
+        f"CHARACTER SET {_charset_name(schema.charset)} COLLATE {_charset_name(schema.collation)}"
     )
     return True
 
 
 def ensure_account(
-    cursor: Cursor, schema: str, user: str, password: str, hosts: Sequence[str]
+    cursor: Cursor, schema: Schema, user: str, password: str, hosts: Sequence[str]
 ) -> None:
-    """The product's account from each app host, with data privileges on its schema only."""
+    """The product's account from each app host (an account is a user at a host), with data
+    privileges on its schema only."""
     for host in hosts:
         account = {"user": user, "host": host, "password": password}
         cursor.execute(
@@ -73,6 +75,10 @@ def ensure_account(
         )
         cursor.execute("ALTER USER %(user)s@%(host)s IDENTIFIED BY %(password)s", account)
         cursor.execute(
-            f"GRANT {APP_PRIVILEGES} ON {MYSQL.quote_ident(schema)}.* TO %(user)s@%(host)s",
+            f"GRANT {APP_PRIVILEGES} ON {MYSQL.quote_ident(schema.name)}.* TO %(user)s@%(host)s",
             {"user": user, "host": host},
         )
+
+
+def grant_objects(cursor: Cursor, schema: Schema, user: str) -> None:
+    """Nothing to do: the grant on the schema covers what the migrations made."""

@@ -2,7 +2,8 @@
 schemas, the product's least-privilege account, and versioned migrations.
 
 It talks to the database through the run's session (``transport.mysql.Database``), so a fake
-session tests its order and failures; the lab proves it on MariaDB.
+session tests its order and failures; the lab proves it on MariaDB, and a cursor that answers
+as Oracle does proves the Oracle statements.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from deployer.errors import DeployerError, ExitCode
 from deployer.migrations import Migration, MigrationError, discover
-from deployer.migrations import mysql as mysql_setup
-from deployer.migrations.dialects import MYSQL, for_engine
+from deployer.migrations.dialects import for_engine
 from deployer.migrations.runner import MigrationOutcome, Runner
+from deployer.migrations.setup import setup_for
 from deployer.spec import LoadedEnvironment
-from deployer.spec.environment import Database as DatabaseSpec
 from deployer.spec.environment import Schema
 from deployer.spec.secrets import resolve_file
 from deployer.transport.mysql import Database, DatabaseFailed, Mask, database_errors
@@ -76,7 +75,10 @@ def apply_database(
 ) -> list[SchemaOutcome]:
     """Schemas, accounts and migrations; a refusal of the server is a DatabaseFailed that
     names the schema and step, with the server's message."""
-    spec = _mysql_family(loaded)
+    spec = loaded.env.database
+    if spec is None:
+        raise DatabaseFailed("the spec has no database: there is no schema stage to run")
+    setup = setup_for(spec.engine)
     if observer is not None:
         observer.before_migrating()
     outcomes = []
@@ -86,43 +88,24 @@ def apply_database(
         for schema in spec.schemas:
             where = f"{spec.engine} on {spec.host}: schema {schema.name}"
             with database_errors(where, mask):
-                created = mysql_setup.ensure_schema(
-                    cursor, schema.name, schema.charset, schema.collation
-                )
+                created = setup.engine.ensure_schema(cursor, schema)
+            account = f"{where}: account {schema.owner.user}" if schema.owner else where
             if schema.owner is not None:
-                with database_errors(f"{where}: account {schema.owner.user}", mask):
-                    mysql_setup.ensure_account(
-                        cursor,
-                        schema.name,
-                        schema.owner.user,
-                        owner_passwords[schema.name],
-                        app_host_addresses(loaded),
+                with database_errors(account, mask):
+                    password = owner_passwords[schema.name]
+                    setup.engine.ensure_account(
+                        cursor, schema, schema.owner.user, password, app_host_addresses(loaded)
                     )
             with database_errors(f"{where}: migrations", mask):
                 connection.select_db(schema.name)
-                runner = Runner(cursor, MYSQL, schema.name, run_id, installed_by)
+                runner = Runner(cursor, setup.dialect, schema.name, run_id, installed_by)
                 _refuse_downgrade(runner, schema)
                 applied = runner.migrate(schema_migrations(loaded, schema))
+            if schema.owner is not None:
+                with database_errors(f"{account}: grants", mask):
+                    setup.engine.grant_objects(cursor, schema, schema.owner.user)
             outcomes.append(SchemaOutcome(schema.name, created, tuple(applied)))
     return outcomes
-
-
-class OracleNotWired(DeployerError):
-    """Oracle schemas and migrations are not run by apply yet (facts and dialect are)."""
-
-    exit_code = ExitCode.APPLY_FAILED
-
-
-def _mysql_family(loaded: LoadedEnvironment) -> DatabaseSpec:
-    database = loaded.env.database
-    if database is None:
-        raise DatabaseFailed("the spec has no database: there is no schema stage to run")
-    if database.engine == "oracle":
-        raise OracleNotWired(
-            "Oracle schemas and migrations are not applied by deployer yet; run them with "
-            "SQL*Plus, or leave database out of the spec"
-        )
-    return database
 
 
 def _refuse_downgrade(runner: Runner, schema: Schema) -> None:
@@ -139,14 +122,15 @@ def pending_migrations(loaded: LoadedEnvironment, database: Database) -> list[Pe
     spec = loaded.env.database
     if spec is None:
         return []
+    setup = setup_for(spec.engine)
     found = []
     with database.session() as connection:
         cursor = connection.cursor()
         for schema in spec.schemas:
             available = schema_migrations(loaded, schema)
-            if mysql_setup.history_exists(cursor, schema.name):
+            if setup.engine.history_exists(cursor, schema.name):
                 connection.select_db(schema.name)
-                todo = Runner(cursor, MYSQL, schema.name, "plan", "plan").pending(available)
+                todo = Runner(cursor, setup.dialect, schema.name, "plan", "plan").pending(available)
             else:
                 todo = available
             found.append(PendingMigrations(schema.name, tuple(m.name for m in todo)))

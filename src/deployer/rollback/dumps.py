@@ -12,9 +12,9 @@ import re
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.journal import Run, records
@@ -37,9 +37,30 @@ def plain_schema_name(schema: str) -> str:
     return schema
 
 
-def dump_name(schema: str) -> str:
+def dump_name(schema: str, engine: str = "mysql") -> str:
     """The dump's file in the run folder."""
-    return records.dump_file(plain_schema_name(schema))
+    return records.dump_file(plain_schema_name(schema), engine)
+
+
+class SchemaDumps(Protocol):
+    """How the engine's schemas are dumped before migrating and restored by a rollback."""
+
+    def take(self, schema: SchemaStep, run: Run) -> SchemaStep: ...
+
+    def restore(self, schema: SchemaStep, folder: Path) -> None: ...
+
+
+@dataclass(frozen=True)
+class MysqlDumps:
+    """mysqldump and the mysql client, on the database host."""
+
+    hosts: Hosts
+
+    def take(self, schema: SchemaStep, run: Run) -> SchemaStep:
+        return take_dump(self.hosts, schema, run)
+
+    def restore(self, schema: SchemaStep, folder: Path) -> None:
+        restore_dump(self.hosts, schema, folder)
 
 
 def take_dump(hosts: Hosts, schema: SchemaStep, run: Run) -> SchemaStep:
@@ -78,10 +99,10 @@ def verified_dump(schema: SchemaStep, folder: Path) -> Iterator[BinaryIO]:
     the file that was taken: same size and SHA-256 as the plan recorded. Anything else is
     refused before the schema is touched. The bytes judged are the bytes sent: the file is
     opened once."""
-    name = dump_name(schema.schema)
-    if schema.dump != name:  # a plan names only its own run's file, never a path
+    names = {dump_name(schema.schema, engine) for engine in ("mysql", "oracle")}
+    if schema.dump not in names:  # a plan names only its own run's file, never a path
         raise RollbackFailed(f"{schema.schema}: the plan names an unexpected dump {schema.dump!r}")
-    path = folder / name
+    path = folder / schema.dump
     if schema.dump_bytes is None or not schema.dump_sha256:
         raise RollbackFailed(
             f"{schema.schema}: {path} has no recorded size and SHA-256 (an older deployer "

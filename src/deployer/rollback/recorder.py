@@ -19,7 +19,7 @@ from deployer.errors import DeployerError, ExitCode
 from deployer.journal import Journal, Run, records
 from deployer.journal.runs import read_json
 from deployer.plan.stages import Stage
-from deployer.rollback.dumps import take_dump
+from deployer.rollback.dumps import MysqlDumps, SchemaDumps
 from deployer.rollback.model import RollbackPlan, irreversible, observe
 from deployer.rollback.render import render_markdown
 from deployer.rollback.survey import (
@@ -58,8 +58,10 @@ class RollbackRecorder:
         database: Database,
         *,
         allow_irreversible: bool,
+        dumps: SchemaDumps | None = None,
     ) -> None:
         self.loaded, self.run, self.hosts, self.database = loaded, run, hosts, database
+        self.dumps = dumps or MysqlDumps(hosts)
         self.allow_irreversible = allow_irreversible
         self.plan = initial_plan(loaded, run.id, hosts, journal)
         self.plan = assess_if_reachable(loaded, self.plan, hosts, database)
@@ -95,7 +97,7 @@ class RollbackRecorder:
         schemas = list(plan.schemas)
         for index, schema in enumerate(schemas):
             if schema.existed and schema.migrations and not schema.no_dump:
-                schemas[index] = take_dump(self.hosts, schema, self.run)
+                schemas[index] = self.dumps.take(schema, self.run)
         self.plan = replace(plan, schemas=schemas)
         self.write()
         self.refuse_irreversible()

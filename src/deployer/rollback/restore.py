@@ -12,11 +12,10 @@ from contextlib import contextmanager
 
 from deployer.journal import Run
 from deployer.migrations import discover
-from deployer.migrations import mysql as mysql_setup
-from deployer.migrations.dialects import MYSQL
 from deployer.migrations.runner import Runner
+from deployer.migrations.setup import setup_for
 from deployer.migrations.stage import migrations_folder
-from deployer.rollback.dumps import RollbackFailed, restore_dump
+from deployer.rollback.dumps import MysqlDumps, RollbackFailed, SchemaDumps
 from deployer.rollback.model import RollbackPlan, SchemaStep
 from deployer.spec import LoadedEnvironment
 from deployer.spec.layout import product_layout
@@ -49,9 +48,17 @@ class SchemaRestorer:
     newest first, or the dump when a migration failed half-way or has no undo script."""
 
     def __init__(
-        self, loaded: LoadedEnvironment, run: Run, hosts: Hosts, database: Database
+        self,
+        loaded: LoadedEnvironment,
+        run: Run,
+        hosts: Hosts,
+        database: Database,
+        dumps: SchemaDumps | None = None,
     ) -> None:
         self.loaded, self.run, self.hosts, self.database = loaded, run, hosts, database
+        self.dumps = dumps or MysqlDumps(hosts)
+        engine = loaded.env.database.engine if loaded.env.database else "mysql"
+        self.setup = setup_for(engine)
 
     def restore(self, plan: RollbackPlan, undone: Run) -> None:
         for schema in plan.schemas:
@@ -65,7 +72,7 @@ class SchemaRestorer:
                     f"{schema.schema}: migrations {left} cannot be undone (no undo script and "
                     "no dump); restore the schema by hand"
                 )
-            restore_dump(self.hosts, schema, undone.path)
+            self.dumps.restore(schema, undone.path)
             with self._runner(schema.schema) as runner:
                 forgotten = runner.forget_failed() if runner is not None else []
             self.run.event("database", schema=schema.schema, restored=schema.dump, forgot=forgotten)
@@ -75,7 +82,7 @@ class SchemaRestorer:
         one; else change nothing and return the versions the dump has to take back."""
         assert schema.down_to is not None
         folder = migrations_folder(self.loaded, schema.schema)
-        available = discover(folder) if folder else []
+        available = discover(folder, self.setup.dialect) if folder else []
         by_version = {m.version: m for m in available}
         with self._runner(schema.schema) as runner:
             if runner is None:
@@ -100,8 +107,8 @@ class SchemaRestorer:
         installed_by = f"{getpass.getuser()}@{socket.gethostname()}"
         with self.database.session() as db:
             cursor = db.cursor()
-            if not mysql_setup.history_exists(cursor, schema):
+            if not self.setup.engine.history_exists(cursor, schema):
                 yield None  # never migrated: nothing to undo
                 return
             db.select_db(schema)
-            yield Runner(cursor, MYSQL, schema, self.run.id, installed_by)
+            yield Runner(cursor, self.setup.dialect, schema, self.run.id, installed_by)

@@ -17,9 +17,8 @@ from deployer.facts.packages import PACKAGES_SH, parse_packages
 from deployer.journal import Journal, Run, RunStatus, records
 from deployer.journal.runs import JournalDamaged, read_json
 from deployer.migrations import destructive_statements
-from deployer.migrations import mysql as mysql_setup
-from deployer.migrations.dialects import MYSQL
 from deployer.migrations.runner import Runner
+from deployer.migrations.setup import setup_for
 from deployer.migrations.stage import schema_migrations
 from deployer.rollback.dumps import RollbackFailed
 from deployer.rollback.model import HostStep, MigrationStep, RollbackPlan, SchemaStep
@@ -118,7 +117,7 @@ def assess_if_reachable(
 ) -> RollbackPlan:
     """The plan with each schema read, when the database server already answers; unchanged
     when it does not (on bare hosts the run installs it, and reads it before migrating)."""
-    if loaded.env.database is None or loaded.env.database.engine == "oracle":
+    if loaded.env.database is None:
         return plan
     try:
         return assess_schemas(loaded, plan, hosts, database)
@@ -134,17 +133,19 @@ def assess_schemas(
     can be taken of a schema that would need one. Reads only."""
     spec = loaded.env.database
     assert spec is not None
+    setup = setup_for(spec.engine)
     schemas = []
     with database.session() as connection:
         cursor = connection.cursor()
         for schema in plan.schemas:
-            existed = mysql_setup.schema_exists(cursor, schema.schema)
+            existed = setup.engine.schema_exists(cursor, schema.schema)
             down_to, size = 0, None
             if existed:
-                size = mysql_setup.schema_size_mb(cursor, schema.schema)
-            if existed and mysql_setup.history_exists(cursor, schema.schema):
+                size = setup.engine.schema_size_mb(cursor, schema.schema)
+            if existed and setup.engine.history_exists(cursor, schema.schema):
                 connection.select_db(schema.schema)
-                rows = Runner(cursor, MYSQL, schema.schema, plan.run_id, "rollback plan").history()
+                reader = Runner(cursor, setup.dialect, schema.schema, plan.run_id, "rollback plan")
+                rows = reader.history()
                 down_to = max((r.version for r in rows if r.success), default=0)
             todo = [m for m in schema.migrations if m.version > down_to]
             measured = replace(

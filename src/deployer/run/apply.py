@@ -98,6 +98,7 @@ def _run_stages(
         context.hosts,
         context.database,
         allow_irreversible=options.allow_irreversible,
+        dumps=context.schema_dumps(),
     )
     if context.cluster is not None:
         recorder.note_cluster(context.cluster.back_to())

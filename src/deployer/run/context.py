@@ -16,6 +16,8 @@ from deployer.executors.ansible.engines import EngineSettings, ManagedHost, cach
 from deployer.executors.ansible.executor import AnsibleExecutor
 from deployer.executors.base import ExecutionOptions, Executor, TaskEvent, require_ansible_target
 from deployer.journal import Journal, Run, records
+from deployer.rollback.datapump import OracleDumps
+from deployer.rollback.dumps import MysqlDumps, SchemaDumps
 from deployer.run.hostkeys import Decide, trust_first_contacts
 from deployer.run.packages import LocalPackages
 from deployer.run.secrets import RunSecrets, resolve_secrets
@@ -24,7 +26,8 @@ from deployer.spec import LoadedEnvironment
 from deployer.transport import hold
 from deployer.transport.hosts import Hosts, SshHosts
 from deployer.transport.login import needs_askpass, write_askpass
-from deployer.transport.mysql import Connection, DatabaseFailed, MysqlAccess, MysqlSessions
+from deployer.transport.mysql import Connection, DatabaseAccess, DatabaseFailed, DatabaseSessions
+from deployer.transport.oracle import oracle_opener
 from deployer.transport.ssh import SshOptions, SshTarget, close_masters
 from deployer.transport.tunnel import Endpoint
 
@@ -106,6 +109,13 @@ class RunContext:
             assert isinstance(self.hosts, SshHosts)
             self.sessions = database_sessions(self.loaded, self.hosts, self.secrets, self.redact)
         return self.sessions
+
+    def schema_dumps(self) -> SchemaDumps:
+        """How the run dumps a schema before migrating: mysqldump, or Data Pump for Oracle."""
+        database = self.loaded.env.database
+        if database is not None and database.engine == "oracle":
+            return OracleDumps(self.hosts, self.database, database, self.secrets.admin_password)
+        return MysqlDumps(self.hosts)
 
     def close(self) -> None:
         if self.sessions is not None:
@@ -218,13 +228,13 @@ def database_sessions(
     hosts: SshHosts,
     secrets: RunSecrets,
     mask: Callable[[str], str],
-) -> MysqlSessions | NoDatabase:
-    """The admin session of the spec's MySQL/MariaDB database (Oracle has its own issue)."""
+) -> DatabaseSessions | NoDatabase:
+    """The admin session of the spec's database."""
     database = loaded.env.database
-    if database is None or database.engine == "oracle":
+    if database is None:
         return NoDatabase()
     host = loaded.env.host(database.host)
-    access = MysqlAccess(
+    access = DatabaseAccess(
         direct=Endpoint(host.address if host else database.host, database.effective_port),
         user=database.admin.user,
         password=secrets.admin_password,
@@ -232,7 +242,9 @@ def database_sessions(
         options=hosts.options,
         where=f"{database.engine} on {database.host}",
     )
-    return MysqlSessions(access, mask)
+    if database.engine == "oracle":
+        access = replace(access, opener=oracle_opener(database.effective_service_name))
+    return DatabaseSessions(access, mask)
 
 
 @contextmanager

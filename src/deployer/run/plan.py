@@ -220,11 +220,6 @@ def _pending(context: RunContext) -> tuple[dict[str, tuple[str, ...]], list[str]
     database = loaded.env.database
     if database is None:
         return {}, []
-    if database.engine == "oracle":  # no history to read: the stage is MySQL/MariaDB only
-        return _every_migration(loaded), [
-            "Oracle schemas are not migrated by deployer yet: apply stops at the schema stage; "
-            "every migration is listed as pending"
-        ]
     try:
         found = pending_migrations(loaded, context.database)
         return {p.schema: p.pending for p in found}, []

@@ -93,7 +93,8 @@ def rollback_stages(
     *,
     recap: Recap,
 ) -> list[RollbackStage]:
-    restorer = SchemaRestorer(context.loaded, run, context.hosts, context.database)
+    dumps = context.schema_dumps()
+    restorer = SchemaRestorer(context.loaded, run, context.hosts, context.database, dumps)
     stop: RollbackStage = (
         "stop",
         "stop the product",

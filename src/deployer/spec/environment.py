@@ -30,7 +30,9 @@ from deployer.spec.values import (
     HealthPath,
     JdkVersion,
     JvmOption,
+    OracleQuota,
     OracleService,
+    OracleTablespace,
     ProductVersion,
     ServerNames,
     SettingName,
@@ -272,6 +274,22 @@ class Schema(StrictModel):
     owner: Credentials | None = Field(
         default=None, description="Account the product connects as (least privileges)."
     )
+    tablespace: OracleTablespace | None = Field(
+        default=None, description="Oracle only: the schema's default tablespace (default USERS)."
+    )
+    quota: OracleQuota | None = Field(
+        default=None,
+        description="Oracle only: the schema's quota on its tablespace, UNLIMITED or a size "
+        "such as 10G (default UNLIMITED).",
+    )
+
+    @property
+    def oracle_tablespace(self) -> str:
+        return (self.tablespace or "USERS").upper()
+
+    @property
+    def oracle_quota(self) -> str:
+        return (self.quota or "UNLIMITED").upper()
 
 
 class Database(StrictModel):
@@ -293,9 +311,38 @@ class Database(StrictModel):
         "--allow-irreversible).",
     )
 
+    @field_validator("schemas")
+    @classmethod
+    def _engine_fields(cls, schemas: list[Schema], info: ValidationInfo) -> list[Schema]:
+        """A field the engine has no use for would be silently ignored: refuse it instead."""
+        engine = info.data.get("engine")
+        for schema in schemas:
+            # Compared with the defaults, not with what was written: a spec dumped and read
+            # again writes every field.
+            defaults: dict[str, str | None]
+            if engine == "oracle":
+                defaults = {"charset": "utf8mb4", "collation": "utf8mb4_unicode_ci"}
+                reason = "an Oracle database has one character set (NLS_CHARACTERSET)"
+            else:
+                defaults = {"tablespace": None, "quota": None}
+                reason = "tablespaces and quotas are Oracle's"
+            given = [name for name, value in defaults.items() if getattr(schema, name) != value]
+            if given:
+                raise PydanticCustomError(
+                    "engine_field",
+                    "schema {schema}: {fields} cannot be set here: {reason}",
+                    {"schema": schema.name, "fields": " and ".join(given), "reason": reason},
+                )
+        return schemas
+
     @property
     def effective_port(self) -> int:
         return self.port or (1521 if self.engine == "oracle" else 3306)
+
+    @property
+    def effective_service_name(self) -> str:
+        """Oracle: the service to connect to; ORCL, the installer's default, when unset."""
+        return self.service_name or "ORCL"
 
 
 class AnsibleTarget(StrictModel):

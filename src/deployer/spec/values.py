@@ -153,6 +153,20 @@ JvmOption = Annotated[
     ),
     AfterValidator(_plaintext_secret_option),
 ]
+OracleTablespace = Annotated[
+    str,
+    QuotedMatching(
+        r"^[A-Za-z][A-Za-z0-9_$#]{0,29}$",
+        "not an Oracle tablespace name (a letter, then letters, digits and _ $ #, at most 30)",
+    ),
+]
+OracleQuota = Annotated[
+    str,
+    QuotedMatching(
+        r"^(UNLIMITED|unlimited|[1-9][0-9]{0,9}[KMGT]?)$",
+        "expected UNLIMITED or a size such as 500M or 10G",
+    ),
+]
 OracleService = Annotated[
     str,
     QuotedMatching(

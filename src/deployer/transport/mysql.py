@@ -1,7 +1,7 @@
-"""The run's MySQL/MariaDB admin session: opened on first use, kept for the run, closed at its
-end; directly when the server takes the login, else through an SSH tunnel to the database
-host's loopback (admin accounts are often allowed from there only, and the port is often
-firewalled).
+"""The run's database admin session (MySQL/MariaDB, or Oracle through its opener): opened on
+first use, kept for the run, closed at its end; directly when the server takes the login, else
+through an SSH tunnel to the database host's loopback (admin accounts are often allowed from
+there only, and the port is often firewalled).
 
 The database port of orchestration is ``Database``: apply's schema stage, the rollback plan
 and the rollback ask it for a session, and unit tests pass a fake with a recording cursor.
@@ -10,6 +10,7 @@ and the rollback ask it for a session, and unit tests pass a fake with a recordi
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
@@ -54,12 +55,16 @@ def driver_message(exc: BaseException) -> str:
 
 
 def connection_errors(*also: type[Exception]) -> tuple[type[Exception], ...]:
-    """What a dropped or refused connection raises: PyMySQL's errors and the socket's, then
-    ``also``. PyMySQL is imported here, once a database is in use: a run that opens none
-    skips its import."""
+    """What a dropped or refused connection raises: PyMySQL's errors, python-oracledb's when
+    a session of it was opened, and the socket's, then ``also``. PyMySQL is imported here,
+    once a database is in use: a run that opens none skips its import."""
     import pymysql  # noqa: PLC0415
 
-    return (pymysql.err.MySQLError, OSError, *also)
+    drivers: tuple[type[Exception], ...] = (pymysql.err.MySQLError,)
+    oracledb = sys.modules.get("oracledb")  # nothing of it can be raised before its import
+    if oracledb is not None:
+        drivers += (oracledb.Error,)
+    return (*drivers, OSError, *also)
 
 
 @contextmanager
@@ -75,7 +80,7 @@ def database_errors(where: str, mask: Mask) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class MysqlAccess:
+class DatabaseAccess:
     """How to log in as the admin account: the server's own address, and the host to tunnel
     through when that does not answer (None when the server is not one of the spec's hosts)."""
 
@@ -85,13 +90,14 @@ class MysqlAccess:
     via: SshTarget | None
     options: SshOptions
     where: str  # "mariadb on db1", for messages
+    opener: Callable[[Endpoint, str, str], Any] | None = None  # None: MySQL's; Oracle's its own
 
 
-class MysqlSessions:
+class DatabaseSessions:
     """``Database`` for one run: one admin connection, opened on first use. A connection the
     server dropped in between (the database stage restarts it) is opened again."""
 
-    def __init__(self, access: MysqlAccess, mask: Mask) -> None:
+    def __init__(self, access: DatabaseAccess, mask: Mask) -> None:
         self.access = access
         self.mask = mask
         self.tunnelled = False
@@ -118,7 +124,7 @@ class MysqlSessions:
         access = self.access
         if reachable(access.direct):
             try:
-                connection = open_mysql(access.direct, access.user, access.password)
+                connection = self._opener(access.direct, access.user, access.password)
                 self.tunnelled = False
                 return connection
             except DatabaseUnavailable:
@@ -130,11 +136,15 @@ class MysqlSessions:
         remote = Endpoint("127.0.0.1", access.direct.port)
         with ExitStack() as attempt:
             local = attempt.enter_context(ssh_tunnel(access.via, remote, access.options))
-            connection = open_mysql(local, access.user, access.password)
+            connection = self._opener(local, access.user, access.password)
             # Kept open with the connection; a failed login ends the tunnel at once.
             self._held.push(attempt.pop_all())
         self.tunnelled = True
         return connection
+
+    @property
+    def _opener(self) -> Callable[[Endpoint, str, str], Any]:
+        return self.access.opener or open_mysql
 
     def close(self) -> None:
         """Close the connection and its tunnel; a connection the server already dropped must

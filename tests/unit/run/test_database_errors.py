@@ -28,11 +28,13 @@ from deployer.run.plan import _pending
 from deployer.run.secrets import RunSecrets
 from deployer.spec import LoadedEnvironment, load_environment
 from deployer.transport import mysql as mysql_transport
+from deployer.transport import oracle as oracle_transport
 from deployer.transport.database import DatabaseUnavailable
 from deployer.transport.hosts import SshHosts
 from deployer.transport.mysql import DatabaseFailed, driver_message
 from deployer.transport.ssh import SshOptions
 from tests.support.fakes import FakeHosts, managed_by_current
+from tests.support.oracle_server import OracleServer, RawConnection
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "huadong-production.yml"
 ADMIN = "adm'n;pw\"secret"
@@ -314,23 +316,29 @@ def test_a_server_error_in_the_rollback_database_step_is_a_failure(
         restorer.restore(plan, SimpleNamespace(path=tmp_path))  # type: ignore[arg-type]
 
 
-def test_plan_does_not_speak_mysql_to_an_oracle_database(
+def test_plan_speaks_oracle_to_an_oracle_database(
     monkeypatch: pytest.MonkeyPatch, loaded: LoadedEnvironment
 ) -> None:
-    """Apply does not run Oracle's schema stage; plan says so instead of timing out on the
-    listener with MySQL's handshake and calling the server unreachable."""
+    """The run's session opens python-oracledb for an Oracle spec, never MySQL's handshake
+    (which would time out on the listener and call the server unreachable)."""
     database = loaded.env.database
     assert database is not None
     oracle = database.model_copy(update={"engine": "oracle"})
     env = loaded.env.model_copy(update={"database": oracle})
+    server = OracleServer()
+    opened: list[tuple[Any, ...]] = []
 
     def mysql(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a MySQL session was opened")
 
+    def oracle_login(*args: Any) -> RawConnection:
+        opened.append(args[1:])
+        return RawConnection(server)
+
     monkeypatch.setattr(mysql_transport, "open_mysql", mysql)
+    monkeypatch.setattr(oracle_transport, "open_oracle", oracle_login)
     monkeypatch.setattr(mysql_transport, "reachable", lambda endpoint, timeout=2.0: True)
     pending, notes = _pending(plan_context(replace(loaded, env=env)))
-    assert pending["erp"] and notes == [
-        "Oracle schemas are not migrated by deployer yet: apply stops at the schema stage; "
-        "every migration is listed as pending"
-    ]
+    assert (pending["erp"], notes) == (("V1__create_core_tables.sql",), [])
+    assert opened == [("ORCL", "root", ADMIN)]
+    assert "FROM dba_tables WHERE owner = :owner" in server.statements()[0]
