@@ -7,6 +7,8 @@
 * ``db.charset``, ``db.collation``, ``db.lower_case_table_names``, ``db.nchar_charset`` and
   ``db.setting:<name>``: the matrix's ``database_settings`` for the engine.
 * ``db.privileges``: the admin account can create schemas and users and grant to them.
+* Oracle: ``db.charset.unicode``, ``db.privileges.dbms_lock``, ``db.tablespace:<NAME>``, and
+  what ``db.privileges`` asks of an Oracle account: see ``checks.oracle``.
 * ``db.server.version`` (db role, from the probe): a server already installed on the host.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from deployer.checks import fixup, versions
+from deployer.checks import fixup, oracle, versions
 from deployer.checks.context import HostContext, Msg, new_result
 from deployer.checks.dbsettings import requirement, satisfied
 from deployer.checks.model import CheckResult, Status
@@ -47,7 +49,6 @@ MYSQL_ADMIN_PRIVILEGES = (
     "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX",
     "REFERENCES", "CREATE USER", "GRANT OPTION",
 )  # fmt: skip
-ORACLE_ADMIN_PRIVILEGES = ("CREATE SESSION", "CREATE USER", "ALTER USER", "GRANT ANY PRIVILEGE")
 _GRANT = re.compile(r"^GRANT\s+(?P<privs>.+?)\s+ON\s+(?P<on>\S+)\s+TO\s", re.IGNORECASE)
 _ROLE_GRANT = re.compile(r"^GRANT\s+[`'\"][^`'\"]+[`'\"](@[`'\"][^`'\"]*[`'\"])?\s+TO\s", re.I)
 
@@ -114,7 +115,11 @@ def connection_checks(
     results = [new_result("db.connect", Status.PASS, CONNECT, connected, where, host=host)]
     results += _engine_and_version(matrix, host, database, db)
     results += _settings(matrix, host, database, db)
-    results.append(_privileges(host, database, db))
+    if database.engine == "oracle":
+        results.append(oracle.privileges_check(host, database, db))
+        results += oracle.server_checks(matrix, host, database, db)
+    else:
+        results.append(_privileges(host, database, db))
     return results
 
 
@@ -149,6 +154,13 @@ def _engine_and_version(
     allowed = allowed_range(matrix, engine)
     if allowed is None:
         return results  # spec.database.version already fails for an unsupported engine
+    if not db.version:
+        observed = db.not_read("version")
+        required = f"{engine} {allowed}"
+        results.append(
+            new_result("db.version", Status.UNKNOWN, VERSION, observed, required, host=host)
+        )
+        return results
     ok = versions.in_range(db.version, allowed, engine)
     results.append(
         new_result(
@@ -178,9 +190,8 @@ def _settings(
         need = requirement(value)
         observed = db.setting(name)
         if observed is None:
-            results.append(
-                new_result(check_id, Status.UNKNOWN, title, "not reported", str(need), host=host)
-            )
+            shown = db.not_read("settings")
+            results.append(new_result(check_id, Status.UNKNOWN, title, shown, str(need), host=host))
             continue
         try:
             ok = satisfied(observed, value)
@@ -252,18 +263,14 @@ def mysql_privileges(grants: tuple[str, ...]) -> tuple[set[str], bool]:
 
 
 def _privileges(host: str, database: Database, db: DatabaseFacts) -> CheckResult:
-    oracle = database.engine == "oracle"
-    needed = ORACLE_ADMIN_PRIVILEGES if oracle else MYSQL_ADMIN_PRIVILEGES
-    required = ", ".join(needed)
+    """MySQL/MariaDB: global privileges in SHOW GRANTS (Oracle's are in checks.oracle)."""
+    required = ", ".join(MYSQL_ADMIN_PRIVILEGES)
     if not db.privileges:
         return new_result(
             "db.privileges", Status.UNKNOWN, PRIVILEGES, "not reported", required, host=host
         )
-    if oracle:
-        have, has_roles = {p.strip().upper() for p in db.privileges}, False
-    else:
-        have, has_roles = mysql_privileges(db.privileges)
-    missing = [p for p in needed if p not in have]
+    have, has_roles = mysql_privileges(db.privileges)
+    missing = [p for p in MYSQL_ADMIN_PRIVILEGES if p not in have]
     account = db.user or database.admin.user
     if not missing:
         return new_result(

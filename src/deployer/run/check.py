@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deployer.checks import Acceptance, CheckReport, evaluate, fixup_script
 from deployer.checks.context import BundleCoverage
@@ -17,6 +17,7 @@ from deployer.facts.database import DatabaseFacts
 from deployer.facts.dbquery import (
     MYSQL_VARIABLES,
     matrix_settings,
+    oracle_parameters,
     query_mysql,
     query_oracle,
 )
@@ -28,15 +29,18 @@ from deployer.run.access import try_become, with_access
 from deployer.run.context import RunContext, database_sessions
 from deployer.run.lifecycle import run_lifecycle
 from deployer.run.secrets import RunSecrets
+from deployer.spec import LoadedEnvironment
 from deployer.spec.kube import KubernetesTarget
 from deployer.transport import CommandResult
 from deployer.transport.hosts import SshHosts
-from deployer.transport.tunnel import Endpoint, reachable, ssh_tunnel
 
 if TYPE_CHECKING:
     from deployer.executors.kubernetes.cluster import Cluster
 
 log = logging.getLogger(__name__)
+
+#: How long one Oracle call of the scan may take.
+ORACLE_CALL_TIMEOUT_MS = 60_000
 
 
 @dataclass(frozen=True)
@@ -156,15 +160,12 @@ def collect_database_facts(
     try:
         password = database.admin.password.reveal(loaded.base_dir)
         context.journal.redact.add(password)
-        if database.engine == "oracle":
-            return _oracle_facts(context, hosts, password), None
-        wanted = sorted({*MYSQL_VARIABLES, *matrix_settings(loaded, database.engine)})
         sessions = database_sessions(
             loaded, hosts, RunSecrets(admin_password=password), context.redact
         )
         try:
             with sessions.session() as connection:
-                facts = query_mysql(database, connection, wanted)
+                facts = _query_database(loaded, connection, sessions)
             tunnelled = getattr(sessions, "tunnelled", False)
         finally:
             sessions.close()
@@ -191,19 +192,16 @@ def collect_cluster_facts(
         return None, context.redact(str(exc))
 
 
-def _oracle_facts(context: RunContext, hosts: SshHosts, password: str) -> DatabaseFacts:
-    """Oracle's facts: directly when its port answers, else through an SSH tunnel."""
-    database = context.loaded.env.database
+def _query_database(loaded: LoadedEnvironment, connection: Any, sessions: Any) -> DatabaseFacts:
+    database = loaded.env.database
     assert database is not None
-    host = context.loaded.env.host(database.host)
-    direct = Endpoint(context.loaded.env.address_of(database.host), database.effective_port)
-    if reachable(direct) or host is None or host.name not in hosts.targets:
-        facts = query_oracle(database, direct, password)
-        return facts.model_copy(update={"via_tunnel": False})
-    remote = Endpoint("127.0.0.1", direct.port)
-    with ssh_tunnel(hosts.targets[host.name], remote, hosts.options) as local:
-        facts = query_oracle(database, local, password)
-    return facts.model_copy(update={"via_tunnel": True})
+    if database.engine == "oracle":
+        # A dictionary query that hangs must not hold the whole scan.
+        connection.raw.call_timeout = ORACLE_CALL_TIMEOUT_MS
+        where = f"{sessions.endpoint.host}:{sessions.endpoint.port}"
+        return query_oracle(database, connection, where, oracle_parameters(loaded.matrix))
+    wanted = sorted({*MYSQL_VARIABLES, *matrix_settings(loaded, database.engine)})
+    return query_mysql(database, connection, wanted)
 
 
 def _why(result: CommandResult) -> str:

@@ -101,6 +101,7 @@ class DatabaseSessions:
         self.access = access
         self.mask = mask
         self.tunnelled = False
+        self.endpoint = access.direct  # where the open connection goes (a tunnel's end)
         self._connection: Any = None
         self._held = ExitStack()
 
@@ -125,7 +126,7 @@ class DatabaseSessions:
         if reachable(access.direct):
             try:
                 connection = self._opener(access.direct, access.user, access.password)
-                self.tunnelled = False
+                self.tunnelled, self.endpoint = False, access.direct
                 return connection
             except DatabaseUnavailable:
                 if access.via is None:
@@ -139,7 +140,7 @@ class DatabaseSessions:
             connection = self._opener(local, access.user, access.password)
             # Kept open with the connection; a failed login ends the tunnel at once.
             self._held.push(attempt.pop_all())
-        self.tunnelled = True
+        self.tunnelled, self.endpoint = True, local
         return connection
 
     @property

@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 from deployer.errors import ExitCode
+from deployer.run import check as check_module
 from deployer.run import context as context_module
 from deployer.transport.database import DatabaseUnavailable
+from deployer.transport.result import Failure
 from tests.support.example_specs import example_spec
-from tests.support.fakes import FakeDatabase, FakeExecutor
+from tests.support.fakes import FakeDatabase, FakeExecutor, FakeHosts
 from tests.support.oracle_server import OracleServer
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPw8YdGmJ3Yk6hRcdLYiXnKjOv3D3pZf3cA0lN7V0Qm1"
@@ -41,6 +43,7 @@ def no_oracle(monkeypatch: pytest.MonkeyPatch, fake_world: FakeExecutor) -> Fake
     """Hosts answer; the Oracle server does not."""
     down = FakeDatabase(unavailable=DatabaseUnavailable("Oracle at 10.20.30.21:1521: DPY-6005"))
     monkeypatch.setattr(context_module, "database_sessions", lambda *args: down)
+    monkeypatch.setattr(check_module, "database_sessions", lambda *args: down)
     return down
 
 
@@ -91,3 +94,34 @@ def test_apply_creates_the_oracle_schema_and_plan_then_sees_it(
     assert done.code == 0, done.err
     plan = plan_of(done.out)
     assert plan["pending_migrations"] == {"erp": ["V2__add_order_status.sql"]}
+
+
+def test_check_of_the_oracle_example_with_its_hosts_unreachable_exits_5(
+    tmp_path: Path, cli: Cli, no_oracle: FakeDatabase, scripted_hosts: FakeHosts
+) -> None:
+    scripted_hosts.answer("sh -s", Failure.UNREACHABLE)
+    done = cli(["check", str(oracle_spec(tmp_path)), "--journal", str(tmp_path / "runs")])
+    assert done.code == ExitCode.HOST_UNREACHABLE, done.err
+    assert "Traceback" not in done.err
+
+
+def test_check_of_the_oracle_example_with_the_server_down_reports_it_unknown(
+    tmp_path: Path, cli: Cli, no_oracle: FakeDatabase
+) -> None:
+    """The hosts answer and the listener does not: the scan says so and goes on."""
+    report = tmp_path / "report.json"
+    done = cli(
+        [
+            "check",
+            str(oracle_spec(tmp_path)),
+            "--journal",
+            str(tmp_path / "runs"),
+            "--json",
+            str(report),
+        ]
+    )
+    assert done.code != 1 and "Traceback" not in done.err, done.err
+    hosts = json.loads(report.read_text(encoding="utf-8"))["hosts"]
+    results = [r for host in hosts for r in host["results"]]
+    (connect,) = [r for r in results if r["check_id"] == "db.connect"]
+    assert connect["status"] == "UNKNOWN" and "DPY-6005" in connect["observed"]
