@@ -31,7 +31,6 @@ from typing import NamedTuple
 from deployer.checks.context import Msg, new_result
 from deployer.checks.model import CheckResult, Status
 from deployer.facts.database import DatabaseFacts
-from deployer.facts.dbquery import schema_tablespace
 from deployer.spec.environment import Database
 from deployer.spec.matrix import SupportMatrix
 
@@ -285,7 +284,7 @@ def tablespace_checks(
 def _schemas_by_tablespace(database: Database) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for schema in database.schemas:
-        found.setdefault(schema_tablespace(schema), []).append(schema.name.upper())
+        found.setdefault(schema.oracle_tablespace, []).append(schema.name.upper())
     return found
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from deployer.facts.database import DatabaseFacts, TablespaceSpace
 from deployer.spec import LoadedEnvironment
-from deployer.spec.environment import Database, Schema
+from deployer.spec.environment import Database
 from deployer.spec.matrix import SupportMatrix
 
 MYSQL_VARIABLES = (
@@ -28,8 +28,6 @@ MYSQL_VARIABLES = (
     "version_comment",
 )
 ORACLE_PARAMETERS = ("NLS_CHARACTERSET", "NLS_NCHAR_CHARACTERSET", "NLS_LANGUAGE")
-#: The tablespace a schema's user gets when the spec names none.
-DEFAULT_TABLESPACE = "USERS"
 #: Most precise first: version_full appears with 18c (11g answers ORA-00904), the v$ views
 #: may be closed to an account without dictionary access, product_component_version is not.
 ORACLE_VERSION_QUERIES = (
@@ -52,14 +50,8 @@ def oracle_parameters(matrix: SupportMatrix) -> list[str]:
     return sorted({*ORACLE_PARAMETERS, *(name.upper() for name in matrix.database_settings.oracle)})
 
 
-def schema_tablespace(schema: Schema) -> str:
-    """A schema's default tablespace, upper case as Oracle stores an unquoted name."""
-    # getattr: specs written before schemas named a tablespace have no such field.
-    return (getattr(schema, "tablespace", None) or DEFAULT_TABLESPACE).upper()
-
-
 def oracle_tablespaces(database: Database) -> list[str]:
-    return sorted({schema_tablespace(schema) for schema in database.schemas})
+    return sorted({schema.oracle_tablespace for schema in database.schemas})
 
 
 def query_mysql(database: Database, connection: Any, variables: list[str]) -> DatabaseFacts:
