@@ -87,12 +87,14 @@ def _quota(schema: Schema) -> str:
 
 def ensure_schema(cursor: Cursor, schema: Schema) -> bool:
     """The schema's user with its tablespace and quota; True if it was created. An existing
-    one is given the spec's tablespace and quota again, and left as it is otherwise."""
+    one (often made by the site's DBA) is given the tablespace and quota only when the spec
+    names them, and left as it is otherwise."""
     owner = ORACLE.quote_ident(schema.name)
     space = ORACLE.quote_ident(schema.oracle_tablespace)
     storage = f"DEFAULT TABLESPACE {space} QUOTA {_quota(schema)} ON {space}"
     if schema_exists(cursor, schema.name):
-        cursor.execute(f"ALTER USER {owner} {storage}")
+        if schema.tablespace is not None or schema.quota is not None:
+            cursor.execute(f"ALTER USER {owner} {storage}")
         return False
     # Nobody logs in as the schema: a random password, never kept, on a locked account.
     unused = "S" + secrets.token_hex(14)

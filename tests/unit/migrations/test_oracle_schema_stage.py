@@ -22,7 +22,7 @@ from deployer.rollback.restore import SchemaRestorer
 from deployer.spec import LoadedEnvironment, load_environment
 from tests.support.example_specs import example_spec
 from tests.support.fakes import FakeHosts
-from tests.support.oracle_server import HISTORY, OracleServer
+from tests.support.oracle_server import HISTORY, OracleServer, OracleUser
 
 APP_PASSWORD = "Erp#app-2026"
 
@@ -215,3 +215,18 @@ def test_a_half_done_migration_is_undone_from_the_data_pump_export(tmp_path: Pat
     assert commands[2] == f"as root: rm -f -- {pump}/deployer-erp.dmp"
     assert hosts.sent == [b"EXPORT:ERP", b"adm'n pw\n"]
     assert not any("adm'n" in command for command in commands)
+
+
+def test_a_schema_the_dba_made_keeps_its_storage_when_the_spec_names_none(tmp_path: Path) -> None:
+    server = OracleServer()
+    server.users["ERP"] = OracleUser("dba-kept", "ERP_DATA", "UNLIMITED")
+    spec = example_spec(
+        tmp_path, "huadong-oracle.yml", "      tablespace: USERS\n      quota: 2G\n=>"
+    )
+    migrate(server, load_environment(spec))
+    assert not [s for s in server.statements() if s.startswith('ALTER USER "ERP"')]
+    assert (server.users["ERP"].tablespace, server.users["ERP"].password) == (
+        "ERP_DATA",
+        "dba-kept",
+    )
+    assert list(server.history["ERP"]) == [1]

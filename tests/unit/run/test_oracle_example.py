@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from deployer.errors import ExitCode
+from deployer.executors.base import Play
 from deployer.run import check as check_module
 from deployer.run import context as context_module
 from deployer.transport.database import DatabaseUnavailable
@@ -65,6 +66,9 @@ def test_the_oracle_example_plans_with_its_rollback_plan_while_the_server_is_dow
         "erp": ["V1__create_core_tables.sql", "V2__add_order_status.sql"]
     }
     assert any("database not reachable yet" in note for note in plan["notes"])
+    # The server is the site's: no stage installs it on db1.
+    stages = [step["stage"] for step in plan["steps"]]
+    assert "database server" not in stages and "schemas and migrations" in stages
     (run,) = journal.iterdir()
     rollback = json.loads((run / "rollback.json").read_text(encoding="utf-8"))
     (schema,) = rollback["schemas"]
@@ -89,6 +93,7 @@ def test_apply_creates_the_oracle_schema_and_plan_then_sees_it(
     assert applied.code == ExitCode.APPLY_FAILED, applied.err
     assert "app1: release failed" in applied.err
     assert sorted(server.history["ERP"]) == [1]
+    assert [play for play, _ in fake_world.plays] == [Play.MIDDLEWARE, Play.RELEASE]
     assert server.users["ERP_APP"].password == "app-pw"
     done = cli(["plan", str(oracle_spec(tmp_path, target=2)), "--json", "--journal", str(journal)])
     assert done.code == 0, done.err
