@@ -183,7 +183,7 @@ class Cursor:
             self.rows = sorted(
                 (name, kind)
                 for name, kind in server.owned(binds["owner"]).items()
-                if kind in kinds and name != binds["history"]
+                if kind in kinds
             )
         elif "FROM dba_directories WHERE directory_name = 'DATA_PUMP_DIR'" in flat:
             self.rows = [(server.pump_dir,)] if server.pump_dir else []

@@ -129,17 +129,18 @@ def ensure_account(
 
 def grant_objects(cursor: Cursor, schema: Schema, user: str) -> int:
     """Data privileges on each of the schema's objects to the product's account; returns how
-    many objects. The history table is deployer's, and stays out of the product's reach."""
+    many objects. The history table is deployer's: the product may read it (to know its
+    schema's version), not write it."""
     marks = ", ".join(f":t{i}" for i in range(len(APP_PRIVILEGES)))
     binds = {f"t{i}": kind for i, kind in enumerate(APP_PRIVILEGES)}
     cursor.execute(
         "SELECT object_name, object_type FROM dba_objects WHERE owner = :owner "  # noqa: S608 - marks are bind names
-        f"AND object_type IN ({marks}) AND object_name <> :history "
-        "AND object_name NOT LIKE 'BIN$%' ORDER BY object_name",
-        {**binds, "owner": user_name(schema.name), "history": HISTORY_TABLE.upper()},
+        f"AND object_type IN ({marks}) AND object_name NOT LIKE 'BIN$%' ORDER BY object_name",
+        {**binds, "owner": user_name(schema.name)},
     )
     owner, account = ORACLE.quote_ident(schema.name), ORACLE.quote_ident(user)
     objects = [(str(name), str(kind)) for name, kind in cursor.fetchall()]
     for name, kind in objects:
-        cursor.execute(f"GRANT {APP_PRIVILEGES[kind]} ON {owner}.{_stored(name)} TO {account}")
+        allowed = "SELECT" if name == HISTORY_TABLE.upper() else APP_PRIVILEGES[kind]
+        cursor.execute(f"GRANT {allowed} ON {owner}.{_stored(name)} TO {account}")
     return len(objects)
