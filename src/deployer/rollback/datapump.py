@@ -87,7 +87,7 @@ class OracleDumps:
         name = plain_schema_name(schema.schema)
         on_host = shlex.quote(f"{self._pump_folder()}/{_host_file(name)}")
         self._datapump(schema, "expdp")
-        stream = f"cat -- {on_host}; s=$?; rm -f -- {on_host}; exit $s"
+        stream = f"cat -- {on_host}; s=$?; rm -f -- {on_host} {on_host}.log; exit $s"
         dest = records.dump_file(name, "oracle")
         result, taken = self.hosts.run_to_file(
             schema.host, stream, run.path / dest, DUMP_TIMEOUT, root=True
@@ -118,7 +118,7 @@ class OracleDumps:
                 connection.cursor().execute(f"DROP USER {quote_ident(name)} CASCADE")
             self._datapump(schema, "impdp")
         finally:
-            self.hosts.run_on(schema.host, f"rm -f -- {on_host}", root=True)
+            self.hosts.run_on(schema.host, f"rm -f -- {on_host} {on_host}.log", root=True)
 
     def _pump_folder(self) -> str:
         """Where DATA_PUMP_DIR is on the database host (each pluggable database has its own)."""

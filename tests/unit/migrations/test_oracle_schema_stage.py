@@ -214,7 +214,7 @@ def test_a_half_done_migration_is_undone_from_the_data_pump_export(tmp_path: Pat
     assert commands[1].startswith("as root: sh -c ") and commands[1].endswith(
         " datapump impdp ERP system //127.0.0.1:1521/ORCLPDB1 deployer-erp.dmp"
     )
-    assert commands[2] == f"as root: rm -f -- {pump}/deployer-erp.dmp"
+    assert commands[2] == f"as root: rm -f -- {pump}/deployer-erp.dmp {pump}/deployer-erp.dmp.log"
     assert hosts.sent == [b"EXPORT:ERP", b"adm'n pw\n"]
     assert not any("adm'n" in command for command in commands)
 
