@@ -181,9 +181,7 @@ class Cursor:
         elif "FROM dba_objects WHERE owner = :owner" in flat:
             kinds = {v for k, v in binds.items() if re.fullmatch(r"t\d+", k)}
             self.rows = sorted(
-                (name, kind)
-                for name, kind in server.owned(binds["owner"]).items()
-                if kind in kinds
+                (name, kind) for name, kind in server.owned(binds["owner"]).items() if kind in kinds
             )
         elif "FROM dba_directories WHERE directory_name = 'DATA_PUMP_DIR'" in flat:
             self.rows = [(server.pump_dir,)] if server.pump_dir else []

@@ -20,6 +20,7 @@ from deployer.errors import DeployerError, ExitCode
 from deployer.migrations.dialects import HISTORY_TABLE, ORACLE
 from deployer.migrations.runner import Cursor
 from deployer.spec.environment import Schema
+from deployer.transport.oracle import quote_stored
 
 _QUOTA = re.compile(r"^(UNLIMITED|[1-9][0-9]{0,9}[KMGT]?)$")
 #: What the product's own account may do with each kind of object: data, not structure.
@@ -41,11 +42,6 @@ class OracleAccountRefused(DeployerError):
 def user_name(name: str) -> str:
     """How Oracle stores a user or schema name given without quotes."""
     return name.upper()
-
-
-def _stored(name: str) -> str:
-    """An object name as the dictionary holds it, quoted as it is (no change of case)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _count(cursor: Cursor, sql: str, binds: dict[str, str]) -> int:
@@ -142,5 +138,5 @@ def grant_objects(cursor: Cursor, schema: Schema, user: str) -> int:
     objects = [(str(name), str(kind)) for name, kind in cursor.fetchall()]
     for name, kind in objects:
         allowed = "SELECT" if name == HISTORY_TABLE.upper() else APP_PRIVILEGES[kind]
-        cursor.execute(f"GRANT {allowed} ON {owner}.{_stored(name)} TO {account}")
+        cursor.execute(f"GRANT {allowed} ON {owner}.{quote_stored(name)} TO {account}")
     return len(objects)

@@ -48,8 +48,7 @@ def apply_stages(env: Environment) -> tuple[Stage, ...]:
     stages: list[Stage] = []
     database = env.database
     # An Oracle server is the site's, installed by its DBA: deployer only uses it.
-    installs = database is not None and database.engine != "oracle"
-    if installs and database is not None and env.host(database.host) is not None:
+    if database is not None and database.engine != "oracle" and env.host(database.host) is not None:
         action = f"install {database.engine} {database.version}, server settings, admin account"
         stages.append(Stage(StageId.DATABASE_SERVER, _steps((_names(env, "db"), action))))
     if database is not None:

@@ -17,9 +17,16 @@ import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from deployer.journal import Run, records
+from deployer.journal import Run
 from deployer.migrations.oracle import user_name
-from deployer.rollback.dumps import DUMP_TIMEOUT, RollbackFailed, plain_schema_name, verified_dump
+from deployer.rollback.dumps import (
+    DUMP_TIMEOUT,
+    RollbackFailed,
+    dump_name,
+    plain_schema_name,
+    stream_into_run,
+    verified_dump,
+)
 from deployer.rollback.model import SchemaStep
 from deployer.spec.environment import Database as DatabaseSpec
 from deployer.transport.hosts import Hosts
@@ -88,16 +95,10 @@ class OracleDumps:
         on_host = shlex.quote(f"{self._pump_folder()}/{_host_file(name)}")
         self._datapump(schema, "expdp")
         stream = f"cat -- {on_host}; s=$?; rm -f -- {on_host} {on_host}.log; exit $s"
-        dest = records.dump_file(name, "oracle")
-        result, taken = self.hosts.run_to_file(
-            schema.host, stream, run.path / dest, DUMP_TIMEOUT, root=True
+        dest = dump_name(name, "oracle")
+        return stream_into_run(
+            self.hosts, schema, run, stream, name=dest, what="copying the export"
         )
-        if not result.ok or taken is None:
-            raise RollbackFailed(
-                f"{schema.host}: copying the export of {name} failed: {result.describe()}"
-            )
-        run.event("dump", schema=schema.schema, file=dest, bytes=taken.size, sha256=taken.sha256)
-        return replace(schema, dump=dest, dump_bytes=taken.size, dump_sha256=taken.sha256)
 
     def restore(self, schema: SchemaStep, folder: Path) -> None:
         """The export put back: the file sent to DATA_PUMP_DIR, the schema dropped (objects a
@@ -145,6 +146,6 @@ class OracleDumps:
         password = _password_line(self.password)
         result = self.hosts.run_from_file(schema.host, command, password, DUMP_TIMEOUT, root=True)
         if not result.ok:
-            tail = " | ".join((result.stderr or result.stdout).strip().splitlines()[-3:])
-            status = result.reason if result.failure else f"exited {result.exit_status}"
-            raise RollbackFailed(f"{schema.host}: {mode} of schema {name} {status}: {tail}")
+            # Named by the tool alone: the script would fill the message.
+            shown = replace(result, command=mode).describe()
+            raise RollbackFailed(f"{mode} of schema {name} failed: {shown}")

@@ -67,14 +67,24 @@ def take_dump(hosts: Hosts, schema: SchemaStep, run: Run) -> SchemaStep:
     """``mysqldump --single-transaction`` on the database host, streamed into the run folder;
     never redacted, since masking a secret that appears in the data would restore the mask.
     The step comes back with the dump's name, size and SHA-256."""
-    name = dump_name(schema.schema)
     argv = ["mysqldump", "--single-transaction", "--routines", "--triggers"]
     argv += ["--hex-blob", "--default-character-set=utf8mb4", "--databases", schema.schema]
+    name = dump_name(schema.schema)
+    return stream_into_run(hosts, schema, run, shlex.join(argv), name=name, what="dump")
+
+
+def stream_into_run(
+    hosts: Hosts, schema: SchemaStep, run: Run, command: str, *, name: str, what: str
+) -> SchemaStep:
+    """What ``command`` prints on the database host, as root, streamed byte for byte into the
+    run folder as ``name``; the step comes back with the file's name, size and SHA-256."""
     result, taken = hosts.run_to_file(
-        schema.host, shlex.join(argv), run.path / name, DUMP_TIMEOUT, root=True
+        schema.host, command, run.path / name, DUMP_TIMEOUT, root=True
     )
     if not result.ok or taken is None:
-        raise RollbackFailed(f"{schema.host}: dump of {schema.schema} failed: {result.describe()}")
+        raise RollbackFailed(
+            f"{schema.host}: {what} of {schema.schema} failed: {result.describe()}"
+        )
     run.event("dump", schema=schema.schema, file=name, bytes=taken.size, sha256=taken.sha256)
     return replace(schema, dump=name, dump_bytes=taken.size, dump_sha256=taken.sha256)
 

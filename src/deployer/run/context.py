@@ -241,9 +241,10 @@ def database_sessions(
         via=hosts.targets.get(host.name) if host else None,
         options=hosts.options,
         where=f"{database.engine} on {database.host}",
+        opener=oracle_opener(database.effective_service_name)
+        if database.engine == "oracle"
+        else None,
     )
-    if database.engine == "oracle":
-        access = replace(access, opener=oracle_opener(database.effective_service_name))
     return DatabaseSessions(access, mask)
 
 

@@ -3,16 +3,22 @@ statements run in. python-oracledb in thin mode, so the engineer's machine needs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from deployer.transport.database import open_oracle
 from deployer.transport.tunnel import Endpoint
 
 
+def quote_stored(name: str) -> str:
+    """A name as the dictionary holds it, quoted as it is (no change of case)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def quote_ident(name: str) -> str:
     """A schema or user name as Oracle stores an unquoted one: upper case, then quoted, so
     that no name read from a spec is parsed as SQL."""
-    return '"' + name.upper().replace('"', '""') + '"'
+    return quote_stored(name.upper())
 
 
 class OracleConnection:
@@ -43,7 +49,7 @@ class OracleConnection:
         self.raw.close()
 
 
-def oracle_opener(service_name: str) -> Any:
+def oracle_opener(service_name: str) -> Callable[[Endpoint, str, str], OracleConnection]:
     """How DatabaseSessions opens an Oracle admin session to an endpoint (direct or a
     tunnel's) for this service."""
 
