@@ -141,7 +141,9 @@ def _kind(data: Any) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    # Microseconds: two runs started by one process can fall in the same millisecond, and
+    # their order is read from this. Older records with milliseconds still compare right.
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def new_run_id() -> str:
@@ -152,7 +154,7 @@ def new_run_id() -> str:
 
 def _in_time_order(folders: list[Path]) -> list[Path]:
     """Run folders oldest first. An id tells the second a run started; runs that started in
-    the same second are ordered by their records' start time (milliseconds)."""
+    the same second are ordered by their records' start time (microseconds)."""
     seconds = Counter(folder.name[:_STAMP] for folder in folders)
 
     def started(folder: Path) -> str:
