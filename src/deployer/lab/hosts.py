@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import socket
 import time
@@ -60,6 +61,24 @@ def wait_for_ssh(hosts: Sequence[Booting], timeout: float) -> None:
             )
         if waiting:
             time.sleep(0.1)
+
+
+#: Console lines that say why a boot has not finished.
+_STALLED = re.compile(r"start job is running|FAILED|Dependency failed|Timed out")
+_ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def boot_story(log_file: Path) -> str:
+    """The console lines of a host's boot that say what it still waits for or what failed
+    (the last three), else its last line; one line, without colours."""
+    try:
+        text = log_file.read_text(errors="replace")
+    except OSError:
+        return ""
+    lines = [_ESCAPES.sub("", line).strip() for line in text.replace("\r", "\n").splitlines()]
+    lines = [line for line in lines if line]
+    telling = [line for line in lines if _STALLED.search(line)]
+    return " | ".join(telling[-3:] or lines[-1:])
 
 
 def _tail(log_file: Path) -> str:

@@ -5,12 +5,14 @@ that way works."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from deployer.errors import LabError
 from deployer.lab.access import LabAccess
+from deployer.lab.hosts import boot_story
 from deployer.lab.state import LabState
+from deployer.transport.result import CommandResult
 from deployer.transport.ssh import SshOptions, SshTarget, run_everywhere
 
 
@@ -41,20 +43,41 @@ def lab_targets(
     return [target(host.name) for host in lab.hosts]
 
 
-def wait_for_login(targets: list[SshTarget], options: SshOptions, timeout: float) -> None:
+def wait_for_login(
+    targets: list[SshTarget],
+    options: SshOptions,
+    timeout: float,
+    boot_log: Callable[[str], Path] | None = None,
+) -> None:
     """Until the login user can log in everywhere: sshd answers before systemd has finished
-    booting, and until then pam_nologin turns every user but root away."""
+    booting, and until then pam_nologin turns every user but root away. ``boot_log`` gives
+    a host's console log, whose boot lines the error quotes (the lab removes the file when
+    a start fails, so the message is where they survive)."""
     deadline = time.monotonic() + timeout
     waiting = list(targets)
-    last = ""
+    last: CommandResult | None = None
     while waiting:
         results = run_everywhere(waiting, "true", options)
         failed = [t for t in waiting if not results[t.name].ok]
         for target in failed:
-            last = results[target.name].describe()
+            last = results[target.name]
         waiting = failed
-        if waiting and time.monotonic() > deadline:
+        if waiting and last is not None and time.monotonic() > deadline:
             names = ", ".join(t.name for t in waiting)
-            raise LabError(f"cannot log in to {names} within {timeout:.0f} s: {last}")
+            story = boot_story(boot_log(last.host)) if boot_log is not None else ""
+            raise LabError(
+                f"cannot log in to {names} within {timeout:.0f} s: {_refusal(last)}"
+                + (f"; its console: {story}" if story else "")
+            )
         if waiting:
             time.sleep(0.2)
+
+
+def _refusal(result: CommandResult) -> str:
+    if result.exit_status == 255 and not result.stderr.strip():
+        # What a client is told when pam_nologin refuses it: nothing, the connection closes.
+        return (
+            f"{result.describe()} with no word from ssh: sshd closed the connection, as it "
+            "does while the host is still booting (/run/nologin)"
+        )
+    return result.describe()

@@ -185,8 +185,7 @@ def _bring_up(
     booting: list[Booting] = []
     for index, plan in enumerate(planned):
         lab, host = _start_host(lab, index, plan, addressing, user_key, access=access[plan.name])
-        log_file = Path(host.dir) / "console.log"
-        booting.append(Booting(host.name, host.address, host.port, host.process, log_file))
+        booting.append(Booting(host.name, host.address, host.port, host.process, console_log(host)))
     if lab.proxy is not None:
         proxy.wait_ready(lab.proxy, lab.gateway, state_dir / "proxy" / "output.log", 10.0)
     wait_for_ssh(booting, options.boot_timeout)
@@ -204,7 +203,9 @@ def _open_access(lab: LabState, access: Mapping[str, LabAccess], timeout: float)
     write_access_files(lab, Path(lab.spec))
     askpass = write_askpass(state_dir)
     targets = lab_targets(lab, access, state_dir / KNOWN_HOSTS)
-    wait_for_login(targets, SshOptions(connect_timeout=3, askpass=askpass), timeout)
+    consoles = {host.name: console_log(host) for host in lab.hosts}
+    options = SshOptions(connect_timeout=3, askpass=askpass)
+    wait_for_login(targets, options, timeout, boot_log=consoles.__getitem__)
 
 
 def _start_proxy(lab: LabState, mirror: Mirror, cache_dir: Path) -> LabState:
@@ -259,7 +260,7 @@ def _start_host(
     provision(root, HostFiles(name, hosts, proxy_url, host_key, authorized))
     provision_access(root, access)
     host_key.private.unlink()
-    log_file = host_dir / "console.log"
+    log_file = console_log(host)
     if lab.backend == "systemd":
         record = nspawn.boot(host.machine, name.replace("_", "-"), host.netns, root, log_file)
     else:
@@ -268,3 +269,8 @@ def _start_host(
     lab = lab.with_host(host)
     state.save(lab)
     return lab, host
+
+
+def console_log(host: HostState) -> Path:
+    """Where the host's console (its boot) is written."""
+    return Path(host.dir) / "console.log"

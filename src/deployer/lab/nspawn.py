@@ -25,7 +25,9 @@ def boot_argv(machine: str, hostname: str, netns: str, root: Path) -> list[str]:
         "--boot",
         "--register=no",
         "--keep-unit",
-        "--console=passive",
+        # The container's console (systemd's boot lines) goes to nspawn's output, the
+        # host's console.log; "passive" would leave it unconnected, and the log empty.
+        "--console=read-only",
         f"--machine={machine}",
         f"--hostname={hostname}",
         f"--network-namespace-path=/run/netns/{netns}",
