@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from deployer.executors.base import Play
+from deployer.run import check as check_module
 from deployer.run import context as context_module
 from deployer.transport.hosts import SshHosts
 from tests.support.fakes import FakeDatabase, FakeExecutor, FakeHosts
@@ -48,7 +49,10 @@ def fake_world(monkeypatch: pytest.MonkeyPatch, scripted_hosts: FakeHosts) -> Fa
     executor = FakeExecutor(fail={Play.RELEASE})
     monkeypatch.setattr(context_module.ExecutorFactory, "__call__", lambda *a, **k: executor)
     database = FakeDatabase()
-    monkeypatch.setattr(context_module, "database_sessions", lambda *args: database)
+    # The scan holds its own reference to the function: both are replaced, or `check` would
+    # knock on the example's database address.
+    for module in (context_module, check_module):
+        monkeypatch.setattr(module, "database_sessions", lambda *args: database)
     monkeypatch.setenv("HUADONG_DB_ADMIN_PASSWORD", "admin-pw")
     monkeypatch.setenv("HUADONG_DB_APP_PASSWORD", "app-pw")
     return executor
