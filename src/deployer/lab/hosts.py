@@ -47,7 +47,8 @@ def wait_for_ssh(hosts: Sequence[Booting], timeout: float) -> None:
         for host in list(waiting):
             if host.process is not None and not host.process.alive():
                 raise LabError(
-                    f"host {host.name} stopped while booting: {_tail(host.log_file)} "
+                    f"host {host.name} stopped while booting: "
+                    f"{boot_story(host.log_file) or 'no output'} "
                     f"(log: {host.log_file})"
                 )
             if ssh_answers(host.address, host.port, 0.3):
@@ -79,14 +80,6 @@ def boot_story(log_file: Path) -> str:
     lines = [line for line in lines if line]
     telling = [line for line in lines if _STALLED.search(line)]
     return " | ".join(telling[-3:] or lines[-1:])
-
-
-def _tail(log_file: Path) -> str:
-    try:
-        lines = log_file.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "no output"
-    return lines[-1] if lines else "no output"
 
 
 def stop_hosts(records: Sequence[ProcessRecord], backend: str) -> None:

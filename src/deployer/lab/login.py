@@ -55,15 +55,12 @@ def wait_for_login(
     a start fails, so the message is where they survive)."""
     deadline = time.monotonic() + timeout
     waiting = list(targets)
-    last: CommandResult | None = None
     while waiting:
         results = run_everywhere(waiting, "true", options)
-        failed = [t for t in waiting if not results[t.name].ok]
-        for target in failed:
-            last = results[target.name]
-        waiting = failed
-        if waiting and last is not None and time.monotonic() > deadline:
+        waiting = [t for t in waiting if not results[t.name].ok]
+        if waiting and time.monotonic() > deadline:
             names = ", ".join(t.name for t in waiting)
+            last = results[waiting[-1].name]
             story = boot_story(boot_log(last.host)) if boot_log is not None else ""
             raise LabError(
                 f"cannot log in to {names} within {timeout:.0f} s: {_refusal(last)}"
