@@ -41,6 +41,16 @@ class HostEngine(_Record):
     ansible_core: str | None = None  # its version: 2.19.14, 2.16.19
     interpreter: str | None = None  # the host's Python: /usr/bin/python3
     python: str | None = None  # its version
+    #: The roles' deployer_platform the run gave it (family, release, pkg_manager), or None
+    #: where the probe could not tell; runs before it was recorded lack the key.
+    platform: dict[str, str] | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Says everything a later run needs to manage the host the same way, unprobed."""
+        return bool(self.engine and self.interpreter and self.python) and (
+            "platform" in self.model_fields_set
+        )
 
 
 class RunMeta(_Record):

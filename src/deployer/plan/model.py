@@ -29,9 +29,9 @@ class Plan(BaseModel):
     spec_sha256: str = Field(description="Spec file plus every file it references.")
     facts_sha256: str = Field(description="The stable facts of every host.")
     steps: tuple[Step, ...]
-    engines: dict[str, dict[str, str]] = Field(
+    engines: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="Per host, the Ansible engine and interpreter that would manage it.",
+        description="Per host, the Ansible engine, interpreter and platform that would manage it.",
     )
     pending_migrations: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     would_change: dict[str, tuple[str, ...]] = Field(

@@ -6,6 +6,7 @@ engines the hosts need are made ready (the 2.16 venv built on first use) before 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.executors.ansible.engine_venv import ready_engine
@@ -48,10 +49,15 @@ def probe_managed_hosts(context: RunContext) -> Managed:
 def rollback_managed_hosts(
     context: RunContext, recorded: Mapping[str, HostEngine] | None
 ) -> Managed:
-    """``managed_hosts`` for a rollback: a host out of reach now is managed the way the
-    undone run ``recorded``, so the rollback still undoes what it can on the other hosts and
-    fails on that one (as it did before engines were chosen per host) instead of undoing
-    nothing. A host out of reach that the undone run did not record stops the rollback."""
+    """``managed_hosts`` for a rollback. When the undone run ``recorded`` every host's
+    engine, interpreter and platform (and no engine is forced now), each host is managed that
+    same way without a probe: the product may already be down, and the deploy lock has just
+    reached every host. Otherwise the hosts are probed, and a host out of reach now is managed
+    the way the undone run recorded, so the rollback still undoes what it can on the other
+    hosts and fails on that one instead of undoing nothing. A host out of reach that the
+    undone run did not record stops the rollback."""
+    if unprobed := _as_recorded(context, recorded or {}):
+        return unprobed
     facts, unreachable, _ = gather_host_facts(context)
     known = {
         name: manager
@@ -62,6 +68,28 @@ def rollback_managed_hosts(
     if lost:
         raise HostsUnreachable(f"{lost[0]} is unreachable: {unreachable[lost[0]]}")
     return managed_hosts(context, facts, known)
+
+
+def _as_recorded(context: RunContext, recorded: Mapping[str, HostEngine]) -> Managed | None:
+    """Every host managed as ``recorded``, or None when a host lacks a complete record, a
+    recorded engine is unknown here, or an engine is forced now."""
+    if context.engines.forced is not None:
+        return None
+    managers: dict[str, tuple[Manager, HostEngine]] = {}
+    for host in context.loaded.env.hosts:
+        record = recorded.get(host.name)
+        manager = _recorded_manager(record) if record is not None and record.complete else None
+        if record is None or manager is None:
+            return None
+        managers[host.name] = (manager, record)
+    installs = {
+        name: ready_engine(name, context.engines)
+        for name in sorted({manager.engine.name for manager, _ in managers.values()})
+    }
+    return {
+        name: ManagedHost(manager.interpreter, installs[manager.engine.name], record.platform)
+        for name, (manager, record) in managers.items()
+    }
 
 
 def _recorded_manager(record: HostEngine | None) -> Manager | None:
@@ -140,6 +168,6 @@ def _platform(facts: HostFacts | None) -> dict[str, str] | None:
     return platform.to_dict() if platform is not None else None
 
 
-def engines_record(managed: Mapping[str, ManagedHost]) -> dict[str, dict[str, str]]:
+def engines_record(managed: Mapping[str, ManagedHost]) -> dict[str, dict[str, Any]]:
     """For the run's ``meta.json``: per host, the engine and interpreter that managed it."""
     return {name: host.record() for name, host in sorted(managed.items())}

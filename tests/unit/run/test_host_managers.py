@@ -112,6 +112,7 @@ def test_forced_216_manages_a_current_python_with_216(
         "ansible_core": "2.16.19",
         "interpreter": "/usr/bin/python3",
         "python": "3.11.2",
+        "platform": {"family": "Debian", "pkg_manager": "apt", "release": "debian-12"},
     }
 
 
@@ -171,3 +172,52 @@ def test_a_rollback_stops_on_a_host_out_of_reach_that_the_undone_run_did_not_rec
     with pytest.raises(managers.HostsUnreachable) as raised:
         managers.rollback_managed_hosts(_unreachable_db(tmp_path), None)
     assert str(raised.value).startswith("db1 is unreachable")
+
+
+DEBIAN_PLATFORM = {"family": "Debian", "release": "debian-12", "pkg_manager": "apt"}
+
+
+def _complete(platform: dict[str, str] | None = DEBIAN_PLATFORM) -> dict[str, HostEngine]:
+    record = {
+        "engine": "2.16",
+        "ansible_core": "2.16.19",
+        "interpreter": "/usr/bin/python3",
+        "python": "3.11.2",
+        "platform": platform,
+    }
+    return {name: HostEngine.model_validate(record) for name in ("app1", "db1")}
+
+
+def _rollback_managers(made: Any, recorded: dict[str, HostEngine]) -> Any:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(managers, "ready_engine", lambda name, settings: E216)
+        return managers.rollback_managed_hosts(made, recorded)
+
+
+def test_a_rollback_of_a_run_that_recorded_every_host_probes_none(tmp_path: Path) -> None:
+    # The recorded engine, interpreter and platform (None too: the probe could not tell then)
+    # are reused as they were: the product may be down already.
+    made = context(tmp_path, PROBE_ANSWER, FakeExecutor())
+    recorded = {**_complete(), "db1": _complete(platform=None)["db1"]}
+    managed = _rollback_managers(made, recorded)
+    assert made.hosts.log == []
+    assert managed["app1"].engine is E216 and managed["app1"].interpreter.path == "/usr/bin/python3"
+    assert managed["app1"].platform == DEBIAN_PLATFORM and managed["db1"].platform is None
+    assert managed["app1"].record()["platform"] == DEBIAN_PLATFORM
+
+
+@pytest.mark.parametrize("why", ["older run", "host missing", "engine forced"])
+def test_a_rollback_probes_when_the_record_cannot_stand_for_the_hosts(
+    tmp_path: Path, why: str
+) -> None:
+    forced = "2.16" if why == "engine forced" else None
+    made = context(tmp_path, PROBE_ANSWER, FakeExecutor(), forced=forced)
+    recorded = _complete()
+    if why == "older run":  # written before the platform was recorded
+        recorded["db1"] = HostEngine.model_validate(
+            recorded["db1"].model_dump(exclude={"platform"})
+        )
+    elif why == "host missing":
+        del recorded["db1"]
+    _rollback_managers(made, recorded)
+    assert {host for host, command in made.hosts.log} == {"app1", "db1"}

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from deployer.errors import DeployerError, ExitCode
 from deployer.facts.engines import ENGINES
@@ -155,11 +156,13 @@ class ManagedHost:
     engine: EngineInstall
     platform: Mapping[str, str] | None = None
 
-    def record(self) -> dict[str, str]:
-        """What the journal keeps: which engine and interpreter managed the host."""
+    def record(self) -> dict[str, Any]:
+        """What the journal keeps: which engine and interpreter managed the host, and the
+        platform the roles were given (None included: a rollback reuses it unprobed)."""
         return {
             "engine": self.engine.name,
             "ansible_core": self.engine.version,
             "interpreter": self.interpreter.path,
             "python": self.interpreter.version,
+            "platform": dict(self.platform) if self.platform is not None else None,
         }
