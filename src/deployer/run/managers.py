@@ -56,7 +56,8 @@ def rollback_managed_hosts(
     the way the undone run recorded, so the rollback still undoes what it can on the other
     hosts and fails on that one instead of undoing nothing. A host out of reach that the
     undone run did not record stops the rollback."""
-    if unprobed := _as_recorded(context, recorded or {}):
+    unprobed = _as_recorded(context, recorded or {})
+    if unprobed is not None:
         return unprobed
     facts, unreachable, _ = gather_host_facts(context)
     known = {
@@ -169,5 +170,6 @@ def _platform(facts: HostFacts | None) -> dict[str, str] | None:
 
 
 def engines_record(managed: Mapping[str, ManagedHost]) -> dict[str, dict[str, Any]]:
-    """For the run's ``meta.json``: per host, the engine and interpreter that managed it."""
+    """For the run's ``meta.json``: per host, the engine, interpreter and platform that
+    managed it."""
     return {name: host.record() for name, host in sorted(managed.items())}
