@@ -46,11 +46,9 @@ class HostEngine(_Record):
     platform: dict[str, str] | None = None
 
     @property
-    def complete(self) -> bool:
-        """Says everything a later run needs to manage the host the same way, unprobed."""
-        return bool(self.engine and self.interpreter and self.python) and (
-            "platform" in self.model_fields_set
-        )
+    def platform_recorded(self) -> bool:
+        """The run wrote the platform, None included: a later run may reuse it unprobed."""
+        return "platform" in self.model_fields_set
 
 
 class RunMeta(_Record):

@@ -72,25 +72,21 @@ def rollback_managed_hosts(
 
 
 def _as_recorded(context: RunContext, recorded: Mapping[str, HostEngine]) -> Managed | None:
-    """Every host managed as ``recorded``, or None when a host lacks a complete record, a
-    recorded engine is unknown here, or an engine is forced now."""
+    """Every host managed as ``recorded``, or None when a host's record lacks its platform or
+    names no usable engine and interpreter, or when an engine is forced now."""
     if context.engines.forced is not None:
         return None
-    managers: dict[str, tuple[Manager, HostEngine]] = {}
+    chosen: dict[str, Manager] = {}
+    platforms: dict[str, Mapping[str, str] | None] = {}
     for host in context.loaded.env.hosts:
         record = recorded.get(host.name)
-        manager = _recorded_manager(record) if record is not None and record.complete else None
-        if record is None or manager is None:
+        if record is None or not record.platform_recorded:
             return None
-        managers[host.name] = (manager, record)
-    installs = {
-        name: ready_engine(name, context.engines)
-        for name in sorted({manager.engine.name for manager, _ in managers.values()})
-    }
-    return {
-        name: ManagedHost(manager.interpreter, installs[manager.engine.name], record.platform)
-        for name, (manager, record) in managers.items()
-    }
+        manager = _recorded_manager(record)
+        if manager is None:
+            return None
+        chosen[host.name], platforms[host.name] = manager, record.platform
+    return _made_ready(context, chosen, platforms)
 
 
 def _recorded_manager(record: HostEngine | None) -> Manager | None:
@@ -140,15 +136,22 @@ def managed_hosts(
         raise NoManagerForHost(
             "no Ansible engine can manage " + "; ".join(refused) + " (deployer check says so too)"
         )
+    return _made_ready(context, chosen, {name: _platform(facts.get(name)) for name in chosen})
+
+
+def _made_ready(
+    context: RunContext,
+    chosen: Mapping[str, Manager],
+    platforms: Mapping[str, Mapping[str, str] | None],
+) -> Managed:
+    """The hosts ``chosen`` managers, each engine made ready once, with their platforms."""
     installs: dict[str, EngineInstall] = {}
     for manager in chosen.values():
         name = manager.engine.name
         if name not in installs:
             installs[name] = ready_engine(name, context.engines)
     return {
-        name: ManagedHost(
-            manager.interpreter, installs[manager.engine.name], _platform(facts.get(name))
-        )
+        name: ManagedHost(manager.interpreter, installs[manager.engine.name], platforms[name])
         for name, manager in chosen.items()
     }
 
